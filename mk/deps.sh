@@ -168,7 +168,9 @@ apt_step() {
     run apt.log "${APT[@]}" update
     if ! packages_installed; then
         say "apt-get install (${#PACKAGES[@]} packages)"
-        run apt.log "${APT[@]}" install --no-install-recommends "${PACKAGES[@]}"
+        # --no-upgrade: we need these present, not newest; naming an
+        # installed package would otherwise upgrade it as a side effect.
+        run apt.log "${APT[@]}" install --no-install-recommends --no-upgrade "${PACKAGES[@]}"
         packages_installed || die "packages still missing after apt-get install (see $LOGS/apt.log)"
     fi
     stamp apt "${PACKAGES[*]}"
