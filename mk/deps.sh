@@ -179,10 +179,11 @@ apt_step() {
 # ------------------------------------------------------------ sources ------
 
 # fetch_source PKG — apt-get source into build/src/PKG/ (Debian patches
-# applied), once. Echoes nothing; the tree is build/src/PKG/PKG-VERSION/.
+# applied), once. The tree is build/src/PKG/PKG-VERSION/; the stamp records
+# the Debian version.
 fetch_source() {
     local pkg=$1 dir=$SRC/$1
-    stamped "src-$pkg" && return
+    stamped "src-$pkg" && [[ -d $dir ]] && return
     say "apt-get source $pkg"
     rm -rf "$dir"; mkdir -p "$dir"
     # apt downloads as the unprivileged _apt user; let it write here, or it
@@ -192,6 +193,10 @@ fetch_source() {
     local dsc; dsc=$(ls "$dir"/*.dsc)
     stamp "src-$pkg" "$(sed -n 's/^Version: //p' "$dsc")"
 }
+
+# libkey PKG — what a library build depends on: its source version and our
+# flags. Stored in its stamp, so a change to either rebuilds it.
+libkey() { echo "$(<"$STAMPS/src-$1") ${LIB_CFLAGS[*]}"; }
 
 # srcdir PKG — path of the unpacked tree.
 srcdir() {
@@ -218,7 +223,7 @@ kinclude_step() {
 }
 
 build_libseccomp() {
-    current lib-libseccomp "${LIB_CFLAGS[*]}" && [[ -e $SYSROOT/lib/libseccomp.a ]] && return
+    current lib-libseccomp "$(libkey libseccomp)" && [[ -e $SYSROOT/lib/libseccomp.a ]] && return
     local src obj=$OBJ/libseccomp
     src=$(srcdir libseccomp)
     say "build libseccomp.a"
@@ -232,11 +237,11 @@ build_libseccomp() {
     run libseccomp.log make -C "$obj/src" install-libLTLIBRARIES
     run libseccomp.log make -C "$obj/include" install
     rm -f "$SYSROOT"/lib/*.la
-    stamp lib-libseccomp "${LIB_CFLAGS[*]}"
+    stamp lib-libseccomp "$(libkey libseccomp)"
 }
 
 build_libcap() {
-    current lib-libcap "${LIB_CFLAGS[*]}" && [[ -e $SYSROOT/lib/libcap.a ]] && return
+    current lib-libcap "$(libkey libcap2)" && [[ -e $SYSROOT/lib/libcap.a ]] && return
     local src obj=$OBJ/libcap
     src=$(srcdir libcap2)
     say "build libcap.a"
@@ -251,11 +256,11 @@ build_libcap() {
         COPTS="${LIB_CFLAGS[*]}"
     install -D -m 644 "$obj/libcap/libcap.a" "$SYSROOT/lib/libcap.a"
     install -D -m 644 "$obj/libcap/include/sys/capability.h" "$SYSROOT/include/sys/capability.h"
-    stamp lib-libcap "${LIB_CFLAGS[*]}"
+    stamp lib-libcap "$(libkey libcap2)"
 }
 
 build_protobuf_c() {
-    current lib-protobuf-c "${LIB_CFLAGS[*]}" && [[ -e $SYSROOT/lib/libprotobuf-c.a ]] && return
+    current lib-protobuf-c "$(libkey protobuf-c)" && [[ -e $SYSROOT/lib/libprotobuf-c.a ]] && return
     local src obj=$OBJ/protobuf-c
     src=$(srcdir protobuf-c)
     say "build libprotobuf-c.a"
@@ -267,7 +272,7 @@ build_protobuf_c() {
     run protobuf-c.log ar rcsD "$obj/libprotobuf-c.a" "$obj/protobuf-c.o"
     install -D -m 644 "$obj/libprotobuf-c.a" "$SYSROOT/lib/libprotobuf-c.a"
     install -D -m 644 "$src/protobuf-c/protobuf-c.h" "$SYSROOT/include/protobuf-c/protobuf-c.h"
-    stamp lib-protobuf-c "${LIB_CFLAGS[*]}"
+    stamp lib-protobuf-c "$(libkey protobuf-c)"
 }
 
 versions_step() {
