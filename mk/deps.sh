@@ -15,7 +15,10 @@ STAMPS=$BUILD/stamps
 SRC=$BUILD/src
 OBJ=$BUILD/obj
 LOGS=$BUILD/logs
-SYSROOT=$BUILD/sysroot
+# The sysroot may be moved by the caller (mk/deps.mk passes its SYSROOT,
+# relative to the repository top).
+SYSROOT=${SYSROOT:-build/sysroot}
+[[ $SYSROOT == /* ]] || SYSROOT=$TOP/$SYSROOT
 KINCLUDE=$SYSROOT/kinclude
 JOBS=$(nproc)
 
