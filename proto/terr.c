@@ -28,7 +28,9 @@ int terr_wrap (struct terr *e, const char *fmt, ...)
   vsnprintf (prefix, sizeof prefix, fmt, ap);
   va_end (ap);
   memcpy (old, e->msg, sizeof old);
-  snprintf (e->msg, sizeof e->msg, "%s: %s", prefix, old);
+  /* a long chain is cut at the end; the innermost detail is the first to go */
+  if (snprintf (e->msg, sizeof e->msg, "%s: %s", prefix, old) >= (int) sizeof e->msg)
+    e->msg[sizeof e->msg - 1] = '\0';
   return -1;
 }
 
