@@ -29,6 +29,9 @@ $(SAN)/tests/test_ctl_%: tests/unit/test_ctl_%.c $(CTL_LIB_SRCS) $(PROTO_SRCS) $
 	$(HOST_CC) $(SAN_CFLAGS) $(CTL_CPPFLAGS) -o $@ $< $(CTL_LIB_SRCS) $(PROTO_SRCS) \
 	  $(B)/gen/tether.pb-c.c $(CTL_LIBS) -lcmocka
 
-.PHONY: test-ctl-unit
+# Every program runs even after a failure; the exit status reports any of them.
+.PHONY: test-ctl-unit test-unit
 test-ctl-unit: $(CTL_UNIT_BINS)
-	@set -e; for t in $(CTL_UNIT_BINS); do echo "== $$t"; $$t; done
+	@rc=0; for t in $(CTL_UNIT_BINS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
+test-unit:: test-ctl-unit
