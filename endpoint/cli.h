@@ -1,0 +1,45 @@
+/* tetherctl verbs. Each takes (cli, argc, argv) with argv[0] the verb name and
+ * returns the process exit code. stdout carries only what DESIGN §5 says; stderr
+ * only tetherctl's own errors, one line each, "tetherctl: ...". */
+#ifndef TETHER_CTL_CLI_H
+#define TETHER_CTL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "conn.h"
+
+/* Our own failures: cannot connect, protocol mismatch, connection lost, usage. */
+#define CLI_FAIL_RUN 125   /* run, exec: docker's convention */
+#define CLI_FAIL 1         /* every other verb */
+
+struct cli {
+  const char *host;        /* "-H unix:PATH" or $TETHER_HOST; NULL: VM mode */
+};
+
+void cli_err (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Connects where the verb should talk: -H, or (later) the per-VM endpoint. Prints
+ * the error and returns NULL on failure. */
+struct conn *cli_connect (const struct cli *cli);
+/* Prints the verb's --help text to stdout. */
+void cli_usage (const char *text);
+/* Sends req and returns its reply, or NULL after printing "tetherctl: ctx: why". */
+Msg *cli_request (struct conn *c, Msg *req, Msg__BodyCase want, const char *ctx);
+
+/* 64 lowercase hex from getrandom(), NUL-terminated. */
+int cli_random_id (char out[65]);
+/* Parses a non-negative decimal int; -1 if not one. */
+int cli_parse_uint (const char *s, int max);
+
+int cli_run (const struct cli *cli, int argc, char **argv);
+int cli_exec (const struct cli *cli, int argc, char **argv);
+int cli_attach (const struct cli *cli, int argc, char **argv);
+int cli_ps (const struct cli *cli, int argc, char **argv);
+int cli_inspect (const struct cli *cli, int argc, char **argv);
+int cli_wait (const struct cli *cli, int argc, char **argv);
+int cli_kill (const struct cli *cli, int argc, char **argv);
+int cli_stop (const struct cli *cli, int argc, char **argv);
+int cli_rm (const struct cli *cli, int argc, char **argv);
+int cli_ping (const struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,395 @@
+/* run, exec, attach: the verbs that relay a session's stdio. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "sig.h"
+
+#define SESSION_HANDLE 1
+
+static const char run_usage[]
+    = "Usage: tetherctl [-H unix:PATH] run [OPTIONS] [--] COMMAND [ARG...]\n"
+      "\n"
+      "Create and start a container in the tether, relaying its stdio.\n"
+      "\n"
+      "Options:\n"
+      "  -d, --detach               print the container id and return\n"
+      "  -e, --env K=V              set an environment variable (K alone: take it from here)\n"
+      "  -i, --interactive          keep stdin open and relay it\n"
+      "      --name NAME            name the container\n"
+      "      --stop-signal SIG      signal `stop` sends first (default SIGTERM)\n"
+      "      --stop-timeout S       seconds `stop` waits before SIGKILL (default 10)\n"
+      "  -t, --tty                  allocate a pseudo-tty\n"
+      "  -u, --user UID[:GID]       run as this user\n"
+      "  -w, --workdir DIR          working directory (created if missing)\n"
+      "      --help                 print this help\n";
+
+static const char exec_usage[]
+    = "Usage: tetherctl [-H unix:PATH] exec [OPTIONS] CONTAINER [--] COMMAND [ARG...]\n"
+      "\n"
+      "Run a command in a running container.\n"
+      "\n"
+      "Options:\n"
+      "  -d, --detach               run in the background (output discarded)\n"
+      "  -e, --env K=V              set an environment variable\n"
+      "  -i, --interactive          keep stdin open and relay it\n"
+      "  -t, --tty                  allocate a pseudo-tty\n"
+      "  -u, --user UID[:GID]       run as this user\n"
+      "  -w, --workdir DIR          working directory\n"
+      "      --help                 print this help\n";
+
+static const char attach_usage[]
+    = "Usage: tetherctl [-H unix:PATH] attach CONTAINER\n"
+      "\n"
+      "Attach local stdin, stdout and stderr to a running container; the tether resends\n"
+      "the output it still holds. Signals are forwarded to the container.\n"
+      "\n"
+      "Options:\n"
+      "      --help                 print this help\n";
+
+enum { OPT_HELP = 256, OPT_NAME, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT };
+
+struct proc_opts {
+  bool interactive, tty, detach;
+  char **env;
+  size_t n_env;
+  const char *cwd, *user, *name;
+  int stop_signal;           /* 0: default */
+  int stop_timeout;          /* -1: default */
+};
+
+static void env_add (struct proc_opts *o, const char *kv)
+{
+  const char *v = kv;
+  char *built = NULL;
+  if (strchr (kv, '=') == NULL)
+    {
+      /* docker: "-e K" passes K from our environment, or nothing if unset */
+      const char *val = getenv (kv);
+      if (val == NULL)
+        return;
+      size_t n = strlen (kv) + strlen (val) + 2;
+      built = malloc (n);
+      if (built == NULL)
+        abort ();
+      snprintf (built, n, "%s=%s", kv, val);
+      v = built;
+    }
+  char **e = realloc (o->env, (o->n_env + 1) * sizeof *e);
+  if (e == NULL)
+    abort ();
+  o->env = e;
+  o->env[o->n_env++] = (char *) v; /* built strings live until exit */
+}
+
+/* Parses run/exec options up to the first operand. Returns the index of the first
+ * operand, or -1 after an error message, or 0 for --help. */
+static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts *o)
+{
+  static const struct option run_longs[] = {
+    { "detach", no_argument, NULL, 'd' },       { "env", required_argument, NULL, 'e' },
+    { "interactive", no_argument, NULL, 'i' },  { "tty", no_argument, NULL, 't' },
+    { "user", required_argument, NULL, 'u' },   { "workdir", required_argument, NULL, 'w' },
+    { "help", no_argument, NULL, OPT_HELP },    { "name", required_argument, NULL, OPT_NAME },
+    { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
+    { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+    { NULL, 0, NULL, 0 },
+  };
+  /* exec takes the first seven */
+  static struct option exec_longs[8];
+  memcpy (exec_longs, run_longs, 7 * sizeof run_longs[0]);
+  memset (&exec_longs[7], 0, sizeof exec_longs[7]);
+
+  memset (o, 0, sizeof *o);
+  o->stop_timeout = -1;
+  optind = 0; /* glibc: full re-initialisation */
+  opterr = 0;
+  int ch;
+  while ((ch = getopt_long (argc, argv, "+:de:itu:w:", is_run ? run_longs : exec_longs, NULL)) != -1)
+    switch (ch)
+      {
+      case 'd': o->detach = true; break;
+      case 'e': env_add (o, optarg); break;
+      case 'i': o->interactive = true; break;
+      case 't': o->tty = true; break;
+      case 'u': o->user = optarg; break;
+      case 'w': o->cwd = optarg; break;
+      case OPT_NAME: o->name = optarg; break;
+      case OPT_HELP: return 0;
+      case OPT_STOP_SIGNAL:
+        if ((o->stop_signal = sig_parse (optarg)) < 0)
+          return cli_err ("%s: invalid signal: %s", argv[0], optarg), -1;
+        break;
+      case OPT_STOP_TIMEOUT:
+        if ((o->stop_timeout = cli_parse_uint (optarg, 1000000)) < 0)
+          return cli_err ("%s: invalid stop timeout: %s", argv[0], optarg), -1;
+        break;
+      case ':':
+        return cli_err ("%s: option %s needs a value", argv[0], argv[optind - 1]), -1;
+      default:
+        return cli_err ("%s: unknown option %s (see tetherctl %s --help)", argv[0],
+                        argv[optind - 1], argv[0]), -1;
+      }
+  return optind;
+}
+
+static int run_fail (const struct terr *err)
+{
+  cli_err ("%s", err->msg);
+  return err->exit_code == 126 || err->exit_code == 127 ? err->exit_code : CLI_FAIL_RUN;
+}
+
+/* Relays an attached session to its end; returns the session's exit code. */
+static int relay_to_end (struct session *s, int fail_code)
+{
+  struct terr err;
+  struct session_result res;
+  terr_clear (&err);
+  if (session_run (s, &res, &err) < 0)
+    {
+      session_free (s);
+      cli_err ("%s", err.msg);
+      return fail_code;
+    }
+  session_free (s);
+  if (res.error[0] != '\0')
+    cli_err ("%s", res.error);
+  return res.exit_code;
+}
+
+/* A request while a session is bound: output and exits that arrive first go to it. */
+static Msg *session_request (struct conn *c, struct session *s, Msg *req, Msg__BodyCase want,
+                             struct terr *err)
+{
+  Msg *r = conn_request (c, req, session_dispatch, s, -1, err);
+  if (r == NULL || conn_reply_error (r, want, err) < 0)
+    return NULL;
+  return r;
+}
+
+int cli_run (const struct cli *cli, int argc, char **argv)
+{
+  struct proc_opts o;
+  int first = parse_proc_opts (argc, argv, true, &o);
+  if (first == 0)
+    return cli_usage (run_usage), 0;
+  if (first < 0)
+    return CLI_FAIL_RUN;
+  if (first < argc && strcmp (argv[first], "--") == 0)
+    first++;
+  if (first >= argc)
+    return cli_err ("run: a command is required (see tetherctl run --help)"), CLI_FAIL_RUN;
+
+  char id[65];
+  if (cli_random_id (id) < 0)
+    return cli_err ("getrandom: %s", strerror (errno)), CLI_FAIL_RUN;
+  ContainerConfig cfg = CONTAINER_CONFIG__INIT;
+  cfg.id = id;
+  cfg.name = (char *) (o.name ? o.name : "");
+  cfg.argv = argv + first;
+  cfg.n_argv = (size_t) (argc - first);
+  cfg.env = o.env;
+  cfg.n_env = o.n_env;
+  cfg.cwd = (char *) (o.cwd ? o.cwd : "");
+  cfg.create_cwd = o.cwd != NULL;
+  cfg.user = (char *) (o.user ? o.user : "");
+  cfg.tty = o.tty;
+  cfg.open_stdin = o.interactive;
+  cfg.stop_signal = (uint32_t) o.stop_signal;
+  cfg.stop_timeout_s = o.stop_timeout;
+  if (o.tty)
+    session_winsize (&cfg.rows, &cfg.cols);
+
+  struct conn *c = cli_connect (cli);
+  if (c == NULL)
+    return CLI_FAIL_RUN;
+  struct terr err;
+  terr_clear (&err);
+  Create cr = CREATE__INIT;
+  cr.config = &cfg;
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_CREATE;
+  m.create = &cr;
+  Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+  if (r == NULL || conn_reply_error (r, MSG__BODY_OK, &err) < 0)
+    return conn_close (c), run_fail (&err);
+
+  Start st = START__INIT;
+  st.id = id;
+  Msg sm = MSG__INIT;
+  sm.body_case = MSG__BODY_START;
+  sm.start = &st;
+  if (o.detach)
+    {
+      r = conn_request (c, &sm, NULL, NULL, -1, &err);
+      if (r == NULL || conn_reply_error (r, MSG__BODY_STARTED, &err) < 0)
+        return conn_close (c), run_fail (&err);
+      conn_close (c);
+      printf ("%s\n", id);
+      return fflush (stdout) == 0 ? 0 : CLI_FAIL_RUN;
+    }
+
+  struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = id,
+                             .relay_stdin = o.interactive, .tty = o.tty };
+  struct session *s = session_new (c, &so, &err);
+  if (s == NULL)
+    return conn_close (c), run_fail (&err);
+  Attach at = ATTACH__INIT;
+  at.id = id;
+  at.handle = SESSION_HANDLE;
+  at.want_stdin = o.interactive;
+  Msg am = MSG__INIT;
+  am.body_case = MSG__BODY_ATTACH;
+  am.attach = &at;
+  if ((r = session_request (c, s, &am, MSG__BODY_ATTACHED, &err)) == NULL)
+    return session_free (s), conn_close (c), run_fail (&err);
+  session_set_offsets (s, r->attached->stdout_offset, r->attached->stderr_offset,
+                       r->attached->stdin_offset);
+  if (session_request (c, s, &sm, MSG__BODY_STARTED, &err) == NULL)
+    return session_free (s), conn_close (c), run_fail (&err);
+  int code = relay_to_end (s, CLI_FAIL_RUN);
+  conn_close (c);
+  return code;
+}
+
+int cli_exec (const struct cli *cli, int argc, char **argv)
+{
+  struct proc_opts o;
+  int first = parse_proc_opts (argc, argv, false, &o);
+  if (first == 0)
+    return cli_usage (exec_usage), 0;
+  if (first < 0)
+    return CLI_FAIL_RUN;
+  if (first >= argc)
+    return cli_err ("exec: a container and a command are required"), CLI_FAIL_RUN;
+  const char *cid = argv[first++];
+  if (first < argc && strcmp (argv[first], "--") == 0)
+    first++;
+  if (first >= argc)
+    return cli_err ("exec: a command is required (see tetherctl exec --help)"), CLI_FAIL_RUN;
+
+  char exec_id[65];
+  if (cli_random_id (exec_id) < 0)
+    return cli_err ("getrandom: %s", strerror (errno)), CLI_FAIL_RUN;
+  Exec ex = EXEC__INIT;
+  ex.container_id = (char *) cid;
+  ex.exec_id = exec_id;
+  ex.handle = SESSION_HANDLE;
+  ex.argv = argv + first;
+  ex.n_argv = (size_t) (argc - first);
+  ex.env = o.env;
+  ex.n_env = o.n_env;
+  ex.cwd = (char *) (o.cwd ? o.cwd : "");
+  ex.user = (char *) (o.user ? o.user : "");
+  ex.tty = o.tty;
+  ex.open_stdin = o.interactive && !o.detach;
+  ex.detach = o.detach;
+  if (o.tty)
+    session_winsize (&ex.rows, &ex.cols);
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_EXEC;
+  m.exec = &ex;
+
+  struct conn *c = cli_connect (cli);
+  if (c == NULL)
+    return CLI_FAIL_RUN;
+  struct terr err;
+  terr_clear (&err);
+  if (o.detach)
+    {
+      Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+      conn_close (c);
+      if (r == NULL || conn_reply_error (r, MSG__BODY_EXEC_STARTED, &err) < 0)
+        return run_fail (&err);
+      return 0;
+    }
+  struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = exec_id,
+                             .relay_stdin = o.interactive, .tty = o.tty };
+  struct session *s = session_new (c, &so, &err);
+  if (s == NULL)
+    return conn_close (c), run_fail (&err);
+  if (session_request (c, s, &m, MSG__BODY_EXEC_STARTED, &err) == NULL)
+    return session_free (s), conn_close (c), run_fail (&err);
+  int code = relay_to_end (s, CLI_FAIL_RUN);
+  conn_close (c);
+  return code;
+}
+
+int cli_attach (const struct cli *cli, int argc, char **argv)
+{
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    return cli_usage (attach_usage), 0;
+  int first = 1;
+  if (first < argc && strcmp (argv[first], "--") == 0)
+    first++;
+  if (argc - first != 1 || argv[first][0] == '-')
+    return cli_err ("attach: exactly one container is required (see tetherctl attach --help)"),
+           CLI_FAIL;
+  const char *cid = argv[first];
+  struct conn *c = cli_connect (cli);
+  if (c == NULL)
+    return CLI_FAIL;
+
+  /* the container's config says whether stdin is open and a tty is in use */
+  Inspect in = INSPECT__INIT;
+  in.id = (char *) cid;
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_INSPECT;
+  m.inspect = &in;
+  Msg *r = cli_request (c, &m, MSG__BODY_CONTAINER_LIST, cid);
+  if (r == NULL)
+    return conn_close (c), CLI_FAIL;
+  if (r->container_list->n_containers != 1 || r->container_list->containers[0]->config == NULL)
+    return cli_err ("%s: protocol mismatch: inspect returned %zu containers", cid,
+                    r->container_list->n_containers),
+           conn_close (c), CLI_FAIL;
+  const ContainerInfo *ci = r->container_list->containers[0];
+  if (strcmp (ci->status, "running") != 0)
+    return cli_err ("%s: You cannot attach to a stopped container, start it first", cid),
+           conn_close (c), CLI_FAIL;
+  char id[65];
+  snprintf (id, sizeof id, "%s", ci->config->id);
+  bool tty = ci->config->tty;
+  bool open_stdin = ci->config->open_stdin;
+
+  struct terr err;
+  terr_clear (&err);
+  struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = id,
+                             .relay_stdin = open_stdin, .tty = tty };
+  struct session *s = session_new (c, &so, &err);
+  if (s == NULL)
+    return cli_err ("%s", err.msg), conn_close (c), CLI_FAIL;
+  Attach at = ATTACH__INIT;
+  at.id = id;
+  at.handle = SESSION_HANDLE;
+  at.want_stdin = open_stdin;
+  Msg am = MSG__INIT;
+  am.body_case = MSG__BODY_ATTACH;
+  am.attach = &at;
+  if ((r = session_request (c, s, &am, MSG__BODY_ATTACHED, &err)) == NULL)
+    return cli_err ("%s: %s", cid, err.msg), session_free (s), conn_close (c), CLI_FAIL;
+  session_set_offsets (s, r->attached->stdout_offset, r->attached->stderr_offset,
+                       r->attached->stdin_offset);
+  if (tty)
+    {
+      /* the window may have changed since the container started */
+      Resize rs = RESIZE__INIT;
+      if (session_winsize (&rs.rows, &rs.cols) == 0)
+        {
+          rs.handle = SESSION_HANDLE;
+          Msg rm = MSG__INIT;
+          rm.body_case = MSG__BODY_RESIZE;
+          rm.resize = &rs;
+          rm.request_id = conn_new_request_id (c);
+          if (conn_queue_msg (c, &rm, &err) < 0)
+            return cli_err ("%s", err.msg), session_free (s), conn_close (c), CLI_FAIL;
+        }
+    }
+  int code = relay_to_end (s, CLI_FAIL);
+  conn_close (c);
+  return code;
+}

@@ -1,0 +1,152 @@
+#include "inspect.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sig.h"
+#include "timefmt.h"
+
+#define DEFAULT_STOP_TIMEOUT_S 10
+
+static const char *container_name (const ContainerInfo *ci, char *buf, size_t cap)
+{
+  const ContainerConfig *c = ci->config;
+  snprintf (buf, cap, "/%s", c && c->name ? c->name : "");
+  return buf;
+}
+
+static void state_write (struct json *j, const ContainerInfo *ci)
+{
+  char t[RFC3339_LEN];
+  const char *st = ci->status ? ci->status : "";
+  int running = strcmp (st, "running") == 0;
+  json_key (j, "State");
+  json_obj_begin (j);
+  json_kstr (j, "Status", st);
+  json_kbool (j, "Running", running);
+  json_kbool (j, "Paused", 0);
+  json_kbool (j, "Restarting", strcmp (st, "restarting") == 0);
+  json_kbool (j, "OOMKilled", 0);
+  json_kbool (j, "Dead", strcmp (st, "dead") == 0);
+  json_kint (j, "Pid", running ? ci->pid : 0);
+  json_kint (j, "ExitCode", ci->exit_code);
+  json_kstr (j, "Error", ci->error);
+  json_kstr (j, "StartedAt", fmt_rfc3339 (ci->started_ns, t));
+  json_kstr (j, "FinishedAt", fmt_rfc3339 (ci->finished_ns, t));
+  json_obj_end (j);
+}
+
+static void config_write (struct json *j, const ContainerInfo *ci)
+{
+  const ContainerConfig *c = ci->config;
+  char sb[32];
+  const char *id = c->id ? c->id : "";
+  char host[13];
+  /* docker's default hostname is the first 12 characters of the id */
+  snprintf (host, sizeof host, "%s", id);
+  json_key (j, "Config");
+  json_obj_begin (j);
+  json_kstr (j, "Hostname", c->hostname && *c->hostname ? c->hostname : host);
+  json_kstr (j, "User", c->user);
+  json_kbool (j, "Tty", c->tty);
+  json_kbool (j, "OpenStdin", c->open_stdin);
+  json_kstrv (j, "Env", c->env, c->n_env, 1);
+  json_kstrv (j, "Cmd", c->argv, c->n_argv, 1);
+  json_kstr (j, "WorkingDir", c->cwd);
+  const char *sn = sig_name (c->stop_signal ? (int) c->stop_signal : 15, sb, sizeof sb);
+  if (sn == NULL)
+    snprintf (sb, sizeof sb, "%u", c->stop_signal), sn = sb;
+  json_kstr (j, "StopSignal", sn);
+  json_kint (j, "StopTimeout", c->stop_timeout_s < 0 ? DEFAULT_STOP_TIMEOUT_S : c->stop_timeout_s);
+  json_obj_end (j);
+}
+
+void inspect_write (struct json *j, const ContainerInfo *ci)
+{
+  static const ContainerConfig empty = CONTAINER_CONFIG__INIT;
+  const ContainerConfig *c = ci->config ? ci->config : &empty;
+  ContainerInfo tmp = *ci;
+  tmp.config = (ContainerConfig *) c;
+  char t[RFC3339_LEN];
+  char name[300];
+  json_obj_begin (j);
+  json_kstr (j, "Id", c->id);
+  json_kstr (j, "Created", fmt_rfc3339 (ci->created_ns, t));
+  json_kstr (j, "Path", c->n_argv > 0 ? c->argv[0] : "");
+  json_kstrv (j, "Args", c->n_argv > 1 ? c->argv + 1 : NULL, c->n_argv > 1 ? c->n_argv - 1 : 0, 0);
+  state_write (j, &tmp);
+  json_kstr (j, "Name", container_name (&tmp, name, sizeof name));
+  json_kint (j, "RestartCount", ci->run > 1 ? ci->run - 1 : 0);
+  json_kstrv (j, "ExecIDs", ci->exec_ids, ci->n_exec_ids, 1);
+  config_write (j, &tmp);
+  json_obj_end (j);
+}
+
+const char *ps_command (char *const *argv, size_t argc, size_t max_chars, char *buf, size_t cap)
+{
+  char joined[1024];
+  size_t len = 0;
+  joined[0] = '\0';
+  for (size_t i = 0; i < argc && len < sizeof joined - 1; i++)
+    {
+      int n = snprintf (joined + len, sizeof joined - len, "%s%s", i ? " " : "", argv[i]);
+      if (n < 0)
+        break;
+      len += (size_t) n; /* may pass the end: the loop test stops it, strlen fixes len */
+    }
+  len = strlen (joined);
+  /* docker's Ellipsis: more than max_chars characters become max_chars - 1 and "…" */
+  size_t chars = 0, cut_at = 0;
+  for (size_t i = 0; i < len; i++)
+    if (((unsigned char) joined[i] & 0xc0) != 0x80)
+      {
+        if (chars == (max_chars ? max_chars - 1 : 0))
+          cut_at = i;
+        chars++;
+      }
+  if (max_chars > 0 && chars > max_chars)
+    {
+      memcpy (joined + cut_at, "\xe2\x80\xa6", 4); /* "…" and its NUL */
+      len = cut_at + 3;
+    }
+  /* Go's strconv.Quote: escape quotes, backslashes and control characters */
+  size_t o = 0;
+  if (cap < 3)
+    return "";
+  buf[o++] = '"';
+  for (size_t i = 0; i < len && o + 7 < cap; i++)
+    {
+      unsigned char c = (unsigned char) joined[i];
+      if (c == '"' || c == '\\')
+        buf[o++] = '\\', buf[o++] = (char) c;
+      else if (c == '\n')
+        buf[o++] = '\\', buf[o++] = 'n';
+      else if (c == '\t')
+        buf[o++] = '\\', buf[o++] = 't';
+      else if (c < 0x20 || c == 0x7f)
+        o += (size_t) snprintf (buf + o, cap - o, "\\x%02x", c);
+      else
+        buf[o++] = (char) c;
+    }
+  buf[o++] = '"';
+  buf[o] = '\0';
+  return buf;
+}
+
+void ps_json_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
+{
+  static const ContainerConfig empty = CONTAINER_CONFIG__INIT;
+  const ContainerConfig *c = ci->config ? ci->config : &empty;
+  char t[RFC3339_LEN], cmd[600], st[96], age[48], ago[64];
+  snprintf (ago, sizeof ago, "%s ago", fmt_human_duration (now_ns - ci->created_ns, age, sizeof age));
+  json_obj_begin (j);
+  json_kstr (j, "ID", c->id);
+  json_kstr (j, "Names", c->name);
+  json_kstr (j, "Command", ps_command (c->argv, c->n_argv, 512, cmd, sizeof cmd));
+  json_kstr (j, "CreatedAt", fmt_rfc3339 (ci->created_ns, t));
+  json_kstr (j, "RunningFor", ago);
+  json_kstr (j, "State", ci->status);
+  json_kstr (j, "Status", fmt_ps_status (ci->status ? ci->status : "", ci->exit_code, ci->started_ns,
+                                         ci->finished_ns, now_ns, st, sizeof st));
+  json_obj_end (j);
+}

@@ -1,0 +1,21 @@
+/* Docker-shaped objects for `inspect` and `ps --json` (the same shape later becomes
+ * the VM endpoint's state.json). */
+#ifndef TETHER_CTL_INSPECT_H
+#define TETHER_CTL_INSPECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "tether.pb-c.h"
+
+/* {Id, Created, Path, Args, State{...}, Name, RestartCount, ExecIDs, Config{...}} */
+void inspect_write (struct json *j, const ContainerInfo *ci);
+/* `ps --format json` fields: ID, Names, Command, CreatedAt, RunningFor, State, Status. */
+void ps_json_write (struct json *j, const ContainerInfo *ci, int64_t now_ns);
+
+/* The COMMAND column: argv joined by spaces, cut to max_chars characters with "…",
+ * then quoted as Go's strconv.Quote does. */
+const char *ps_command (char *const *argv, size_t argc, size_t max_chars, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,75 @@
+/* tetherctl: the docker-like host CLI (DESIGN §5). */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char main_usage[]
+    = "Usage: tetherctl [-H unix:PATH] VERB [OPTIONS] [ARGS...]\n"
+      "\n"
+      "  -H, --host unix:PATH       talk to `tether --listen unix:PATH` (also $TETHER_HOST)\n"
+      "\n"
+      "Verbs:\n"
+      "  run       create and start a container, relaying its stdio\n"
+      "  exec      run a command in a running container\n"
+      "  attach    attach to a running container\n"
+      "  ps        list containers\n"
+      "  inspect   print docker-shaped JSON for containers\n"
+      "  wait      wait for a container to end, print its exit code\n"
+      "  kill      send a signal to a container\n"
+      "  stop      stop a container gracefully\n"
+      "  rm        remove containers\n"
+      "  ping      round trip and tether statistics\n"
+      "\n"
+      "Run 'tetherctl VERB --help' for a verb's options.\n";
+
+static const struct verb
+{
+  const char *name;
+  int (*fn) (const struct cli *, int, char **);
+  int fail_code;
+} verbs[] = {
+  { "run", cli_run, CLI_FAIL_RUN },  { "exec", cli_exec, CLI_FAIL_RUN },
+  { "attach", cli_attach, CLI_FAIL }, { "ps", cli_ps, CLI_FAIL },
+  { "inspect", cli_inspect, CLI_FAIL }, { "wait", cli_wait, CLI_FAIL },
+  { "kill", cli_kill, CLI_FAIL },    { "stop", cli_stop, CLI_FAIL },
+  { "rm", cli_rm, CLI_FAIL },        { "ping", cli_ping, CLI_FAIL },
+};
+
+int main (int argc, char **argv)
+{
+  /* a closed pipe or socket is an EPIPE to handle, not a death */
+  signal (SIGPIPE, SIG_IGN);
+  struct cli cli = { .host = getenv ("TETHER_HOST") };
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++)
+    {
+      const char *a = argv[i];
+      if (strcmp (a, "-H") == 0 || strcmp (a, "--host") == 0)
+        {
+          if (i + 1 >= argc)
+            return cli_err ("%s needs a value (unix:PATH)", a), CLI_FAIL;
+          cli.host = argv[++i];
+        }
+      else if (strncmp (a, "-H", 2) == 0)
+        cli.host = a + 2;
+      else if (strncmp (a, "--host=", 7) == 0)
+        cli.host = a + 7;
+      else if (strcmp (a, "--help") == 0 || strcmp (a, "-h") == 0)
+        return fputs (main_usage, stdout), 0;
+      else
+        return cli_err ("unknown option %s (see tetherctl --help)", a), CLI_FAIL;
+    }
+  if (i >= argc)
+    return cli_err ("a verb is required (see tetherctl --help)"), CLI_FAIL;
+  for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++)
+    if (strcmp (argv[i], verbs[k].name) == 0)
+      {
+        int code = verbs[k].fn (&cli, argc - i, argv + i);
+        if (fflush (stdout) != 0 && code == 0)
+          code = verbs[k].fail_code;
+        return code;
+      }
+  return cli_err ("unknown verb %s (see tetherctl --help)", argv[i]), CLI_FAIL;
+}

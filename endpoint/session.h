@@ -1,0 +1,52 @@
+/* The stdio relay of `run`, `exec` and `attach` (docs/sessions.md): local stdin
+ * to DATA frames (kept until acked, 1 MiB window, close_stdin at EOF), DATA frames
+ * to local stdout/stderr (acked every 256 KiB and whenever drained), signals
+ * forwarded as `signal{id, signo}` (docker's sig-proxy), SIGWINCH as `resize`. */
+#ifndef TETHER_CTL_SESSION_H
+#define TETHER_CTL_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+
+#define SESSION_ACK_EVERY (256u * 1024u)
+#define SESSION_STDIN_WINDOW (1024u * 1024u)
+#define SESSION_FINAL_ACK_MS 1000
+/* exit code when our own stdout is gone (a closed pipe), as a SIGPIPE death */
+#define SESSION_EXIT_EPIPE 141
+
+struct session_opts {
+  uint32_t handle;
+  const char *signal_id;     /* container or exec id that signals go to */
+  bool relay_stdin;          /* -i: local stdin goes to the process */
+  bool tty;                  /* -t: remote tty; SIGWINCH becomes resize */
+};
+
+struct session_result {
+  int exit_code;
+  char error[256];           /* exit.error: why 125/126/127 */
+};
+
+struct session;
+
+/* Blocks the forwarded signals (read later from a signalfd), so a Ctrl-C between
+ * start and the relay loop is forwarded rather than killing tetherctl. */
+struct session *session_new (struct conn *c, const struct session_opts *o, struct terr *err);
+/* Drops the signalfd, restores the signal mask and the terminal. */
+void session_free (struct session *s);
+
+/* The conn_dispatch_fn for frames that arrive while a request waits for its reply
+ * (output can arrive between attach and started). */
+int session_dispatch (void *ctx, const struct conn_event *ev, struct terr *err);
+/* Where the tether will resume each stream (from `attached`). */
+void session_set_offsets (struct session *s, uint64_t stdout_off, uint64_t stderr_off,
+                          uint64_t stdin_off);
+
+/* Relays until `exit` arrives. Returns 0 with *res set, or -1 (connection lost). */
+int session_run (struct session *s, struct session_result *res, struct terr *err);
+
+/* Local terminal size if stdin is a tty: 0, or -1 if not a tty. */
+int session_winsize (uint32_t *rows, uint32_t *cols);
+
+#endif

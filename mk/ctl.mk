@@ -1,0 +1,37 @@
+# tetherctl, the host CLI (endpoint/). Included by the top-level Makefile, which
+# defines B, SAN, HOST_CC, HOST_CFLAGS, SAN_CFLAGS, PROTO_SRCS and the rule for
+# $(B)/gen/tether.pb-c.c.
+
+CTL_LIB_SRCS := endpoint/conn.c endpoint/session.c endpoint/json.c endpoint/inspect.c \
+                endpoint/sig.c endpoint/timefmt.c endpoint/cli_common.c endpoint/cli_run.c \
+                endpoint/cli_ps.c endpoint/cli_ctl.c
+CTL_SRCS := endpoint/main.c $(CTL_LIB_SRCS)
+CTL_CPPFLAGS := -Iendpoint -Iproto -I$(B)/gen
+CTL_HDRS := $(wildcard endpoint/*.h proto/*.h)
+CTL_ALL_SRCS = $(CTL_SRCS) $(PROTO_SRCS) $(B)/gen/tether.pb-c.c
+CTL_LIBS := -lprotobuf-c
+
+# Release build against the host's glibc.
+$(B)/tetherctl: $(CTL_SRCS) $(PROTO_SRCS) $(B)/gen/tether.pb-c.c $(CTL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CTL_CPPFLAGS) -o $@ $(CTL_ALL_SRCS) $(CTL_LIBS)
+
+$(SAN)/tetherctl: $(CTL_SRCS) $(PROTO_SRCS) $(B)/gen/tether.pb-c.c $(CTL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_CFLAGS) $(CTL_CPPFLAGS) -o $@ $(CTL_ALL_SRCS) $(CTL_LIBS)
+
+# Unit tests of the pure parts: one cmocka program per source file.
+CTL_UNIT_TESTS := sig timefmt json inspect
+CTL_UNIT_BINS := $(CTL_UNIT_TESTS:%=$(SAN)/tests/test_ctl_%)
+
+$(SAN)/tests/test_ctl_%: tests/unit/test_ctl_%.c $(CTL_LIB_SRCS) $(PROTO_SRCS) $(B)/gen/tether.pb-c.c $(CTL_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_CFLAGS) $(CTL_CPPFLAGS) -o $@ $< $(CTL_LIB_SRCS) $(PROTO_SRCS) \
+	  $(B)/gen/tether.pb-c.c $(CTL_LIBS) -lcmocka
+
+# Every program runs even after a failure; the exit status reports any of them.
+.PHONY: test-ctl-unit test-unit
+test-ctl-unit: $(CTL_UNIT_BINS)
+	@rc=0; for t in $(CTL_UNIT_BINS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
+test-unit:: test-ctl-unit
