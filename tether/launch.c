@@ -237,7 +237,14 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
   reset_signals ();
   report_send (rfd, REPORT_EXEC, 0, real_ns (), NULL);
   char why[240];
-  int code = exec_on_path (ls, env, n_env, why, sizeof why);
+  /* protobuf-c's repeated strings are counted, not NULL-terminated. */
+  char **argv = calloc (ls->argc + 1, sizeof *argv);
+  if (!argv)
+    launch_fail (rfd, 126, "out of memory");
+  memcpy (argv, ls->argv, ls->argc * sizeof *argv);
+  struct launch_spec with_argv = *ls;
+  with_argv.argv = argv;
+  int code = exec_on_path (&with_argv, env, n_env, why, sizeof why);
   report_send (rfd, REPORT_FAIL, code, real_ns (), why);
   _exit (code);
 }

@@ -103,8 +103,16 @@ static void raise_nofile (void)
       fclose (f);
     }
   struct rlimit rl = { nr_open, nr_open };
-  if (setrlimit (RLIMIT_NOFILE, &rl) < 0)
-    log_warn ("raise RLIMIT_NOFILE to %lu: %m", nr_open);
+  if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
+    return;
+  /* Without CAP_SYS_RESOURCE (a host-mode tether in a container): up to the hard limit. */
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0)
+    {
+      rl.rlim_cur = rl.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
+        return;
+    }
+  log_warn ("raise RLIMIT_NOFILE: %m");
 }
 
 uint64_t tether_rss_bytes (uint64_t *max_rss)
