@@ -227,6 +227,7 @@ static void handle_frame (struct conn *c, const struct frame *f)
 {
   c->frames_in++;
   stats.frames_in++;
+  stats.last_rx_ms = now_mono_ms ();
   if (f->type == FRAME_DATA)
     {
       dispatch_data (c, f);

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "tether.h"
+#include "vm.h"
 
 #define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
 
@@ -237,6 +238,8 @@ void container_run_finished (struct container *c)
   timer_cancel (&c->stop_timer);
   timer_cancel (&c->kill_timer);
   c->state = C_EXITED;
+  if (vm_mode)
+    vm_on_run_finished (c);
   if (c->removing)
     {
       struct terr err = { 0 };

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "msg.h"
 #include "tether.h"
+#include "vm.h"
 
 #define LIST_CHUNK 64 /* containers per container_list message: stays under one frame */
 
@@ -341,13 +342,20 @@ void dispatch_msg (struct conn *c, const Msg *m)
       {
         struct attach *a = conn_find_handle (c, m->ack->handle);
         if (a)
-          session_ack (a, m->ack->stdout_offset, m->ack->stderr_offset);
+          {
+            session_ack (a, m->ack->stdout_offset, m->ack->stderr_offset);
+            vm_on_ack (a, m->ack->exit_run);
+          }
         return;
       }
     case MSG__BODY_PING:
       return on_ping (c, rid, m->ping);
     case MSG__BODY_HEARTBEAT:
       return;
+    case MSG__BODY_CONFIG:
+      if (!vm_mode)
+        return conn_send_error (c, rid, ERR_BAD_REQUEST, "config is for VM mode; use create", 0);
+      return vm_on_config (c, rid, m->config);
     default:
       {
         char text[96];

@@ -19,6 +19,7 @@
 #include "channel.h"
 #include "log.h"
 #include "tether.h"
+#include "vm.h"
 
 struct tether_stats stats;
 bool tether_is_pid1;
@@ -92,6 +93,18 @@ static void signal_event (struct watch *w, uint32_t events)
     }
 }
 
+/* PID 1's stdio is whatever init left; make it the console so logs reach ttyS0. */
+static void console_setup (void)
+{
+  int fd = open ("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  for (int i = 0; i < 3; i++)
+    if (fcntl (i, F_GETFD) < 0 || i > 0)
+      dup2 (fd, i);
+  close (fd);
+}
+
 static void raise_nofile (void)
 {
   unsigned long nr_open = 1048576;
@@ -139,13 +152,16 @@ uint64_t tether_rss_bytes (uint64_t *max_rss)
 void tether_on_hello (const Hello *h)
 {
   /* Only a VM's PID 1 owns the clock; the first hello carries the host's time. */
-  if (!tether_is_pid1 || tether_clock_stepped || h->host_time_ns <= 0)
+  if (!vm_mode)
     return;
+  if (tether_clock_stepped || h->host_time_ns <= 0)
+    return vm_on_hello ();
   struct timespec ts = { .tv_sec = h->host_time_ns / 1000000000, .tv_nsec = h->host_time_ns % 1000000000 };
   if (clock_settime (CLOCK_REALTIME, &ts) == 0)
     tether_clock_stepped = true;
   else
     log_warn ("step clock from hello: %m");
+  vm_on_hello ();
 }
 
 static void make_boot_id (void)
@@ -179,8 +195,12 @@ int main (int argc, char **argv)
         return usage (stderr), 2;
     }
   tether_is_pid1 = getpid () == 1;
-  if (!listen_spec && !channel_spec)
+  /* PID 1 with no arguments: the container VM (init exec'd us). */
+  bool vm = tether_is_pid1 && !listen_spec && !channel_spec;
+  if (!vm && !listen_spec && !channel_spec)
     return usage (stderr), 2;
+  if (vm)
+    console_setup ();
 
   struct terr err = { 0 };
   stats.boot_ms = now_mono_ms ();
@@ -207,6 +227,8 @@ int main (int argc, char **argv)
       log_warn ("%s", err.msg);
       return 125;
     }
+  if (vm)
+    vm_start ();
   reap_children (); /* a child that died before the signalfd existed left no SIGCHLD to read */
 
   /* From here on nothing makes the tether exit: errors go to clients and the console. */

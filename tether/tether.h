@@ -144,6 +144,7 @@ struct tether_stats {
   uint64_t frames_in, frames_out, resyncs, dropped_bytes;
   unsigned containers, sessions, conns;
   uint64_t orphans_reaped;
+  int64_t last_rx_ms;        /* when a frame last arrived from anyone */
 };
 extern struct tether_stats stats;
 extern bool tether_is_pid1;

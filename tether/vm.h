@@ -13,8 +13,9 @@
 #define VM_CHANNEL_SCAN_MAX_MS 30000
 #define VM_ROOT "/run/tether/root"
 
-/* Never returns. */
-_Noreturn void vm_main (void);
+/* Sets up VM mode; main's loop then runs it. */
+void vm_start (void);
+void vm_on_hello (void);
 
 /* vmchan.c: open every channel candidate present now (virtio-serial port named
  * org.tether.0, vsock if a real CID, ttyS1); later calls add ports that appeared. */
@@ -33,7 +34,7 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg);
 /* vm.c: the primary's run ended (tether.h's container_run_finished calls it). */
 void vm_on_run_finished (struct container *c);
 /* vm.c: an ack from the endpoint, to see when the final exit was received. */
-void vm_on_ack (struct attach *a);
+void vm_on_ack (struct attach *a, uint32_t exit_run);
 extern bool vm_mode;
 
 #endif

@@ -128,9 +128,14 @@ int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err)
       snprintf (path, sizeof path, DISKS_DIR "/layer%zu", k++);
       if (mount_disk (cfg->disks[i], path, true, err) < 0)
         return -1;
-      char joined[4096];
-      snprintf (joined, sizeof joined, "%s%s%s", path, lower[0] ? ":" : "", lower);
-      memcpy (lower, joined, sizeof lower);
+      /* prepend "path:" */
+      size_t pl = strlen (path), ll = strlen (lower), sep = ll ? 1 : 0;
+      if (pl + sep + ll >= sizeof lower)
+        return terr_set (err, 0, "overlay lowerdir too long");
+      memmove (lower + pl + sep, lower, ll + 1);
+      memcpy (lower, path, pl);
+      if (sep)
+        lower[pl] = ':';
     }
   char opts[4096 + 256];
   if (top)
