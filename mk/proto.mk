@@ -8,7 +8,7 @@ PROTO_HDRS := $(wildcard proto/*.h) $(PROTO_GEN_H)
 PROTO_CPPFLAGS := -Iproto -I$(B)/gen
 
 # One protoc-c run writes both files: a pattern rule with two targets tells make so.
-$(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto
+$(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	protoc-c --c_out=$(B)/gen --proto_path=proto $<
 

@@ -15,6 +15,7 @@
 
 #include "caps.h"
 #include "report.h"
+#include "security.h"
 #include "user.h"
 
 #ifndef SYS_close_range
@@ -220,12 +221,16 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
   const char *cwd = ls->cwd && *ls->cwd ? ls->cwd : "/";
   if (ls->create_cwd && mkdir_p (cwd) < 0)
     launch_fail (rfd, 126, "mkdir %s: %s", cwd, strerror (errno));
+  if (security_confine (&err) < 0)
+    launch_fail (rfd, 126, "%s", err.msg);
   if (setgroups ((size_t) u.n_groups, u.groups) < 0)
     launch_fail (rfd, 126, "setgroups: %s", strerror (errno));
   if (setgid (u.gid) < 0)
     launch_fail (rfd, 126, "setgid %u: %s", (unsigned) u.gid, strerror (errno));
   if (setuid (u.uid) < 0)
     launch_fail (rfd, 126, "setuid %u: %s", (unsigned) u.uid, strerror (errno));
+  if (security_set_caps (&err) < 0)
+    launch_fail (rfd, 126, "%s", err.msg);
   if (chdir (cwd) < 0)
     launch_fail (rfd, 126, "chdir to cwd (\"%s\") set in config failed: %s", cwd, strerror (errno));
   umask (022);
