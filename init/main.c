@@ -2,7 +2,6 @@
    tether as PID 1. It knows no config. Every failure is one console line and the
    boot goes on if it can; a PID 1 that returns panics the kernel, so the last
    resort is power off. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 #include <sys/reboot.h>

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "mounts.h"
 
 #include <errno.h>

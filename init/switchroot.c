@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "switchroot.h"
 
 #include <dirent.h>

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "table.h"
 
 #include <errno.h>
