@@ -71,6 +71,6 @@ $(VM_SAN)/initramfs.cpio.gz: build/init $(VM_SAN)/fake_tether $(KERNEL_STAMP) ro
 	OUT=$@ sh rootfs/mkinitramfs.sh $(VM_SAN)/fake_tether
 
 vm-smoke: $(VM_SAN)/initramfs.cpio.gz
-	python3 tests/vm/boot_smoke.py --kernel build/kernel/vmlinuz --initrd $<
+	python3 tests/vm/boot_smoke.py --kernel build/kernel/vmlinux --initrd $<
 
 vm-force:
