@@ -150,7 +150,10 @@ load_index (struct modtab *t, size_t i)
   load_softdeps (t, t->names[i], 0);
 }
 
-/* A module name or path, else an alias (softdeps name "crypto-crc32c"). */
+/* A module name or path, else an alias (softdeps name "crypto-crc32c"). Alias
+   patterns are matched after the same '-' -> '_' folding and 63-byte cut as
+   names: enough for the short crypto and fs aliases softdeps use, not a general
+   modalias matcher (device aliases are never looked up here). */
 static void
 load_name (struct modtab *t, const char *name_or_path)
 {
