@@ -41,3 +41,7 @@ test: $(DEPS_STAMP) test-unit
 .PHONY: clean
 clean:
 	rm -rf $(B)/tether $(B)/tetherctl $(B)/init $(SAN) $(B)/gen $(B)/fuzz
+
+.PHONY: bench
+bench: $(B)/tether $(B)/tetherctl
+	bash bench/run.sh

@@ -14,6 +14,8 @@
 #define CONN_OUT_DATA (256u * 1024u) /* data queued per connection before pausing */
 #define CONN_OUT_MAX (512u * 1024u)  /* + room for control replies; past it: drop client */
 #define EVENTS_PER_WAIT 64
+#define OUTPUT_PIPE_SIZE (1024 * 1024) /* F_SETPIPE_SZ of container stdout/stderr pipes */
+#define SOCKET_SNDBUF (1024 * 1024)    /* client sockets: room for several data frames */
 #define READS_PER_EVENT 16           /* inner-loop cap: one busy fd cannot starve the rest */
 #define EXEC_EOF_GRACE_MS 1000       /* exec exit reported after at most this (DESIGN §3) */
 #define STOP_TIMEOUT_DEFAULT_S 10

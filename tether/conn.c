@@ -205,22 +205,50 @@ void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offse
                      const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
   uint8_t hdr[FRAME_HDR_LEN + DATA_HDR_LEN];
+  uint8_t trailer[4];
   struct data_hdr h = { .stream = (uint8_t) stream, .offset = offset, .time_ns = time_ns };
   data_frame_begin (hdr, handle, &h, (uint32_t) (alen + blen), c->pcrc);
-  queue_bytes (c, hdr, sizeof hdr);
-  queue_bytes (c, a, alen);
-  if (blen)
-    queue_bytes (c, b, blen);
+  struct iovec iov[4] = { { hdr, sizeof hdr }, { (void *) a, alen }, { (void *) b, blen }, { trailer, 0 } };
   if (c->pcrc)
     {
       uint32_t crc = crc32c (crc32c (0, hdr + FRAME_HDR_LEN, DATA_HDR_LEN), a, alen);
       if (blen)
         crc = crc32c (crc, b, blen);
-      uint8_t t[4] = { (uint8_t) crc, (uint8_t) (crc >> 8), (uint8_t) (crc >> 16), (uint8_t) (crc >> 24) };
-      queue_bytes (c, t, 4);
+      for (int i = 0; i < 4; i++)
+        trailer[i] = (uint8_t) (crc >> (8 * i));
+      iov[3].iov_len = 4;
     }
   c->frames_out++;
   stats.frames_out++;
+  /* Nothing queued: write straight from the session's ring (no copy); only
+   * what the socket does not take now goes into our out ring. */
+  size_t skip = 0;
+  if (c->out.len == 0 && !c->closed)
+    {
+      ssize_t n;
+      do
+        n = writev (c->w.fd, iov, 4);
+      while (n < 0 && errno == EINTR);
+      if (n > 0)
+        skip = (size_t) n;
+      else if (n < 0 && errno != EAGAIN && !(c->is_channel && (errno == EIO || errno == EPIPE)))
+        {
+          conn_close (c);
+          return;
+        }
+    }
+  for (int i = 0; i < 4; i++)
+    {
+      if (skip >= iov[i].iov_len)
+        {
+          skip -= iov[i].iov_len;
+          continue;
+        }
+      queue_bytes (c, (const uint8_t *) iov[i].iov_base + skip, iov[i].iov_len - skip);
+      skip = 0;
+    }
+  if (c->out.len)
+    loop_mod (&c->w, EPOLLIN | EPOLLOUT);
 }
 
 static void handle_frame (struct conn *c, const struct frame *f)
