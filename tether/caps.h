@@ -15,7 +15,13 @@
 #define CONN_OUT_MAX (512u * 1024u)  /* + room for control replies; past it: drop client */
 #define EVENTS_PER_WAIT 64
 #define OUTPUT_PIPE_SIZE (1024 * 1024) /* F_SETPIPE_SZ of container stdout/stderr pipes */
-#define SOCKET_SNDBUF (1024 * 1024)    /* client sockets: room for several data frames */
+/* A process writing small chunks fast (head writes 4 KiB at a time) would cost a
+ * frame and a wakeup per chunk: after a small read that follows another within
+ * COALESCE_GAP_NS, the pipe rests COALESCE_MS so the next read takes a batch.
+ * The first write after a pause is always relayed at once. */
+#define COALESCE_GAP_NS 200000
+#define COALESCE_SMALL (32 * 1024)
+#define COALESCE_MS 1
 #define READS_PER_EVENT 16           /* inner-loop cap: one busy fd cannot starve the rest */
 #define EXEC_EOF_GRACE_MS 1000       /* exec exit reported after at most this (DESIGN §3) */
 #define STOP_TIMEOUT_DEFAULT_S 10

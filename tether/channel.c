@@ -43,9 +43,6 @@ static void accept_event (struct watch *w, uint32_t events)
           log_warn ("refused a client: %d connections already", MAX_CONNS);
           continue;
         }
-      int sndbuf = SOCKET_SNDBUF;
-      if (setsockopt (fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) < 0)
-        setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
       struct terr err = { 0 };
       struct conn *c = conn_new (fd, false, &err);
       if (!c)

@@ -18,6 +18,7 @@
 
 #include "channel.h"
 #include "log.h"
+#include "security.h"
 #include "tether.h"
 #include "vm.h"
 
@@ -214,6 +215,8 @@ int main (int argc, char **argv)
   if (!tether_is_pid1 && prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
     log_warn ("PR_SET_CHILD_SUBREAPER: %m");
   raise_nofile ();
+  if (security_prepare (&err) < 0)
+    log_warn ("%s: containers will not start until this is fixed", err.msg);
   struct sysinfo si;
   if (sysinfo (&si) == 0)
     {

@@ -1,10 +1,15 @@
 #include "security.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* docker's default capabilities (moby oci/caps/defaults.go). */
@@ -29,7 +34,12 @@ static const char *const denied[] = {
   "fsconfig",      "fsmount",        "fspick",       "move_mount",      "open_tree",
 };
 
-int security_confine (struct terr *err)
+/* The filter, compiled once by the tether (libseccomp's compiler costs about
+ * a millisecond per launch otherwise) and loaded raw in each child. */
+static struct sock_filter *filter;
+static unsigned short filter_len;
+
+int security_prepare (struct terr *err)
 {
   scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
   if (!ctx)
@@ -46,10 +56,42 @@ int security_confine (struct terr *err)
           return terr_set (err, -r, "seccomp rule for %s", denied[i]);
         }
     }
-  int r = seccomp_load (ctx);
+  int fd = memfd_create ("seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      seccomp_release (ctx);
+      return terr_set (err, errno, "memfd_create");
+    }
+  int r = seccomp_export_bpf (ctx, fd);
   seccomp_release (ctx);
-  if (r < 0)
-    return terr_set (err, -r, "seccomp_load");
+  off_t len = lseek (fd, 0, SEEK_END);
+  if (r < 0 || len <= 0 || len % (off_t) sizeof *filter || len / (off_t) sizeof *filter > BPF_MAXINSNS)
+    {
+      close (fd);
+      return terr_set (err, r < 0 ? -r : EINVAL, "seccomp_export_bpf");
+    }
+  filter = malloc ((size_t) len);
+  if (!filter || pread (fd, filter, (size_t) len, 0) != len)
+    {
+      close (fd);
+      free (filter);
+      filter = NULL;
+      return terr_set (err, errno ? errno : EIO, "read the seccomp filter");
+    }
+  close (fd);
+  filter_len = (unsigned short) (len / (off_t) sizeof *filter);
+  return 0;
+}
+
+int security_confine (struct terr *err)
+{
+  if (!filter)
+    return terr_set (err, 0, "no seccomp filter (security_prepare failed)");
+  /* Loaded with CAP_SYS_ADMIN still held, so no_new_privs stays off and
+   * setuid programs in the image keep working, as under docker. */
+  struct sock_fprog prog = { .len = filter_len, .filter = filter };
+  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    return terr_set (err, errno, "load the seccomp filter");
 
   for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
     {

@@ -5,6 +5,8 @@
 
 #include "terr.h"
 
+/* Once, in the tether: compiles the filter. */
+int security_prepare (struct terr *err);
 /* Before dropping privileges: load the seccomp filter (needs CAP_SYS_ADMIN or
  * no_new_privs) and shrink the bounding set to docker's defaults. */
 int security_confine (struct terr *err);

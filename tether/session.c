@@ -86,6 +86,8 @@ int session_set_fds (struct session *s, int out_fd, int err_fd, int in_fd, int t
 
 static void ostream_close (struct ostream *o)
 {
+  timer_cancel (&o->coalesce);
+  o->coalescing = false;
   if (o->w.fd >= 0)
     {
       int fd = o->w.fd;
@@ -164,6 +166,14 @@ static void marks_drop_below (struct ostream *o)
     }
 }
 
+static void coalesce_over (struct timer *t)
+{
+  struct ostream *o = container_of (t, struct ostream, coalesce);
+  o->coalescing = false;
+  if (!o->paused && o->w.fd >= 0)
+    loop_mod (&o->w, EPOLLIN);
+}
+
 static void ostream_event (struct watch *w, uint32_t events)
 {
   (void) events;
@@ -171,6 +181,7 @@ static void ostream_event (struct watch *w, uint32_t events)
   struct session *s = o->s;
   static uint8_t scratch[65536];
   bool got_eof = false;
+  size_t got = 0;
   for (int round = 0; round < READS_PER_EVENT; round++)
     {
       uint8_t *dst = scratch;
@@ -189,6 +200,7 @@ static void ostream_event (struct watch *w, uint32_t events)
       ssize_t n = fd_read (o->w.fd, dst, avail);
       if (n > 0)
         {
+          got += (size_t) n;
           if (!o->discard)
             {
               ring_commit (&o->ring, (size_t) n);
@@ -206,10 +218,19 @@ static void ostream_event (struct watch *w, uint32_t events)
       got_eof = true;
       break;
     }
-  if (o->discard && ring_space (&o->ring) == 0)
-    o->paused = false;
   if (got_eof)
     ostream_close (o);
+  else if (got > 0 && got < COALESCE_SMALL && !o->paused)
+    {
+      int64_t now = now_real_ns ();
+      if (now - o->last_read_ns < COALESCE_GAP_NS)
+        {
+          o->coalescing = true;
+          loop_mod (&o->w, 0);
+          timer_arm (&o->coalesce, COALESCE_MS, coalesce_over);
+        }
+      o->last_read_ns = now;
+    }
   session_pump (s);
   if (got_eof)
     session_check_finished (s);
@@ -312,7 +333,8 @@ static void free_acked (struct session *s)
       if (o->paused && o->w.fd >= 0)
         {
           o->paused = false;
-          loop_mod (&o->w, EPOLLIN);
+          if (!o->coalescing)
+            loop_mod (&o->w, EPOLLIN);
         }
     }
 }

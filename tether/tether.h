@@ -29,6 +29,9 @@ struct ostream {
   bool eof;
   bool discard;       /* exec -d, or leftovers after an exec's grace: read and drop */
   bool paused;        /* ring full: EPOLLIN off until acks free room */
+  bool coalescing;    /* a burst of small writes: EPOLLIN off for COALESCE_MS */
+  int64_t last_read_ns;
+  struct timer coalesce;
   int idx;            /* STREAM_STDOUT - 1 or STREAM_STDERR - 1 */
   struct session *s;
   /* When bytes were read: mark i covers offsets up to marks[i].end. Bounded:
