@@ -19,6 +19,7 @@ include mk/deps.mk
 include mk/proto.mk
 -include mk/ctl.mk
 -include mk/vm.mk
+include mk/tether-unit.mk
 
 TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
 
