@@ -35,6 +35,12 @@ $(SAN)/tether: $(TETHER_SRCS) $(TETHER_HDRS) $(PROTO_SRCS) $(PROTO_HDRS) $(PROTO
 	$(HOST_CC) $(SAN_CFLAGS) $(TETHER_CPPFLAGS) -o $@ $(TETHER_SRCS) $(PROTO_SRCS) $(PROTO_GEN_C) \
 	  -lprotobuf-c -lseccomp -lcap
 
+# The main job: boot a container VM from the built-in default image and run CMD in it.
+CMD ?= sh -c 'echo "hello from container $$(hostname), kernel $$(uname -r)"'
+.PHONY: run
+run: $(DEPS_STAMP) all build/initramfs.cpio.gz
+	$(B)/tetherctl run -- $(CMD)
+
 .PHONY: test
 test: $(DEPS_STAMP) test-unit
 	@echo "make test: all suites passed"
