@@ -53,6 +53,18 @@ int pty_open (int *slave, unsigned rows, unsigned cols)
   return master;
 }
 
+int pty_open_for_tether (int rfd, unsigned rows, unsigned cols)
+{
+  int slave;
+  int master = pty_open (&slave, rows, cols);
+  if (master < 0)
+    launch_fail (rfd, 125, "open a pty on the container's devpts: %s", strerror (errno));
+  if (report_send_fd (rfd, master) < 0)
+    launch_fail (rfd, 125, "pass the pty to the tether: %s", strerror (errno));
+  close (master);
+  return slave;
+}
+
 /* Host mode: the host's root, with this namespace's own /proc and devpts. */
 static void setup_host_mounts (int rfd)
 {
@@ -119,16 +131,7 @@ _Noreturn void cinit_main (const struct cinit_args *a)
   else
     setup_host_mounts (rfd);
 
-  int tty_slave = -1;
-  if (a->launch.tty)
-    {
-      int master = pty_open (&tty_slave, a->rows, a->cols);
-      if (master < 0)
-        launch_fail (rfd, 125, "open pty: %s", strerror (errno));
-      if (report_send_fd (rfd, master) < 0)
-        launch_fail (rfd, 125, "pass pty: %s", strerror (errno));
-      close (master);
-    }
+  int tty_slave = a->launch.tty ? pty_open_for_tether (rfd, a->rows, a->cols) : -1;
 
   pid_t primary = fork ();
   if (primary < 0)

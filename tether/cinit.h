@@ -15,5 +15,8 @@ struct cinit_args {
 _Noreturn void cinit_main (const struct cinit_args *a);
 /* Opens a pty on the devpts mounted at /dev/pts; returns the master, sets *slave. */
 int pty_open (int *slave, unsigned rows, unsigned cols);
+/* In a child: a pty whose master goes to the tether over the report socket;
+ * returns the slave (exits 125 with a report on failure). */
+int pty_open_for_tether (int report_fd, unsigned rows, unsigned cols);
 
 #endif

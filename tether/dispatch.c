@@ -183,16 +183,6 @@ static void on_resize (struct conn *c, uint64_t rid, const Resize *rs)
   reply_ok (c, rid, NULL);
 }
 
-static void send_exit_reply (struct conn *c, uint64_t rid, struct session *s)
-{
-  Msg m = MSG__INIT;
-  Exit ex;
-  session_fill_exit (s, &ex, NULL);
-  m.body_case = MSG__BODY_EXIT;
-  m.exit = &ex;
-  reply (c, rid, &m);
-}
-
 static void on_wait_or_stop (struct conn *c, uint64_t rid, const char *id, bool stop, int signo, int timeout_s)
 {
   struct terr e = { 0 };
@@ -205,7 +195,7 @@ static void on_wait_or_stop (struct conn *c, uint64_t rid, const char *id, bool 
   if (s->running || (!stop && ct->state == C_CREATED))
     waiter_add (s, c, rid, WAIT_EXIT);
   else
-    send_exit_reply (c, rid, s);
+    session_send_exit (s, c, rid, 0);
 }
 
 static void on_remove (struct conn *c, uint64_t rid, const Remove *rm)

@@ -63,13 +63,7 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
     launch_fail (rfd, 125, "setsid: %s", strerror (errno));
   if (req->tty)
     {
-      int slave;
-      int master = pty_open (&slave, req->rows, req->cols);
-      if (master < 0)
-        launch_fail (rfd, 125, "open pty in the container: %s", strerror (errno));
-      if (report_send_fd (rfd, master) < 0)
-        launch_fail (rfd, 125, "pass pty: %s", strerror (errno));
-      close (master);
+      int slave = pty_open_for_tether (rfd, req->rows, req->cols);
       if (ioctl (slave, TIOCSCTTY, 0) < 0)
         launch_fail (rfd, 125, "TIOCSCTTY: %s", strerror (errno));
       stdio[0] = stdio[1] = stdio[2] = slave;

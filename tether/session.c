@@ -250,15 +250,21 @@ void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals)
   e->error = (char *) s->error;
 }
 
-static void send_exit (struct attach *a)
+void session_send_exit (struct session *s, struct conn *c, uint64_t request_id, uint32_t handle)
 {
   Msg m = MSG__INIT;
   Exit e;
-  session_fill_exit (a->s, &e, NULL);
-  e.handle = a->handle;
+  session_fill_exit (s, &e, NULL);
+  e.handle = handle;
+  m.request_id = request_id;
   m.body_case = MSG__BODY_EXIT;
   m.exit = &e;
-  conn_send (a->conn, &m);
+  conn_send (c, &m);
+}
+
+static void send_exit (struct attach *a)
+{
+  session_send_exit (a->s, a->conn, 0, a->handle);
   a->exit_sent = true;
 }
 
@@ -575,13 +581,7 @@ void session_check_finished (struct session *s)
       struct waiter *w = s->waiters;
       if (w->what == WAIT_EXIT)
         {
-          Msg m = MSG__INIT;
-          Exit e;
-          session_fill_exit (s, &e, NULL);
-          m.request_id = w->request_id;
-          m.body_case = MSG__BODY_EXIT;
-          m.exit = &e;
-          conn_send (w->conn, &m);
+          session_send_exit (s, w->conn, w->request_id, 0);
           waiter_remove (w);
         }
       else

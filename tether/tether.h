@@ -192,6 +192,8 @@ void session_check_finished (struct session *s);
 void session_close_fds (struct session *s);
 void session_release (struct session *s); /* frees rings; detaches everyone */
 void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals);
+/* An exit message on conn: on a handle (request_id 0) or as a reply. */
+void session_send_exit (struct session *s, struct conn *c, uint64_t request_id, uint32_t handle);
 /* Frees finished exec sessions nobody is attached to (run between loop rounds). */
 void session_gc (void);
 void waiter_add (struct session *s, struct conn *c, uint64_t request_id, int what);
