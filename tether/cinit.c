@@ -88,7 +88,7 @@ _Noreturn static void start_primary (const struct cinit_args *a, int tty_slave)
       if (ioctl (tty_slave, TIOCSCTTY, 0) < 0)
         launch_fail (rfd, 125, "TIOCSCTTY: %s", strerror (errno));
       for (int i = 0; i < 3; i++)
-        if (dup2 (tty_slave, i) < 0)
+        if (dup_to (tty_slave, i) < 0)
           launch_fail (rfd, 125, "dup2 tty: %s", strerror (errno));
     }
   else
@@ -97,7 +97,7 @@ _Noreturn static void start_primary (const struct cinit_args *a, int tty_slave)
       if (in < 0 && (in = open ("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
         launch_fail (rfd, 125, "open /dev/null: %s", strerror (errno));
       /* dup2 onto 0..2 clears CLOEXEC; sources above 2 are closed at exec. */
-      if (dup2 (in, 0) < 0 || dup2 (a->stdio[1], 1) < 0 || dup2 (a->stdio[2], 2) < 0)
+      if (dup_to (in, 0) < 0 || dup_to (a->stdio[1], 1) < 0 || dup_to (a->stdio[2], 2) < 0)
         launch_fail (rfd, 125, "dup2 stdio: %s", strerror (errno));
     }
   launch_exec (&a->launch);

@@ -71,7 +71,7 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
   else if (stdio[0] < 0 && (stdio[0] = open ("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
     launch_fail (rfd, 125, "open /dev/null: %s", strerror (errno));
   for (int i = 0; i < 3; i++)
-    if (dup2 (stdio[i], i) < 0)
+    if (dup_to (stdio[i], i) < 0)
       launch_fail (rfd, 125, "dup2: %s", strerror (errno));
   struct launch_spec ls = {
     .argv = req->argv, .argc = req->n_argv, .env = cfg->env, .n_env = cfg->n_env, .env_extra = req->env,

@@ -1,6 +1,7 @@
 #include "launch.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,6 +32,14 @@
 int close_from (unsigned first, unsigned flags)
 {
   return (int) syscall (SYS_close_range, first, ~0U, flags);
+}
+
+int dup_to (int fd, int target)
+{
+  /* dup2 onto itself keeps FD_CLOEXEC: the fd would vanish at execve. */
+  if (fd == target)
+    return fcntl (fd, F_SETFD, 0);
+  return dup2 (fd, target) < 0 ? -1 : 0;
 }
 
 void close_fds_except (const int *keep, int n)

@@ -31,6 +31,9 @@ _Noreturn void launch_fail (int report_fd, int exit_code, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 /* close_range(first, ~0U, flags); musl has the number, not the wrapper. */
 int close_from (unsigned first, unsigned flags);
+/* Makes fd available as target across execve (dup2, or clears FD_CLOEXEC when
+ * fd already is target). Returns 0 or -1. */
+int dup_to (int fd, int target);
 /* Closes every fd but those in keep (-1 entries ignored), including 0..2. */
 void close_fds_except (const int *keep, int n);
 
