@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,14 @@ static int find_tool (const char *name, char *out, size_t cap)
   return search (extra_path, name, out, cap);
 }
 
-/* The first non-empty line the tool wrote on stderr, into buf. */
+/* GNU tar's notices, printed before the real reason ("Member name contains
+ * '..'") on the same failed run: not worth the one line an error gets. */
+static bool is_notice (const char *line)
+{
+  return strstr (line, "Removing leading") != NULL;
+}
+
+/* The first non-empty line, not a notice, the tool wrote on stderr, into buf. */
 static const char *first_line (int fd, char *buf, size_t cap)
 {
   buf[0] = '\0';
@@ -49,13 +57,20 @@ static const char *first_line (int fd, char *buf, size_t cap)
   if (n <= 0)
     return buf;
   buf[n] = '\0';
-  char *p = buf;
-  while (*p == '\n' || *p == ' ' || *p == '\t')
-    p++;
-  char *nl = strchr (p, '\n');
-  if (nl != NULL)
-    *nl = '\0';
-  return p;
+  const char *first = NULL;
+  char *save = NULL;
+  for (char *l = strtok_r (buf, "\n", &save); l != NULL; l = strtok_r (NULL, "\n", &save))
+    {
+      while (*l == ' ' || *l == '\t')
+        l++;
+      if (*l == '\0')
+        continue;
+      if (first == NULL)
+        first = l;
+      if (!is_notice (l))
+        return l;
+    }
+  return first != NULL ? first : "";
 }
 
 int tool_run (const char *const argv[], int out_fd, struct terr *err)
