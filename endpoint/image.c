@@ -309,8 +309,11 @@ int image_make_rw_disk (const char *path, unsigned size_mb, const char *const *d
     }
   char size_arg[32];
   snprintf (size_arg, sizeof size_arg, "%uM", size_mb);
-  /* -m 0: no blocks reserved for root, the container's root is the only user */
-  const char *argv[16] = { "mke2fs", "-q", "-t", "ext4", "-E", "root_owner=0:0", "-m", "0", "-b", "4096", "-F" };
+  /* -m 0: no blocks reserved for root, the container's root is the only user.
+   * lazy_journal_init: the file was just created, its holes already read as
+   * zeros; writing the journal out would make a 10 GiB disk take 64 MiB. */
+  const char *argv[16] = { "mke2fs", "-q", "-t", "ext4", "-E", "root_owner=0:0,lazy_journal_init=1",
+                           "-m", "0", "-b", "4096", "-F" };
   size_t k = 11;
   if (has_dirs)
     {
