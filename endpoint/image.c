@@ -164,6 +164,14 @@ int image_layer_build (const char *spec, const char *out_path, struct terr *err)
     return -1;
   if (kind == SPEC_VMDK)
     return terr_set (err, EINVAL, "%s is already a VMDK", spec);
+  /* a symlink to the tree: cp -a and mke2fs -d must see the directory itself */
+  char real[PATH_MAX];
+  if (kind == SPEC_DIR)
+    {
+      if (realpath (spec, real) == NULL)
+        return terr_set (err, errno, "realpath %s", spec);
+      spec = real;
+    }
   char work[PATH_MAX], root[PATH_MAX], img[PATH_MAX], vmdk[PATH_MAX];
   if (make_work_dir (out_path, work, sizeof work, err) < 0)
     return -1;
@@ -247,6 +255,13 @@ int image_layer_resolve (const char *spec, char *out, size_t out_len, struct ter
         return terr_set (err, ENAMETOOLONG, "%s", abs);
       memcpy (out, abs, strlen (abs) + 1);
       return 0;
+    }
+  char real[PATH_MAX];
+  if (kind == SPEC_DIR)
+    {
+      if (realpath (spec, real) == NULL)
+        return terr_set (err, errno, "realpath %s", spec);
+      spec = real; /* hash the tree, not a symlink to it */
     }
   unsigned char d[SHA256_LEN];
   char hex[SHA256_HEX_LEN];
