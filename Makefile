@@ -1,6 +1,6 @@
 # tether — top-level build. `make` builds the shipped binaries (release only);
 # `make test` builds sanitizer/test binaries under build/san and runs every suite.
-# The parts: mk/deps.mk (toolchain), mk/proto.mk, mk/ctl.mk, mk/vm.mk.
+# The parts: mk/deps.mk (toolchain), mk/proto.mk, mk/ctl.mk, mk/image.mk, mk/vm.mk.
 
 B := build
 SAN := build/san
@@ -18,6 +18,7 @@ all: $(B)/tether $(B)/tetherctl
 include mk/deps.mk
 include mk/proto.mk
 -include mk/ctl.mk
+-include mk/image.mk
 -include mk/vm.mk
 include mk/tether-unit.mk
 
@@ -42,7 +43,7 @@ run: $(DEPS_STAMP) all build/initramfs.cpio.gz
 	$(B)/tetherctl run -- $(CMD)
 
 .PHONY: test
-test: $(DEPS_STAMP) test-unit
+test: $(DEPS_STAMP) test-unit test-image
 	@echo "make test: all suites passed"
 
 .PHONY: clean

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "image.h"
 
 static const char main_usage[]
     = "Usage: tetherctl [-H unix:PATH] VERB [OPTIONS] [ARGS...]\n"
@@ -21,8 +22,16 @@ static const char main_usage[]
       "  stop      stop a container gracefully\n"
       "  rm        remove containers\n"
       "  ping      round trip and tether statistics\n"
+      "  image     build layer disks (image build DIR|TAR -o OUT.vmdk)\n"
       "\n"
       "Run 'tetherctl VERB --help' for a verb's options.\n";
+
+/* image needs no connection: the verb table's shape around cmd_image. */
+static int verb_image (const struct cli *cli, int argc, char **argv)
+{
+  (void) cli;
+  return cmd_image (argc, argv);
+}
 
 static const struct verb
 {
@@ -35,6 +44,7 @@ static const struct verb
   { "inspect", cli_inspect, CLI_FAIL }, { "wait", cli_wait, CLI_FAIL },
   { "kill", cli_kill, CLI_FAIL },    { "stop", cli_stop, CLI_FAIL },
   { "rm", cli_rm, CLI_FAIL },        { "ping", cli_ping, CLI_FAIL },
+  { "image", verb_image, CLI_FAIL },
 };
 
 int main (int argc, char **argv)
