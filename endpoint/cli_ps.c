@@ -8,6 +8,7 @@
 #include "inspect.h"
 #include "json.h"
 #include "timefmt.h"
+#include "vmrun.h"
 
 #define PS_COMMAND_CHARS 20   /* docker truncates COMMAND to 20 characters */
 #define PS_ID_CHARS 12
@@ -89,6 +90,24 @@ static void ps_table (const ContainerList *cl, int64_t now)
   free (rows);
 }
 
+void ps_print (const ContainerList *cl, bool as_json)
+{
+  int64_t now = now_realtime_ns ();
+  if (as_json)
+    {
+      struct json j;
+      json_init (&j, 4);
+      json_arr_begin (&j);
+      for (size_t i = 0; i < cl->n_containers; i++)
+        ps_json_write (&j, cl->containers[i], now);
+      json_arr_end (&j);
+      printf ("%s\n", j.buf);
+      json_free (&j);
+    }
+  else
+    ps_table (cl, now);
+}
+
 int cli_ps (const struct cli *cli, int argc, char **argv)
 {
   enum { OPT_HELP = 256, OPT_JSON };
@@ -125,20 +144,7 @@ int cli_ps (const struct cli *cli, int argc, char **argv)
   Msg *r = cli_request (c, &m, MSG__BODY_CONTAINER_LIST, "ps");
   if (r == NULL)
     return conn_close (c), CLI_FAIL;
-  int64_t now = now_realtime_ns ();
-  if (as_json)
-    {
-      struct json j;
-      json_init (&j, 4);
-      json_arr_begin (&j);
-      for (size_t i = 0; i < r->container_list->n_containers; i++)
-        ps_json_write (&j, r->container_list->containers[i], now);
-      json_arr_end (&j);
-      printf ("%s\n", j.buf);
-      json_free (&j);
-    }
-  else
-    ps_table (r->container_list, now);
+  ps_print (r->container_list, as_json);
   conn_close (c);
   return fflush (stdout) == 0 ? 0 : CLI_FAIL;
 }
