@@ -1,6 +1,6 @@
 # tether — top-level build. `make` builds the shipped binaries (release only);
 # `make test` builds sanitizer/test binaries under build/san and runs every suite.
-# The parts: mk/deps.mk (toolchain), mk/proto.mk, mk/ctl.mk, mk/vm.mk.
+# The parts: mk/deps.mk (toolchain), mk/proto.mk, mk/ctl.mk, mk/image.mk, mk/vm.mk.
 
 B := build
 SAN := build/san
@@ -18,6 +18,7 @@ all: $(B)/tether $(B)/tetherctl
 include mk/deps.mk
 include mk/proto.mk
 -include mk/ctl.mk
+-include mk/image.mk
 -include mk/vm.mk
 
 TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
@@ -35,7 +36,7 @@ $(SAN)/tether: $(TETHER_SRCS) $(TETHER_HDRS) $(PROTO_SRCS) $(PROTO_HDRS) $(PROTO
 	  -lprotobuf-c -lseccomp -lcap
 
 .PHONY: test
-test: $(DEPS_STAMP) test-unit
+test: $(DEPS_STAMP) test-unit test-image
 	@echo "make test: all suites passed"
 
 .PHONY: clean

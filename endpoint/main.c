@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "vmrun.h"
+#include "image.h"
 
 static const char main_usage[]
     = "Usage: tetherctl [-H unix:PATH] VERB [OPTIONS] [ARGS...]\n"
@@ -22,6 +23,7 @@ static const char main_usage[]
       "  stop      stop a container gracefully\n"
       "  rm        remove containers\n"
       "  ping      round trip and tether statistics\n"
+      "  image     build layer disks (image build DIR|TAR -o OUT.vmdk)\n"
       "\n"
       "Run 'tetherctl VERB --help' for a verb's options.\n";
 
@@ -34,6 +36,12 @@ static const struct vm_verb
   { "run", vm_cli_run },     { "exec", vm_cli_exec }, { "ps", vm_cli_ps },     { "inspect", vm_cli_inspect },
   { "wait", vm_cli_wait },   { "kill", vm_cli_kill }, { "stop", vm_cli_stop }, { "rm", vm_cli_rm },
 };
+/* image needs no connection: the verb table's shape around cmd_image. */
+static int verb_image (const struct cli *cli, int argc, char **argv)
+{
+  (void) cli;
+  return cmd_image (argc, argv);
+}
 
 static const struct verb
 {
@@ -46,6 +54,7 @@ static const struct verb
   { "inspect", cli_inspect, CLI_FAIL }, { "wait", cli_wait, CLI_FAIL },
   { "kill", cli_kill, CLI_FAIL },    { "stop", cli_stop, CLI_FAIL },
   { "rm", cli_rm, CLI_FAIL },        { "ping", cli_ping, CLI_FAIL },
+  { "image", verb_image, CLI_FAIL },
 };
 
 int main (int argc, char **argv)

@@ -4,7 +4,9 @@
 
 CTL_LIB_SRCS := endpoint/conn.c endpoint/session.c endpoint/json.c endpoint/inspect.c \
                 endpoint/sig.c endpoint/timefmt.c endpoint/cli_common.c endpoint/cli_run.c \
-                endpoint/cli_ps.c endpoint/cli_ctl.c endpoint/statedir.c endpoint/image.c \
+                endpoint/cli_ps.c endpoint/cli_ctl.c endpoint/statedir.c endpoint/sha256.c \
+                endpoint/tool.c endpoint/tree.c endpoint/whiteout.c endpoint/image.c \
+                endpoint/image_default.c endpoint/cli_image.c \
                 endpoint/vmstate.c endpoint/qmp.c endpoint/qemu.c endpoint/kvmprobe.c endpoint/link.c \
                 endpoint/proxy.c endpoint/endpoint.c endpoint/cli_vmrun.c endpoint/cli_vmctl.c
 CTL_SRCS := endpoint/main.c $(CTL_LIB_SRCS)
@@ -23,7 +25,7 @@ $(SAN)/tetherctl: $(CTL_SRCS) $(PROTO_SRCS) $(B)/gen/tether.pb-c.c $(CTL_HDRS)
 	$(HOST_CC) $(SAN_CFLAGS) $(CTL_CPPFLAGS) -o $@ $(CTL_ALL_SRCS) $(CTL_LIBS)
 
 # Unit tests of the pure parts: one cmocka program per source file.
-CTL_UNIT_TESTS := sig timefmt json inspect
+CTL_UNIT_TESTS := sig timefmt json inspect image
 CTL_UNIT_BINS := $(CTL_UNIT_TESTS:%=$(SAN)/tests/test_ctl_%)
 
 $(SAN)/tests/test_ctl_%: tests/unit/test_ctl_%.c $(CTL_LIB_SRCS) $(PROTO_SRCS) $(B)/gen/tether.pb-c.c $(CTL_HDRS)
