@@ -125,9 +125,10 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
 static void scan_tick (struct timer *t)
 {
   (void) t;
-  vmchan_scan ();
-  vmpower_watch_button ();
-  if (!have_hello && now_mono_ms () < scan_deadline_ms)
+  if (!have_hello)
+    vmchan_scan ();
+  bool has_button = vmpower_watch_button ();
+  if ((!have_hello || !has_button) && now_mono_ms () < scan_deadline_ms)
     timer_arm (&scan_timer, VM_CHANNEL_SCAN_MS, scan_tick);
 }
 
