@@ -20,6 +20,7 @@ include mk/proto.mk
 -include mk/ctl.mk
 -include mk/image.mk
 -include mk/vm.mk
+-include mk/test-vm.mk
 
 TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
 
