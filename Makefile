@@ -21,6 +21,7 @@ include mk/proto.mk
 -include mk/image.mk
 -include mk/vm.mk
 include mk/tether-unit.mk
+-include mk/test-vm.mk
 
 TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
 

@@ -8,6 +8,7 @@
 #include "inspect.h"
 #include "json.h"
 #include "timefmt.h"
+#include "vmrun.h"
 
 #define PS_COMMAND_CHARS 20   /* docker truncates COMMAND to 20 characters */
 #define PS_ID_CHARS 12
@@ -106,6 +107,28 @@ static void ps_table (struct ps_rows *t)
       printf ("%s\n", t->rows[i].col[PS_COLS - 1]);
     }
   free (t->rows);
+}
+
+void ps_print (const ContainerList *cl, bool as_json)
+{
+  int64_t now = now_realtime_ns ();
+  if (as_json)
+    {
+      struct json j;
+      json_init (&j, 4);
+      json_arr_begin (&j);
+      for (size_t i = 0; i < cl->n_containers; i++)
+        ps_json_write (&j, cl->containers[i], now);
+      json_arr_end (&j);
+      printf ("%s\n", j.buf);
+      json_free (&j);
+    }
+  else
+    {
+      struct ps_rows t = { 0 };
+      ps_rows_add (&t, cl, now);
+      ps_table (&t);
+    }
 }
 
 int cli_ps (const struct cli *cli, int argc, char **argv)

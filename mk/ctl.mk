@@ -6,7 +6,9 @@ CTL_LIB_SRCS := endpoint/conn.c endpoint/session.c endpoint/json.c endpoint/insp
                 endpoint/sig.c endpoint/timefmt.c endpoint/cli_common.c endpoint/cli_run.c \
                 endpoint/cli_ps.c endpoint/cli_ctl.c endpoint/statedir.c endpoint/sha256.c \
                 endpoint/tool.c endpoint/tree.c endpoint/whiteout.c endpoint/image.c \
-                endpoint/image_default.c endpoint/cli_image.c
+                endpoint/image_default.c endpoint/cli_image.c \
+                endpoint/vmstate.c endpoint/qmp.c endpoint/qemu.c endpoint/kvmprobe.c endpoint/link.c \
+                endpoint/proxy.c endpoint/endpoint.c endpoint/cli_vmrun.c endpoint/cli_vmctl.c
 CTL_SRCS := endpoint/main.c $(CTL_LIB_SRCS)
 CTL_CPPFLAGS := -Iendpoint -Iproto -I$(B)/gen
 CTL_HDRS := $(wildcard endpoint/*.h proto/*.h)

@@ -25,6 +25,13 @@ static struct timer scan_timer, hello_timer, disk_timer, off_timer;
 
 static void try_start (void);
 
+/* The config may shorten (or lengthen) the disk wait; 0 keeps the default. */
+static int disk_wait_ms (void)
+{
+  uint32_t s = vm_c && vm_c->cfg ? vm_c->cfg->disk_wait_s : 0;
+  return s > 0 && s <= 3600 ? (int) s * 1000 : VM_DISK_WAIT_MS;
+}
+
 /* Ends the run before it began: the endpoint gets exit 125 with the reason. */
 static void fail_start (const char *why)
 {
@@ -60,7 +67,7 @@ static void try_start (void)
           return;
         }
       char why[160];
-      snprintf (why, sizeof why, "disk %s did not appear within %d s", missing, VM_DISK_WAIT_MS / 1000);
+      snprintf (why, sizeof why, "disk %s did not appear within %d s", missing, disk_wait_ms () / 1000);
       fail_start (why);
       return;
     }
@@ -110,7 +117,7 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
   if (!vm_c)
     {
       vm_c = ct;
-      disk_deadline_ms = now_mono_ms () + VM_DISK_WAIT_MS;
+      disk_deadline_ms = now_mono_ms () + disk_wait_ms ();
       try_start ();
     }
 }
@@ -118,9 +125,10 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
 static void scan_tick (struct timer *t)
 {
   (void) t;
-  vmchan_scan ();
-  vmpower_watch_button ();
-  if (!have_hello && now_mono_ms () < scan_deadline_ms)
+  if (!have_hello)
+    vmchan_scan ();
+  bool has_button = vmpower_watch_button ();
+  if ((!have_hello || !has_button) && now_mono_ms () < scan_deadline_ms)
     timer_arm (&scan_timer, VM_CHANNEL_SCAN_MS, scan_tick);
 }
 

@@ -27,7 +27,8 @@ int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err);
 int vmdisk_write_etc (const ContainerConfig *cfg, const char *id, struct terr *err);
 void vmdisk_unmount_all (void);
 /* vmpower.c */
-void vmpower_watch_button (void);
+/* Watches the ACPI power button once its input device exists; true when watched. */
+bool vmpower_watch_button (void);
 _Noreturn void vmpower_off (const char *why);
 /* vm.c: called by the dispatcher for a config message (VM mode only). */
 void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg);

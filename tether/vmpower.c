@@ -36,13 +36,13 @@ static void button_event (struct watch *w, uint32_t events)
 
 /* Finds the input device by name ("Power Button"), not by number: the
  * numbering depends on probe order. */
-void vmpower_watch_button (void)
+bool vmpower_watch_button (void)
 {
   if (button_w.fn)
-    return;
+    return true;
   DIR *d = opendir ("/dev/input");
   if (!d)
-    return;
+    return false;
   struct dirent *de;
   while ((de = readdir (d)))
     {
@@ -67,6 +67,7 @@ void vmpower_watch_button (void)
       break;
     }
   closedir (d);
+  return button_w.fn != NULL;
 }
 
 _Noreturn void vmpower_off (const char *why)
