@@ -230,11 +230,19 @@ int vm_cli_rm (int argc, char **argv)
               continue;
             }
           char *args[] = { "kill", "-s", "KILL", id, NULL };
-          FILE *saved = stdout;
-          stdout = fopen ("/dev/null", "w");
+          /* kill prints the id; rm prints it once, below: silence kill's. */
+          fflush (stdout);
+          int saved = dup (STDOUT_FILENO), null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+          if (null_fd >= 0)
+            dup2 (null_fd, STDOUT_FILENO);
           via_endpoint (cli_kill, a, args, 4);
-          fclose (stdout);
-          stdout = saved;
+          fflush (stdout);
+          if (saved >= 0)
+            dup2 (saved, STDOUT_FILENO);
+          if (saved >= 0)
+            close (saved);
+          if (null_fd >= 0)
+            close (null_fd);
           if (wait_final (id, VM_STOP_WAIT_MS, &ec) < 0)
             {
               cli_err ("%s: the VM did not stop", argv[i]);
