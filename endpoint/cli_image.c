@@ -78,6 +78,7 @@ int cmd_image (int argc, char **argv)
   if (argc < 2)
     return cli_err ("image: a subcommand is required (see tetherctl image --help)"), CLI_FAIL;
   const char *sub = argv[1];
+  image_progress = true;
   if (strcmp (sub, "--help") == 0 || strcmp (sub, "-h") == 0)
     return cli_usage (image_usage), 0;
   if (strcmp (sub, "build") == 0)

@@ -23,9 +23,13 @@
 
 enum spec_kind { SPEC_DIR, SPEC_TAR, SPEC_VMDK };
 
+bool image_progress;
+
 static void progress (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 static void progress (const char *fmt, ...)
 {
+  if (!image_progress)
+    return;
   char line[PATH_MAX + 256];
   va_list ap;
   va_start (ap, fmt);

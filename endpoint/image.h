@@ -6,6 +6,7 @@
 #ifndef TETHER_CTL_IMAGE_H
 #define TETHER_CTL_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "terr.h"
@@ -15,6 +16,9 @@
  * out gets its absolute path). Builds into $TETHER_STATE_DIR/images/<sha256>.vmdk
  * once; later calls with the same content return the cached file. Progress lines
  * on stderr ("image: ..."). */
+/* Progress lines on stderr: only `tetherctl image` turns them on (DESIGN §5:
+ * other verbs write to stderr only for their own errors). */
+extern bool image_progress;
 int image_layer_resolve (const char *spec, char *out, size_t out_len, struct terr *err);
 /* The built-in default image: one layer made from Debian's busybox-static
  * (/bin/busybox, or $TETHER_BUSYBOX, + a symlink per applet from

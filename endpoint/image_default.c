@@ -179,7 +179,7 @@ int image_default_layer (char *out, size_t out_len, struct terr *err)
   if (copy_busybox (bb, root, err) < 0 || link_applets (bb, root, &applets, err) < 0)
     goto out;
   rc = image_layer_resolve (root, out, out_len, err);
-  if (rc == 0)
+  if (rc == 0 && image_progress)
     fprintf (stderr, "image: default layer: %s with %u applets\n", bb, applets);
 out:
   if (rc < 0)
