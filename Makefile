@@ -52,5 +52,5 @@ clean:
 	rm -rf $(B)/tether $(B)/tetherctl $(B)/init $(SAN) $(B)/gen $(B)/fuzz
 
 .PHONY: bench
-bench: $(B)/tether $(B)/tetherctl
+bench: $(B)/tether $(B)/tetherctl build/initramfs.cpio.gz
 	bash bench/run.sh

@@ -223,7 +223,10 @@ void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offse
   /* Nothing queued: write straight from the session's ring (no copy); only
    * what the socket does not take now goes into our out ring. */
   size_t skip = 0;
-  if (c->out.len == 0 && !c->closed)
+  /* Not on a channel: a virtio-serial port takes each iovec as its own buffer
+   * and host notification, so there the frame goes through the ring and out in
+   * large contiguous writes. */
+  if (c->out.len == 0 && !c->closed && !c->is_channel)
     {
       ssize_t n;
       do
