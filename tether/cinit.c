@@ -88,6 +88,11 @@ _Noreturn static void start_primary (const struct cinit_args *a, int tty_slave)
       if (dup2 (in, 0) < 0 || dup2 (a->stdio[1], 1) < 0 || dup2 (a->stdio[2], 2) < 0)
         launch_fail (rfd, 125, "dup2 stdio: %s", strerror (errno));
     }
+  /* dup2 (fd, fd) leaves FD_CLOEXEC set: a source that already sat on 0..2 (the pty
+   * slave, opened after every fd was closed) would vanish at exec. */
+  for (int i = 0; i < 3; i++)
+    if (fcntl (i, F_SETFD, 0) < 0)
+      launch_fail (rfd, 125, "stdio fd %d: %s", i, strerror (errno));
   launch_exec (&a->launch);
 }
 

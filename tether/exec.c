@@ -79,6 +79,10 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
   for (int i = 0; i < 3; i++)
     if (dup2 (stdio[i], i) < 0)
       launch_fail (rfd, 125, "dup2: %s", strerror (errno));
+  /* dup2 (fd, fd) leaves FD_CLOEXEC set: a source already on 0..2 would vanish at exec. */
+  for (int i = 0; i < 3; i++)
+    if (fcntl (i, F_SETFD, 0) < 0)
+      launch_fail (rfd, 125, "stdio fd %d: %s", i, strerror (errno));
   struct launch_spec ls = {
     .argv = req->argv, .argc = req->n_argv, .env = cfg->env, .n_env = cfg->n_env, .env_extra = req->env,
     .n_env_extra = req->n_env, .cwd = req->cwd && req->cwd[0] ? req->cwd : cfg->cwd,
