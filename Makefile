@@ -19,6 +19,7 @@ include mk/deps.mk
 include mk/proto.mk
 -include mk/ctl.mk
 -include mk/vm.mk
+-include mk/test-host.mk
 
 TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
 
@@ -35,7 +36,7 @@ $(SAN)/tether: $(TETHER_SRCS) $(TETHER_HDRS) $(PROTO_SRCS) $(PROTO_HDRS) $(PROTO
 	  -lprotobuf-c -lseccomp -lcap
 
 .PHONY: test
-test: test-unit test-ctl-unit
+test: test-unit test-ctl-unit test-host
 	@echo "make test: all suites passed"
 
 .PHONY: clean

@@ -46,9 +46,12 @@ cleanup () {
 trap cleanup EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
+# The tether runs as a private copy named ht-tether: other work on the same machine
+# that kills processes named "tether" must not end this suite's tether.
 start_tether () {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null
-  "$TETHER" --listen "unix:$SOCK" >>"$TLOG" 2>&1 &
+  cp "$TETHER" "$HT_TMP/ht-tether" || return 1
+  "$HT_TMP/ht-tether" --listen "unix:$SOCK" >>"$TLOG" 2>&1 &
   TPID=$!
   export TPID
   wait_for 10 ctl ping >/dev/null 2>&1

@@ -62,3 +62,13 @@ t out_64m out_64m 90
 t in_8m in_8m 60
 t background_grandchild background_grandchild 20
 t two_clients two_clients 90
+
+# Output reaches the client while the process runs, not at its exit.
+output_is_live () {
+  ctl run sh -c 'echo A; sleep 2; echo B' | while IFS= read -r l; do echo "$(date +%s%N) $l"; done >stamps
+  local a b
+  a=$(awk '$2 == "A" {print $1}' stamps); b=$(awk '$2 == "B" {print $1}' stamps)
+  [[ -n "$a" && -n "$b" ]] || fail "lines: $(cat stamps)"
+  (((b - a) / 1000000 >= 1500)) || fail "A arrived only $(((b - a) / 1000000)) ms before B (held until exit)"
+}
+t output_is_live output_is_live 20
