@@ -291,23 +291,24 @@ static void conn_read (struct conn *c)
           conn_close (c);
           return;
         }
-      uint64_t resyncs = c->dec->resyncs, dropped = c->dec->dropped_bytes;
       const uint8_t *p = buf;
       size_t len = (size_t) n;
       while (len > 0 && !c->closed)
         {
           size_t used;
           struct frame f;
+          uint64_t resyncs = c->dec->resyncs, dropped = c->dec->dropped_bytes;
           enum frame_status st = frame_decoder_feed (c->dec, p, len, &used, &f);
           p += used;
           len -= used;
+          /* counted before the frame is handled: a pong reports the garbage before its ping */
+          stats.resyncs += c->dec->resyncs - resyncs;
+          stats.dropped_bytes += c->dec->dropped_bytes - dropped;
           if (st == FRAME_READY)
             handle_frame (c, &f);
           else if (st == FRAME_REJECTED)
             conn_send_error (c, 0, ERR_FRAME, c->dec->reject_reason ? c->dec->reject_reason : "bad frame", 0);
         }
-      stats.resyncs += c->dec->resyncs - resyncs;
-      stats.dropped_bytes += c->dec->dropped_bytes - dropped;
       if ((size_t) n < sizeof buf)
         return;
     }

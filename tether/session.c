@@ -309,6 +309,10 @@ static void attach_pump (struct attach *a)
           a->sent[i] += n;
         }
     }
+  /* conn_send_data only queues: write now (and watch EPOLLOUT for the rest), or a
+   * few bytes of output would wait for the next control message. */
+  if (c->out.len > 0)
+    conn_flush (c);
   if (s->finished && !a->exit_sent)
     send_exit (a);
 }
