@@ -18,6 +18,7 @@ static bool gc_pending;
 static void ostream_event (struct watch *w, uint32_t events);
 static void stdin_event (struct watch *w, uint32_t events);
 static void stdin_flush (struct session *s);
+static void send_stdin_ack (struct session *s);
 
 void session_init (struct session *s, enum session_kind kind, struct container *c)
 {
@@ -106,6 +107,18 @@ static void stdin_close (struct session *s)
       close (fd);
     }
   s->in_open = false;
+}
+
+void session_discard_output (struct session *s)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      struct ostream *o = &s->out[i];
+      o->discard = true;
+      o->paused = false;
+      if (o->w.fd >= 0)
+        loop_mod (&o->w, EPOLLIN);
+    }
 }
 
 void session_close_fds (struct session *s)
@@ -497,8 +510,17 @@ static void stdin_flush (struct session *s)
 
 static void stdin_event (struct watch *w, uint32_t events)
 {
-  (void) events;
-  stdin_flush (container_of (w, struct session, in_w));
+  struct session *s = container_of (w, struct session, in_w);
+  if (events & EPOLLERR)
+    {
+      /* The process closed its stdin: what is left counts as delivered. */
+      stdin_close (s);
+      s->in_written += s->in_ring.len;
+      ring_consume (&s->in_ring, s->in_ring.len);
+      send_stdin_ack (s);
+      return;
+    }
+  stdin_flush (s);
 }
 
 void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, size_t n)

@@ -190,6 +190,8 @@ struct attach *session_attach (struct session *s, struct conn *c, uint32_t handl
 void session_detach (struct attach *a);
 void session_check_finished (struct session *s);
 void session_close_fds (struct session *s);
+/* rm -f: what nobody read is dropped, so the run can reach end of file. */
+void session_discard_output (struct session *s);
 void session_release (struct session *s); /* frees rings; detaches everyone */
 void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals);
 /* An exit message on conn: on a handle (request_id 0) or as a reply. */
