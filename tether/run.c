@@ -158,6 +158,8 @@ void run_report_event (struct watch *w, uint32_t events)
           close (rfd);
           if (s->tty && s->out[0].w.fd < 0)
             s->out[0].eof = true; /* no pty ever came */
+          if (s->kind == SESSION_PRIMARY && s->reaped)
+            reap_judge_init (s);
           session_check_finished (s);
           return;
         }

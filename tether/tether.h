@@ -90,6 +90,7 @@ struct session {
   bool running;               /* started, not yet finished */
   bool status_known;
   bool reaped;
+  int init_status;            /* the container init's own wait status */
   bool finished;              /* status known and outputs at EOF (or grace over) */
   uint32_t run;
   int exit_code;
@@ -227,6 +228,8 @@ void exec_maybe_free (struct session *s);
 void reap_track (pid_t pid, struct session *s);
 void reap_untrack (pid_t pid);
 void reap_children (void);
+/* The container init is gone and its report socket is at end of file. */
+void reap_judge_init (struct session *s);
 
 /* main.c */
 uint64_t tether_rss_bytes (uint64_t *max_rss);
