@@ -39,5 +39,5 @@ PY
     || fail "rm of the exited containers failed: $(tail -c 200 errs)"
 }
 
-t seq_500 seq_500 40
+t seq_500 seq_500 150
 t sessions_1000 sessions_1000 150
