@@ -381,3 +381,24 @@ int vm_cli_inspect (int argc, char **argv)
   fputs (first ? "]\n" : "\n]\n", stdout);
   return fflush (stdout) == 0 ? code : CLI_FAIL;
 }
+
+/* ping ID: the tether inside that container's VM, through its endpoint. */
+int vm_cli_ping (int argc, char **argv)
+{
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    {
+      fputs ("usage: tetherctl ping ID\n       tetherctl -H unix:PATH ping\n"
+             "Round trip to the tether and its counters (uptime, RSS, containers, frames, resyncs).\n",
+             stdout);
+      return 0;
+    }
+  if (argc != 2)
+    return cli_err ("ping: give the container (see tetherctl ping --help)"), CLI_FAIL;
+  char id[65], a[200];
+  if (!resolve (argv[1], id))
+    return CLI_FAIL;
+  if (endpoint_addr (id, a, sizeof a) == NULL)
+    return cli_err ("%s: container is not running", argv[1]), CLI_FAIL;
+  char *args[] = { "ping", NULL };
+  return via_endpoint (cli_ping, a, args, 1);
+}
