@@ -57,6 +57,8 @@ struct proc_opts {
   bool interactive, tty, detach;
   char **env;
   size_t n_env;
+  char **built;              /* "K=V" strings made for "-e K", freed with env */
+  size_t n_built;
   const char *cwd, *user, *name;
   int stop_signal;           /* 0: default */
   int stop_timeout;          /* -1: default */
@@ -83,7 +85,25 @@ static void env_add (struct proc_opts *o, const char *kv)
   if (e == NULL)
     abort ();
   o->env = e;
-  o->env[o->n_env++] = (char *) v; /* built strings live until exit */
+  o->env[o->n_env++] = (char *) v;
+  if (built != NULL)
+    {
+      char **b = realloc (o->built, (o->n_built + 1) * sizeof *b);
+      if (b == NULL)
+        abort ();
+      o->built = b;
+      o->built[o->n_built++] = built;
+    }
+}
+
+static void proc_opts_free (struct proc_opts *o)
+{
+  for (size_t i = 0; i < o->n_built; i++)
+    free (o->built[i]);
+  free (o->built);
+  free (o->env);
+  o->built = o->env = NULL;
+  o->n_built = o->n_env = 0;
 }
 
 /* Parses run/exec options up to the first operand. Returns the index of the first
@@ -171,10 +191,11 @@ static Msg *session_request (struct conn *c, struct session *s, Msg *req, Msg__B
   return r;
 }
 
-int cli_run (const struct cli *cli, int argc, char **argv)
+static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opts *po)
 {
   struct proc_opts o;
-  int first = parse_proc_opts (argc, argv, true, &o);
+  int first = parse_proc_opts (argc, argv, true, po);
+  o = *po;
   if (first == 0)
     return cli_usage (run_usage), 0;
   if (first < 0)
@@ -256,10 +277,11 @@ int cli_run (const struct cli *cli, int argc, char **argv)
   return code;
 }
 
-int cli_exec (const struct cli *cli, int argc, char **argv)
+static int do_exec (const struct cli *cli, int argc, char **argv, struct proc_opts *po)
 {
   struct proc_opts o;
-  int first = parse_proc_opts (argc, argv, false, &o);
+  int first = parse_proc_opts (argc, argv, false, po);
+  o = *po;
   if (first == 0)
     return cli_usage (exec_usage), 0;
   if (first < 0)
@@ -316,6 +338,22 @@ int cli_exec (const struct cli *cli, int argc, char **argv)
     return session_free (s), conn_close (c), run_fail (&err);
   int code = relay_to_end (s, CLI_FAIL_RUN);
   conn_close (c);
+  return code;
+}
+
+int cli_run (const struct cli *cli, int argc, char **argv)
+{
+  struct proc_opts o = { 0 };
+  int code = do_run (cli, argc, argv, &o);
+  proc_opts_free (&o);
+  return code;
+}
+
+int cli_exec (const struct cli *cli, int argc, char **argv)
+{
+  struct proc_opts o = { 0 };
+  int code = do_exec (cli, argc, argv, &o);
+  proc_opts_free (&o);
   return code;
 }
 
