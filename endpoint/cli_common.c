@@ -23,9 +23,9 @@ struct conn *cli_connect (const struct cli *cli)
 {
   if (cli->host == NULL || *cli->host == '\0')
     {
-      /* VM mode seam: the runner will start (or find) the per-VM endpoint and hand
-       * its socket address to conn_open, which speaks the same protocol. */
-      cli_err ("VM mode not built yet; use -H unix:PATH");
+      /* VM mode verbs go through vm_cli_* (main.c), which pass the endpoint's
+       * socket as the host; the others need one. */
+      cli_err ("this verb needs -H unix:PATH (VM containers: run, exec, ps, inspect, wait, kill, stop, rm)");
       return NULL;
     }
   struct terr err;

@@ -8,6 +8,7 @@
 #include "inspect.h"
 #include "json.h"
 #include "timefmt.h"
+#include "vmrun.h"
 
 #define PS_COMMAND_CHARS 20   /* docker truncates COMMAND to 20 characters */
 #define PS_ID_CHARS 12
@@ -61,32 +62,73 @@ static void ps_row_fill (struct ps_row *row, const ContainerInfo *ci, int64_t no
   snprintf (row->col[4], sizeof row->col[4], "%s", c->name);
 }
 
-static void ps_table (const ContainerList *cl, int64_t now)
+struct ps_rows {
+  struct ps_row *rows;
+  size_t n, cap;
+};
+
+/* Adds one part of the list (a long list comes in several container_list replies). */
+static void ps_rows_add (struct ps_rows *t, const ContainerList *cl, int64_t now)
 {
-  size_t n = cl->n_containers + 1;
-  struct ps_row *rows = calloc (n, sizeof *rows);
-  if (rows == NULL)
+  if (t->n + cl->n_containers + 1 > t->cap)
     {
-      cli_err ("out of memory");
-      exit (CLI_FAIL);
+      size_t cap = (t->n + cl->n_containers + 1) * 2;
+      struct ps_row *nr = realloc (t->rows, cap * sizeof *nr);
+      if (nr == NULL)
+        {
+          cli_err ("out of memory");
+          exit (CLI_FAIL);
+        }
+      t->rows = nr;
+      t->cap = cap;
     }
-  static const char *const head[PS_COLS] = { "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "NAMES" };
-  for (int k = 0; k < PS_COLS; k++)
-    snprintf (rows[0].col[k], sizeof rows[0].col[k], "%s", head[k]);
-  for (size_t i = 1; i < n; i++)
-    ps_row_fill (&rows[i], cl->containers[i - 1], now);
+  if (t->n == 0)
+    {
+      static const char *const head[PS_COLS] = { "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "NAMES" };
+      for (int k = 0; k < PS_COLS; k++)
+        snprintf (t->rows[0].col[k], sizeof t->rows[0].col[k], "%s", head[k]);
+      t->n = 1;
+    }
+  for (size_t i = 0; i < cl->n_containers; i++)
+    ps_row_fill (&t->rows[t->n++], cl->containers[i], now);
+}
+
+static void ps_table (struct ps_rows *t)
+{
   size_t w[PS_COLS] = { 0 };
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < t->n; i++)
     for (int k = 0; k < PS_COLS; k++)
-      if (text_width (rows[i].col[k]) > w[k])
-        w[k] = text_width (rows[i].col[k]);
-  for (size_t i = 0; i < n; i++)
+      if (text_width (t->rows[i].col[k]) > w[k])
+        w[k] = text_width (t->rows[i].col[k]);
+  for (size_t i = 0; i < t->n; i++)
     {
       for (int k = 0; k < PS_COLS - 1; k++)
-        printf ("%s%*s", rows[i].col[k], (int) (w[k] - text_width (rows[i].col[k]) + PS_PAD), "");
-      printf ("%s\n", rows[i].col[PS_COLS - 1]);
+        printf ("%s%*s", t->rows[i].col[k], (int) (w[k] - text_width (t->rows[i].col[k]) + PS_PAD), "");
+      printf ("%s\n", t->rows[i].col[PS_COLS - 1]);
     }
-  free (rows);
+  free (t->rows);
+}
+
+void ps_print (const ContainerList *cl, bool as_json)
+{
+  int64_t now = now_realtime_ns ();
+  if (as_json)
+    {
+      struct json j;
+      json_init (&j, 4);
+      json_arr_begin (&j);
+      for (size_t i = 0; i < cl->n_containers; i++)
+        ps_json_write (&j, cl->containers[i], now);
+      json_arr_end (&j);
+      printf ("%s\n", j.buf);
+      json_free (&j);
+    }
+  else
+    {
+      struct ps_rows t = { 0 };
+      ps_rows_add (&t, cl, now);
+      ps_table (&t);
+    }
 }
 
 int cli_ps (const struct cli *cli, int argc, char **argv)
@@ -126,19 +168,40 @@ int cli_ps (const struct cli *cli, int argc, char **argv)
   if (r == NULL)
     return conn_close (c), CLI_FAIL;
   int64_t now = now_realtime_ns ();
-  if (as_json)
+  struct json j;
+  struct ps_rows t = { 0 };
+  json_init (&j, 4);
+  json_arr_begin (&j);
+  for (;;)
     {
-      struct json j;
-      json_init (&j, 4);
-      json_arr_begin (&j);
-      for (size_t i = 0; i < r->container_list->n_containers; i++)
-        ps_json_write (&j, r->container_list->containers[i], now);
-      json_arr_end (&j);
-      printf ("%s\n", j.buf);
-      json_free (&j);
+      if (as_json)
+        for (size_t i = 0; i < r->container_list->n_containers; i++)
+          ps_json_write (&j, r->container_list->containers[i], now);
+      else
+        ps_rows_add (&t, r->container_list, now);
+      if (!r->container_list->more)
+        break;
+      struct terr err;
+      terr_clear (&err);
+      r = conn_await (c, &m, NULL, NULL, -1, &err);
+      if (r == NULL || conn_reply_error (r, MSG__BODY_CONTAINER_LIST, &err) < 0)
+        {
+          cli_err ("ps: %s", err.msg);
+          json_free (&j);
+          free (t.rows);
+          return conn_close (c), CLI_FAIL;
+        }
     }
+  json_arr_end (&j);
+  if (as_json)
+    printf ("%s\n", j.buf);
   else
-    ps_table (r->container_list, now);
+    {
+      if (t.n == 0)
+        ps_rows_add (&t, r->container_list, now); /* the header alone */
+      ps_table (&t);
+    }
+  json_free (&j);
   conn_close (c);
   return fflush (stdout) == 0 ? 0 : CLI_FAIL;
 }

@@ -8,6 +8,7 @@
 
 #include "session.h"
 #include "sig.h"
+#include "vmrun.h"
 
 #define SESSION_HANDLE 1
 
@@ -155,6 +156,12 @@ static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts
                         argv[optind - 1], argv[0]), -1;
       }
   return optind;
+}
+
+int cli_exec_operand (int argc, char **argv)
+{
+  struct proc_opts o;
+  return parse_proc_opts (argc, argv, false, &o);
 }
 
 static int run_fail (const struct terr *err)

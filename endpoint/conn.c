@@ -12,7 +12,7 @@
 
 #include "timefmt.h"
 
-#define CONN_IN_CAP (64u * 1024u)
+#define CONN_IN_CAP (256u * 1024u)
 /* room for the largest frame we may queue */
 #define CONN_FRAME_MAX (FRAME_HDR_LEN + FRAME_MAX_PAYLOAD + FRAME_PCRC_LEN)
 
@@ -222,6 +222,12 @@ Msg *conn_request (struct conn *c, Msg *req, conn_dispatch_fn dispatch, void *ct
   req->request_id = conn_new_request_id (c);
   if (conn_queue_msg (c, req, err) < 0)
     return NULL;
+  return conn_await (c, req, dispatch, ctx, timeout_ms, err);
+}
+
+Msg *conn_await (struct conn *c, const Msg *req, conn_dispatch_fn dispatch, void *ctx, int timeout_ms,
+                 struct terr *err)
+{
   int64_t deadline = timeout_ms < 0 ? -1 : mono_ms () + timeout_ms;
   for (;;)
     {

@@ -70,6 +70,11 @@ int conn_fill (struct conn *c, struct terr *err);
 Msg *conn_request (struct conn *c, Msg *req, conn_dispatch_fn dispatch, void *ctx,
                    int timeout_ms, struct terr *err);
 
+/* Waits for a further reply to req (same request_id): a reply in several parts
+ * (container_list with more = true). */
+Msg *conn_await (struct conn *c, const Msg *req, conn_dispatch_fn dispatch, void *ctx, int timeout_ms,
+                 struct terr *err);
+
 /* "ok", "error ERR_NOT_FOUND: no such container"... for unexpected replies. */
 int conn_reply_error (const Msg *reply, Msg__BodyCase want, struct terr *err);
 

@@ -63,6 +63,12 @@ static void config_write (struct json *j, const ContainerInfo *ci)
 
 void inspect_write (struct json *j, const ContainerInfo *ci)
 {
+  inspect_write_extra (j, ci, NULL, NULL);
+}
+
+void inspect_write_extra (struct json *j, const ContainerInfo *ci,
+                          void (*extra) (struct json *j, const void *ctx), const void *ctx)
+{
   static const ContainerConfig empty = CONTAINER_CONFIG__INIT;
   const ContainerConfig *c = ci->config ? ci->config : &empty;
   ContainerInfo tmp = *ci;
@@ -79,6 +85,8 @@ void inspect_write (struct json *j, const ContainerInfo *ci)
   json_kint (j, "RestartCount", ci->run > 1 ? ci->run - 1 : 0);
   json_kstrv (j, "ExecIDs", ci->exec_ids, ci->n_exec_ids, 1);
   config_write (j, &tmp);
+  if (extra != NULL)
+    extra (j, ctx);
   json_obj_end (j);
 }
 

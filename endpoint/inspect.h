@@ -11,6 +11,10 @@
 
 /* {Id, Created, Path, Args, State{...}, Name, RestartCount, ExecIDs, Config{...}} */
 void inspect_write (struct json *j, const ContainerInfo *ci);
+/* The same with more keys written by extra before the object closes (the VM
+ * endpoint's state.json adds its "VM" object). */
+void inspect_write_extra (struct json *j, const ContainerInfo *ci,
+                          void (*extra) (struct json *j, const void *ctx), const void *ctx);
 /* `ps --format json` fields: ID, Names, Command, CreatedAt, RunningFor, State, Status. */
 void ps_json_write (struct json *j, const ContainerInfo *ci, int64_t now_ns);
 

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "vmrun.h"
+#include "image.h"
 
 static const char main_usage[]
     = "Usage: tetherctl [-H unix:PATH] VERB [OPTIONS] [ARGS...]\n"
@@ -21,8 +23,25 @@ static const char main_usage[]
       "  stop      stop a container gracefully\n"
       "  rm        remove containers\n"
       "  ping      round trip and tether statistics\n"
+      "  image     build layer disks (image build DIR|TAR -o OUT.vmdk)\n"
       "\n"
       "Run 'tetherctl VERB --help' for a verb's options.\n";
+
+/* Without -H the container lives in its own VM (vm_cli_*); with -H in that tether. */
+static const struct vm_verb
+{
+  const char *name;
+  int (*fn) (int, char **);
+} vm_verbs[] = {
+  { "run", vm_cli_run },     { "exec", vm_cli_exec }, { "ps", vm_cli_ps },     { "inspect", vm_cli_inspect },
+  { "wait", vm_cli_wait },   { "kill", vm_cli_kill }, { "stop", vm_cli_stop }, { "rm", vm_cli_rm },
+};
+/* image needs no connection: the verb table's shape around cmd_image. */
+static int verb_image (const struct cli *cli, int argc, char **argv)
+{
+  (void) cli;
+  return cmd_image (argc, argv);
+}
 
 static const struct verb
 {
@@ -35,6 +54,7 @@ static const struct verb
   { "inspect", cli_inspect, CLI_FAIL }, { "wait", cli_wait, CLI_FAIL },
   { "kill", cli_kill, CLI_FAIL },    { "stop", cli_stop, CLI_FAIL },
   { "rm", cli_rm, CLI_FAIL },        { "ping", cli_ping, CLI_FAIL },
+  { "image", verb_image, CLI_FAIL },
 };
 
 int main (int argc, char **argv)
@@ -63,6 +83,15 @@ int main (int argc, char **argv)
     }
   if (i >= argc)
     return cli_err ("a verb is required (see tetherctl --help)"), CLI_FAIL;
+  if (cli.host == NULL || *cli.host == '\0')
+    for (size_t k = 0; k < sizeof vm_verbs / sizeof vm_verbs[0]; k++)
+      if (strcmp (argv[i], vm_verbs[k].name) == 0)
+        {
+          int code = vm_verbs[k].fn (argc - i, argv + i);
+          if (fflush (stdout) != 0 && code == 0)
+            code = 1;
+          return code;
+        }
   for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++)
     if (strcmp (argv[i], verbs[k].name) == 0)
       {

@@ -347,11 +347,7 @@ static int on_conn (struct session *s, struct terr *err)
   while ((r = conn_next (s->c, &ev, err)) > 0)
     if (session_dispatch (s, &ev, err) < 0)
       return -1;
-  if (r < 0)
-    return -1;
-  if (!s->has_exit && ack_due (s, 1))
-    return send_ack (s, err);
-  return 0;
+  return r < 0 ? -1 : 0;
 }
 
 static int relay (struct session *s, struct terr *err)
@@ -366,11 +362,21 @@ static int relay (struct session *s, struct terr *err)
       };
       if (conn_out_pending (s->c) > 0)
         p[P_CONN].events |= POLLOUT;
-      if (poll (p, P_N, -1) < 0)
+      /* Ack every SESSION_ACK_EVERY bytes, and once the output pauses for
+       * SESSION_ACK_IDLE_MS: not after every frame (a 1 GiB stream would cost
+       * 16k acks each way). */
+      int n = poll (p, P_N, ack_due (s, 1) ? SESSION_ACK_IDLE_MS : -1);
+      if (n < 0)
         {
           if (errno == EINTR)
             continue;
           return terr_set (err, errno, "poll");
+        }
+      if (n == 0)
+        {
+          if (send_ack (s, err) < 0)
+            return -1;
+          continue;
         }
       if (p[P_CONN].revents & POLLOUT && conn_flush (s->c, err) < 0)
         return -1;

@@ -11,6 +11,7 @@
 #include "conn.h"
 
 #define SESSION_ACK_EVERY (256u * 1024u)
+#define SESSION_ACK_IDLE_MS 2
 #define SESSION_STDIN_WINDOW (1024u * 1024u)
 #define SESSION_FINAL_ACK_MS 1000
 /* exit code when our own stdout is gone (a closed pipe), as a SIGPIPE death */

@@ -10,7 +10,9 @@
 #include "tether.pb-c.h"
 
 /* Unpacking allocates only from this arena; reset it after each message is handled.
- * 1 MiB covers the worst expansion of a 64 KiB payload (many tiny repeated strings). */
+ * 1 MiB holds any realistic 64 KiB payload (13,000 "K=V" env strings use 0.8 MiB)
+ * but not every valid one: ~20,000 one-byte repeated strings or thousands of
+ * empty sub-messages need more. Those fail with NULL like malformed input. */
 #define MSG_ARENA_CAP (1024u * 1024u)
 struct msg_arena {
   size_t used;

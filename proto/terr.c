@@ -25,12 +25,24 @@ int terr_wrap (struct terr *e, const char *fmt, ...)
   char old[sizeof e->msg];
   va_list ap;
   va_start (ap, fmt);
-  vsnprintf (prefix, sizeof prefix, fmt, ap);
+  int n = vsnprintf (prefix, sizeof prefix, fmt, ap);
   va_end (ap);
   memcpy (old, e->msg, sizeof old);
-  /* a long chain is cut at the end; the innermost detail is the first to go */
-  if (snprintf (e->msg, sizeof e->msg, "%s: %s", prefix, old) >= (int) sizeof e->msg)
-    e->msg[sizeof e->msg - 1] = '\0';
+  size_t pl = n < 0 ? 0 : (size_t) n < sizeof prefix ? (size_t) n : sizeof prefix - 1;
+  /* "prefix: old", cut to fit */
+  size_t at = 0;
+  memcpy (e->msg, prefix, pl);
+  at = pl;
+  if (at + 2 < sizeof e->msg)
+    {
+      memcpy (e->msg + at, ": ", 2);
+      at += 2;
+    }
+  size_t ol = strnlen (old, sizeof old - 1);
+  if (ol > sizeof e->msg - 1 - at)
+    ol = sizeof e->msg - 1 - at;
+  memcpy (e->msg + at, old, ol);
+  e->msg[at + ol] = '\0';
   return -1;
 }
 

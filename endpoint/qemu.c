@@ -1,0 +1,187 @@
+#include "qemu.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "qmp.h"
+
+#define QEMU_BIN "qemu-system-x86_64"
+#define QEMU_MAX_ARGS 160
+#define QEMU_SPARE_PORTS 2
+#define QMP_TIMEOUT_MS 10000
+
+int qemu_assets (char *out, size_t cap, struct terr *err)
+{
+  const char *a = getenv ("TETHER_ASSETS");
+  if (a && *a)
+    {
+      snprintf (out, cap, "%s", a);
+      return 0;
+    }
+  char exe[PATH_MAX];
+  ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+  if (n < 0)
+    return terr_set (err, errno, "readlink /proc/self/exe");
+  exe[n] = '\0';
+  snprintf (out, cap, "%s", dirname (exe));
+  return 0;
+}
+
+struct argv_buf {
+  char *v[QEMU_MAX_ARGS];
+  int n;
+  char store[16384];
+  size_t used;
+};
+
+static void add (struct argv_buf *a, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void add (struct argv_buf *a, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *p = a->store + a->used;
+  int n = vsnprintf (p, sizeof a->store - a->used, fmt, ap);
+  va_end (ap);
+  if (n < 0 || (size_t) n + 1 > sizeof a->store - a->used || a->n + 1 >= QEMU_MAX_ARGS)
+    abort (); /* sizes are bounded by VM_MAX_DISKS and path limits */
+  a->used += (size_t) n + 1;
+  a->v[a->n++] = p;
+  a->v[a->n] = NULL;
+}
+
+static void build_argv (const struct vm_ctr *v, const char *assets, struct argv_buf *a)
+{
+  const ContainerConfig *c = v->cfg;
+  unsigned mem = c->memory_bytes ? (unsigned) (c->memory_bytes >> 20) : 128;
+  add (a, QEMU_BIN);
+  if (strcmp (v->accel, "kvm") == 0)
+    add (a, "-accel"), add (a, "kvm"), add (a, "-cpu"), add (a, "host");
+  else
+    add (a, "-accel"), add (a, "tcg"), add (a, "-cpu"), add (a, "max");
+  add (a, "-machine"), add (a, "q35"), add (a, "-m"), add (a, "%u", mem);
+  add (a, "-smp"), add (a, "%u", c->cpus ? c->cpus : 1);
+  add (a, "-nodefaults"), add (a, "-no-user-config"), add (a, "-nographic"), add (a, "-no-reboot");
+  add (a, "-chardev"), add (a, "file,id=con,path=%s/console.log,append=on", v->dir);
+  add (a, "-serial"), add (a, "chardev:con");
+  add (a, "-monitor"), add (a, "none");
+  add (a, "-qmp"), add (a, "unix:%s,server=on,wait=off", v->qmp_sock);
+  for (size_t i = 0; i < v->n_disks + QEMU_SPARE_PORTS; i++)
+    add (a, "-device"), add (a, "pcie-root-port,id=rp%zu,chassis=%zu,slot=%zu", i + 1, i + 1, i + 1);
+  add (a, "-chardev"), add (a, "socket,id=ch0,path=%s,server=on,wait=off", v->chan_sock);
+  if (v->serial_channel)
+    add (a, "-serial"), add (a, "chardev:ch0"); /* the guest's ttyS1 */
+  else
+    {
+      add (a, "-device"), add (a, "virtio-serial-pci,id=vser0");
+      add (a, "-device"), add (a, "virtserialport,chardev=ch0,name=org.tether.0");
+    }
+  add (a, "-fw_cfg"), add (a, "name=opt/org.tether/config,file=%s/config.bin", v->dir);
+  if (v->iso_boot)
+    add (a, "-cdrom"), add (a, "%s/bootstrap.iso", assets);
+  else
+    {
+      add (a, "-kernel"), add (a, "%s/kernel/vmlinux", assets);
+      add (a, "-initrd"), add (a, "%s/initramfs.cpio.gz", assets);
+      add (a, "-append"), add (a, "console=ttyS0 panic=-1 quiet");
+    }
+}
+
+int qemu_spawn (struct vm_ctr *v, struct terr *err)
+{
+  char assets[PATH_MAX], f[PATH_MAX + 64];
+  if (qemu_assets (assets, sizeof assets, err) < 0)
+    return -1;
+  snprintf (f, sizeof f, v->iso_boot ? "%s/bootstrap.iso" : "%s/kernel/vmlinux", assets);
+  if (access (f, R_OK) < 0)
+    return terr_set (err, errno, "VM boot image %s (set TETHER_ASSETS)", f);
+  static struct argv_buf a;
+  memset (&a, 0, sizeof a);
+  build_argv (v, assets, &a);
+  char log[VM_PATH_MAX + 32];
+  snprintf (log, sizeof log, "%s/console.log", v->dir);
+  int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0)
+    return terr_set (err, errno, "open %s", log);
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      close (log_fd);
+      return terr_set (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      int nul = open ("/dev/null", O_RDONLY);
+      if (nul < 0 || dup2 (nul, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0)
+        _exit (127);
+      syscall (SYS_close_range, 3, ~0U, 0);
+      setpgid (0, 0); /* a Ctrl-C at a terminal never reaches QEMU directly */
+      execvp (a.v[0], a.v);
+      dprintf (2, "tetherctl: exec %s: %s\n", a.v[0], strerror (errno));
+      _exit (127);
+    }
+  close (log_fd);
+  v->qemu_pid = pid;
+  return pid;
+}
+
+static int plug_one (int fd, const struct vm_ctr *v, size_t i, struct terr *err)
+{
+  const struct vm_disk *d = &v->disks[i];
+  char node[16];
+  snprintf (node, sizeof node, "d%zu", i);
+  struct json j;
+  json_init (&j, 0);
+  json_obj_begin (&j);
+  json_kstr (&j, "execute", "blockdev-add");
+  json_key (&j, "arguments");
+  json_obj_begin (&j);
+  json_kstr (&j, "driver", d->format);
+  json_kstr (&j, "node-name", node);
+  json_kbool (&j, "read-only", d->read_only);
+  json_key (&j, "file");
+  json_obj_begin (&j);
+  json_kstr (&j, "driver", "file");
+  json_kstr (&j, "filename", d->file);
+  json_kbool (&j, "read-only", d->read_only);
+  json_obj_end (&j);
+  json_obj_end (&j);
+  json_obj_end (&j);
+  int r = qmp_exec (fd, j.buf, QMP_TIMEOUT_MS, err);
+  json_free (&j);
+  if (r < 0)
+    return terr_wrap (err, "blockdev-add %s", d->file);
+  const char *skip = getenv ("TETHER_TEST_SKIP_DISK");
+  if (skip && strcmp (skip, d->serial) == 0)
+    return 0;
+  char cmd[512];
+  snprintf (cmd, sizeof cmd,
+            "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-blk-pci\", \"drive\": \"%s\", "
+            "\"bus\": \"rp%zu\", \"id\": \"disk%zu\", \"serial\": \"%s\"}}",
+            node, i + 1, i, d->serial); /* serials are [a-z0-9] we chose */
+  if (qmp_exec (fd, cmd, QMP_TIMEOUT_MS, err) < 0)
+    return terr_wrap (err, "device_add %s", d->serial);
+  return 0;
+}
+
+int qemu_plug_disks (const struct vm_ctr *v, struct terr *err)
+{
+  int fd = qmp_open (v->qmp_sock, QMP_TIMEOUT_MS, err);
+  if (fd < 0)
+    return -1;
+  for (size_t i = 0; i < v->n_disks; i++)
+    if (plug_one (fd, v, i, err) < 0)
+      {
+        close (fd);
+        return -1;
+      }
+  close (fd);
+  return 0;
+}

@@ -1,0 +1,25 @@
+/* Starting QEMU for a container VM (docs/vm.md's recipe) and plugging its
+ * disks through QMP (DESIGN §4: always after start, even on a cold boot). */
+#ifndef TETHER_CTL_QEMU_H
+#define TETHER_CTL_QEMU_H
+
+#include <stdbool.h>
+
+#include "terr.h"
+#include "vmstate.h"
+
+/* Where vmlinux, initramfs.cpio.gz and bootstrap.iso are: $TETHER_ASSETS, else
+ * the directory of the tetherctl binary (build/). */
+int qemu_assets (char *out, size_t cap, struct terr *err);
+/* "kvm" if a quick probe in a child process runs a guest instruction, else "tcg".
+ * Bounded: the probe is killed after ~1 s. */
+const char *qemu_pick_accel (const char *want);
+/* Fork+exec qemu-system-x86_64 with its stdio on console.log; all other fds
+ * closed. Returns the pid (v->qemu_pid is set too) or -1. */
+int qemu_spawn (struct vm_ctr *v, struct terr *err);
+/* blockdev-add + device_add for every disk, one root port each. Env
+ * TETHER_TEST_SKIP_DISK=SERIAL leaves that disk out (the test of the bounded
+ * disk wait). */
+int qemu_plug_disks (const struct vm_ctr *v, struct terr *err);
+
+#endif

@@ -1,0 +1,64 @@
+/* A VM container's record under $TETHER_STATE_DIR/containers/ID/ (DESIGN §5,
+ * docs/endpoint.md): state.json is the docker-shaped inspect object plus a "VM"
+ * object (what `inspect` prints, verbatim); state.pb is the same ContainerInfo
+ * packed, for the verbs that need fields back (ps, wait, name lookup). */
+#ifndef TETHER_CTL_VMSTATE_H
+#define TETHER_CTL_VMSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "terr.h"
+#include "tether.pb-c.h"
+
+#define VM_MAX_DISKS 24           /* one pcie-root-port each */
+#define VM_PATH_MAX 4096
+#define VM_SOCK_MAX 108           /* sun_path */
+
+struct vm_disk {
+  char serial[21];                /* <= 20 ASCII bytes: QEMU truncates longer ones */
+  char file[VM_PATH_MAX];
+  char format[8];                 /* "vmdk" or "raw" */
+  bool read_only;
+};
+
+struct vm_ctr {
+  char id[65];
+  char dir[VM_PATH_MAX];          /* containers/ID */
+  char rundir[VM_SOCK_MAX];       /* /run/tether/<first 12 of id> */
+  char qmp_sock[VM_SOCK_MAX];
+  char chan_sock[VM_SOCK_MAX];
+  char ctl_sock[VM_SOCK_MAX];     /* the endpoint's client socket */
+  ContainerConfig *cfg;           /* the boot config (owned, protobuf-c heap) */
+  ContainerInfo info;             /* status, exit, times; info.config = cfg */
+  char error[2048];               /* info.error points here */
+  struct vm_disk disks[VM_MAX_DISKS];  /* parallel to cfg->disks */
+  size_t n_disks;
+  /* the VM object */
+  int qemu_pid;
+  int endpoint_pid;
+  char accel[8];                  /* "tcg" or "kvm" */
+  bool serial_channel;            /* 16550 ttyS1 instead of virtio-serial */
+  bool iso_boot;
+  int64_t boot_ns;                /* QEMU started */
+  int64_t hello_ns;               /* the guest answered hello */
+};
+
+/* Fills the paths for id (dir, rundir, sockets). */
+int vm_ctr_paths (struct vm_ctr *v, const char *id, struct terr *err);
+/* Writes state.json and state.pb atomically (rename). */
+int vm_state_save (const struct vm_ctr *v, struct terr *err);
+/* Reads containers/ID/state.pb. The result is freed with container_info__free_unpacked. */
+ContainerInfo *vm_state_load (const char *id, struct terr *err);
+/* Finds a container by full id, unique prefix or name; out gets the full id.
+ * Returns 0, or -1 (not found, ambiguous). */
+int vm_find (const char *ref, char out[65], struct terr *err);
+/* Calls fn for every container id in the state dir. */
+int vm_each (int (*fn) (const char *id, void *ctx), void *ctx);
+/* The last lines of console.log (at most cap-1 bytes), for error texts. */
+void vm_console_tail (const struct vm_ctr *v, char *buf, size_t cap);
+/* Whether a process with this pid is alive (kill 0). */
+bool vm_pid_alive (int pid);
+
+#endif

@@ -1,0 +1,9 @@
+# mk/test-vm.mk — VM-mode behaviour tests (tests/vm/run.sh, QEMU TCG), part of
+# `make test`. Needs the kernel, the initramfs (with the release tether) and
+# tetherctl; ~2 min on 2 cores. Nothing is skipped: a missing QEMU is a failure.
+
+.PHONY: test-vm
+test-vm: $(B)/tetherctl build/initramfs.cpio.gz
+	TETHER_ASSETS=$(abspath $(B)) bash tests/vm/run.sh $(B)/tetherctl
+
+test: test-vm

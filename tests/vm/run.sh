@@ -1,0 +1,107 @@
+#!/bin/bash
+# VM-mode behaviour tests: tetherctl run/exec/stop/... booting real container VMs
+# under QEMU TCG (DESIGN §6). Usage: tests/vm/run.sh [path/to/tetherctl]
+# Ends with "N passed, M failed"; exit status 1 on any failure.
+set -u
+CTL=$(realpath "${1:-build/tetherctl}")
+export TETHER_STATE_DIR=$(mktemp -d /tmp/tether-vmtest.XXXXXX)
+export TETHER_RUN_DIR=$TETHER_STATE_DIR/run
+W=$TETHER_STATE_DIR/work
+mkdir -p "$W" "$TETHER_RUN_DIR"
+pass=0 fail=0
+ok () { pass=$((pass + 1)); echo "ok   $1 (${SECONDS}s)"; }
+bad () { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+check () { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want [$3] got [$2]"; fi; }
+qemus () { pgrep -f "qemu-system-x86_64.*$TETHER_STATE_DIR" | wc -l; }
+cid () { ls -t "$TETHER_STATE_DIR/containers" | head -1; }
+
+# 1. echo and exit code passthrough
+out=$(timeout 120 "$CTL" run -- sh -c 'echo hello; exit 3' 2>/dev/null); rc=$?
+check "echo and exit code" "$out/$rc" "hello/3"
+
+# 2. stdout and stderr apart
+timeout 120 "$CTL" run -- sh -c 'echo out; echo err >&2' >"$W/o" 2>"$W/e"
+check "stdout and stderr apart" "$(cat "$W/o")/$(grep -v '^image:' "$W/e")" "out/err"
+
+# 3. stdin by sha256 (1 MiB)
+head -c 1048576 /dev/urandom >"$W/in"
+want=$(sha256sum <"$W/in" | cut -d' ' -f1)
+got=$(timeout 180 "$CTL" run -i -- sha256sum <"$W/in" 2>/dev/null | cut -d' ' -f1)
+check "1 MiB stdin sha256" "$got" "$want"
+
+# 4. not found inside the VM
+timeout 120 "$CTL" run -- /nonexistent >/dev/null 2>&1
+check "127 inside the VM" "$?" "127"
+
+# 5. two layers: the upper deletes a file of the lower (whiteout) and adds one
+mkdir -p "$W/l1/bin" "$W/l1/etc" "$W/l2/etc"
+cp /bin/busybox "$W/l1/bin/busybox"; ln -s busybox "$W/l1/bin/sh"; ln -s busybox "$W/l1/bin/ls"; ln -s busybox "$W/l1/bin/cat"
+echo lower >"$W/l1/etc/gone"; echo keep >"$W/l1/etc/kept"; echo upper >"$W/l2/etc/added"; touch "$W/l2/etc/.wh.gone"
+tar -C "$W/l1" -cf "$W/l1.tar" . ; tar -C "$W/l2" -cf "$W/l2.tar" .
+out=$(timeout 120 "$CTL" run --image "$W/l1.tar" --image "$W/l2.tar" -- sh -c 'ls /etc/gone 2>/dev/null; cat /etc/kept /etc/added' 2>/dev/null)
+check "two layers with a whiteout" "$(echo $out)" "keep upper"
+
+# 6. a named volume keeps a file across two runs
+timeout 120 "$CTL" run -v data:/data -- sh -c 'echo persisted >/data/f' >/dev/null 2>&1
+out=$(timeout 120 "$CTL" run -v data:/data -- cat /data/f 2>/dev/null)
+check "named volume across runs" "$out" "persisted"
+
+# 7. exec into a -d container, then stop with a TERM trap
+id=$(timeout 120 "$CTL" run -d --stop-timeout 20 -- sh -c 'trap "echo got TERM; exit 5" TERM; while :; do sleep 0.1; done' 2>/dev/null)
+out=$(timeout 60 "$CTL" exec "$id" sh -c 'echo in-exec; exit 4' 2>/dev/null); rc=$?
+check "exec into a -d container" "$out/$rc" "in-exec/4"
+check "ps lists it" "$("$CTL" ps | grep -c "${id:0:12}")" "1"
+timeout 60 "$CTL" stop "${id:0:12}" >/dev/null 2>&1
+code=$(timeout 60 "$CTL" wait "$id" 2>/dev/null)
+check "stop runs the TERM handler" "$code/$(cat "$TETHER_STATE_DIR/containers/$id/stdout.log")" "5/got TERM"
+"$CTL" inspect "$id" | python3 -c 'import json,sys; o=json.load(sys.stdin)[0]; assert o["State"]["ExitCode"]==5 and o["VM"]["QemuPid"]>0 and o["State"]["Status"]=="exited"' \
+  && ok "inspect shows the state and the VM object" || bad "inspect" "$("$CTL" inspect "$id" | head -30)"
+
+# 8. QMP system_powerdown does the same
+id=$(timeout 120 "$CTL" run -d -- sh -c 'trap "echo got TERM; exit 6" TERM; while :; do sleep 0.1; done' 2>/dev/null)
+running () { for i in $(seq 100); do "$CTL" inspect "$1" 2>/dev/null | grep -q '"Status": "running"' && return 0; sleep 0.2; done; return 1; }
+running "$id"; sleep 0.5
+python3 - "$TETHER_RUN_DIR/${id:0:12}/qmp.sock" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
+f.readline(); f.write('{"execute":"qmp_capabilities"}\n'); f.flush(); f.readline()
+f.write('{"execute":"system_powerdown"}\n'); f.flush(); f.readline(); s.close()
+PY
+code=$(timeout 60 "$CTL" wait "$id" 2>/dev/null)
+check "system_powerdown runs the TERM handler" "$code/$(cat "$TETHER_STATE_DIR/containers/$id/stdout.log")" "6/got TERM"
+
+# 9. SIGTERM to tetherctl run is forwarded
+timeout 120 "$CTL" run -- sh -c 'trap "echo fwd; exit 9" TERM; while :; do sleep 0.1; done' >"$W/o" 2>/dev/null &
+pid=$!
+sleep 8
+kill -TERM $pid
+wait $pid; rc=$?
+check "SIGTERM to run is forwarded" "$(cat "$W/o")/$rc" "fwd/9"
+
+# 10. a missing layer file: 125 before QEMU starts
+before=$(qemus)
+timeout 60 "$CTL" run --image /nonexistent/layer.vmdk -- true >/dev/null 2>&1; rc=$?
+check "missing layer gives 125 and no QEMU" "$rc/$(qemus)" "125/$before"
+
+# 11. a disk the guest never sees: bounded error naming the serial
+out=$(TETHER_TEST_SKIP_DISK=top TETHER_DISK_WAIT_S=3 timeout 120 "$CTL" run -- true 2>&1 >/dev/null); rc=$?
+case "$out" in *"disk top did not appear within 3 s"*) check "missing disk is bounded" "$rc" "125" ;;
+  *) bad "missing disk is bounded" "rc=$rc: $out" ;; esac
+
+# 12. the channel over a 16550 serial port
+out=$(timeout 180 "$CTL" run --serial -- sh -c 'echo serial; exit 2' 2>/dev/null); rc=$?
+check "16550 serial channel" "$out/$rc" "serial/2"
+
+# 13. rm removes the container, keeps the volume
+id=$(cid)
+timeout 60 "$CTL" wait "$id" >/dev/null 2>&1
+"$CTL" rm "$id" >/dev/null && [ ! -e "$TETHER_STATE_DIR/containers/$id" ] && [ -e "$TETHER_STATE_DIR/volumes/data.img" ] \
+  && ok "rm" || bad "rm" "container dir or volume wrong"
+
+# No QEMU may be left behind.
+sleep 1
+check "no QEMU left" "$(qemus)" "0"
+pkill -KILL -f "qemu-system-x86_64.*$TETHER_STATE_DIR" 2>/dev/null
+[ "$fail" = 0 ] && rm -rf "$TETHER_STATE_DIR"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

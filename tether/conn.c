@@ -1,0 +1,328 @@
+/* Connections: bytes in through the frame decoder, frames out through a bounded
+ * ring. A client that stops reading is dropped once its ring overflows; frees
+ * happen between loop rounds (conn_reap_closed) so no caller holds a dead conn. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "tether.h"
+
+#define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
+
+struct conn *conns;
+static struct msg_arena arena;
+static uint8_t frame_buf[FRAME_HDR_LEN + FRAME_MAX_PAYLOAD + FRAME_PCRC_LEN];
+
+static void conn_event (struct watch *w, uint32_t events);
+
+/* A channel whose host side is absent reads 0 or EIO and stays readable/HUP:
+ * stop watching it for a while instead of spinning, and never reopen it
+ * (virtio-serial: a second open is EBUSY and closing drops queued bytes). */
+#define CHANNEL_ABSENT_RETRY_MS 250
+static void channel_retry (struct timer *t)
+{
+  struct conn *c = (struct conn *) ((char *) t - offsetof (struct conn, absent_timer));
+  if (!c->closed)
+    loop_mod (&c->w, EPOLLIN | (c->out.len ? EPOLLOUT : 0));
+}
+
+struct conn *conn_new (int fd, bool is_channel, struct terr *err)
+{
+  struct conn *c = calloc (1, sizeof *c);
+  if (!c)
+    return (terr_set (err, ENOMEM, "connection"), NULL);
+  c->dec = malloc (sizeof *c->dec);
+  if (!c->dec)
+    {
+      free (c);
+      return (terr_set (err, ENOMEM, "connection decoder"), NULL);
+    }
+  frame_decoder_init (c->dec);
+  ring_init (&c->out, CONN_OUT_MAX);
+  c->is_channel = is_channel;
+  if (loop_add (&c->w, fd, EPOLLIN, conn_event, err) < 0)
+    {
+      free (c->dec);
+      free (c);
+      return NULL;
+    }
+  c->next = conns;
+  conns = c;
+  stats.conns++;
+  return c;
+}
+
+/* Marks the connection dead now; conn_reap_closed frees it between rounds. */
+void conn_close (struct conn *c)
+{
+  if (c->closed)
+    return;
+  c->closed = true;
+  int fd = c->w.fd;
+  loop_del (&c->w);
+  if (fd >= 0)
+    close (fd);
+}
+
+void conn_reset (struct conn *c)
+{
+  while (c->attaches)
+    session_detach (c->attaches);
+  while (c->waiters)
+    waiter_remove (c->waiters);
+  c->pcrc = false;
+  c->want_pump = false;
+}
+
+void conn_reap_closed (void)
+{
+  for (struct conn **p = &conns; *p;)
+    {
+      struct conn *c = *p;
+      if (!c->closed)
+        {
+          p = &c->next;
+          continue;
+        }
+      *p = c->next;
+      timer_cancel (&c->absent_timer);
+      conn_reset (c);
+      ring_release (&c->out);
+      free (c->dec);
+      free (c);
+      stats.conns--;
+    }
+}
+
+struct attach *conn_find_handle (struct conn *c, uint32_t handle)
+{
+  for (struct attach *a = c->attaches; a; a = a->next_in_conn)
+    if (a->handle == handle)
+      return a;
+  return NULL;
+}
+
+/* Writes what the socket takes now. */
+static void conn_write_some (struct conn *c)
+{
+  while (!c->closed && c->out.len > 0)
+    {
+      struct iovec iov[2];
+      size_t l1, l2 = 0;
+      iov[0].iov_base = (void *) ring_peek (&c->out, 0, &l1);
+      iov[0].iov_len = l1;
+      iov[1].iov_base = (void *) ring_peek (&c->out, l1, &l2);
+      iov[1].iov_len = l2;
+      ssize_t n;
+      do
+        n = writev (c->w.fd, iov, l2 ? 2 : 1);
+      while (n < 0 && errno == EINTR);
+      if (n > 0)
+        {
+          ring_consume (&c->out, (size_t) n);
+          continue;
+        }
+      if (n < 0 && errno == EAGAIN)
+        break;
+      if (c->is_channel && n < 0 && (errno == EIO || errno == EPIPE))
+        {
+          /* Host side absent: keep the bytes for when it returns. */
+          loop_mod (&c->w, 0);
+          timer_arm (&c->absent_timer, CHANNEL_ABSENT_RETRY_MS, channel_retry);
+          return;
+        }
+      conn_close (c);
+      return;
+    }
+  if (!c->closed)
+    loop_mod (&c->w, EPOLLIN | (c->out.len ? EPOLLOUT : 0));
+}
+
+void conn_flush (struct conn *c)
+{
+  conn_write_some (c);
+}
+
+static void queue_bytes (struct conn *c, const void *p, size_t n)
+{
+  if (c->closed)
+    return;
+  if (ring_put (&c->out, p, n) != n)
+    {
+      /* Replies the client does not read cannot pile up in PID 1. */
+      log_warn ("client not reading its replies: dropping the connection");
+      conn_close (c);
+    }
+}
+
+void conn_send (struct conn *c, const Msg *m)
+{
+  if (c->closed)
+    return;
+  ssize_t n = msg_frame_pack (m, c->pcrc, frame_buf, sizeof frame_buf);
+  if (n < 0)
+    {
+      conn_send_error (c, m->request_id, ERR_LIMIT, "reply larger than one frame", 0);
+      return;
+    }
+  if (ring_space (&c->out) < (size_t) n)
+    conn_write_some (c);
+  queue_bytes (c, frame_buf, (size_t) n);
+  c->frames_out++;
+  stats.frames_out++;
+  conn_write_some (c);
+}
+
+void conn_send_error (struct conn *c, uint64_t request_id, int code, const char *text, int exit_code)
+{
+  Msg m = MSG__INIT;
+  Error e = ERROR__INIT;
+  e.code = code;
+  e.text = (char *) text;
+  e.exit_code = exit_code;
+  m.request_id = request_id;
+  m.body_case = MSG__BODY_ERROR;
+  m.error = &e;
+  conn_send (c, &m);
+}
+
+bool conn_has_data_room (const struct conn *c, size_t n)
+{
+  size_t need = FRAME_HDR_LEN + DATA_HDR_LEN + n + FRAME_PCRC_LEN;
+  if (c->closed)
+    return false;
+  if (c->out.len + need > CONN_OUT_DATA)
+    conn_write_some ((struct conn *) c);
+  return !c->closed && c->out.len + need <= CONN_OUT_DATA;
+}
+
+void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offset, int64_t time_ns,
+                     const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+  uint8_t hdr[FRAME_HDR_LEN + DATA_HDR_LEN];
+  uint8_t trailer[4];
+  struct data_hdr h = { .stream = (uint8_t) stream, .offset = offset, .time_ns = time_ns };
+  data_frame_begin (hdr, handle, &h, (uint32_t) (alen + blen), c->pcrc);
+  struct iovec iov[4] = { { hdr, sizeof hdr }, { (void *) a, alen }, { (void *) b, blen }, { trailer, 0 } };
+  if (c->pcrc)
+    {
+      uint32_t crc = crc32c (crc32c (0, hdr + FRAME_HDR_LEN, DATA_HDR_LEN), a, alen);
+      if (blen)
+        crc = crc32c (crc, b, blen);
+      for (int i = 0; i < 4; i++)
+        trailer[i] = (uint8_t) (crc >> (8 * i));
+      iov[3].iov_len = 4;
+    }
+  c->frames_out++;
+  stats.frames_out++;
+  /* Nothing queued: write straight from the session's ring (no copy); only
+   * what the socket does not take now goes into our out ring. */
+  size_t skip = 0;
+  if (c->out.len == 0 && !c->closed)
+    {
+      ssize_t n;
+      do
+        n = writev (c->w.fd, iov, 4);
+      while (n < 0 && errno == EINTR);
+      if (n > 0)
+        skip = (size_t) n;
+      else if (n < 0 && errno != EAGAIN && !(c->is_channel && (errno == EIO || errno == EPIPE)))
+        {
+          conn_close (c);
+          return;
+        }
+    }
+  for (int i = 0; i < 4; i++)
+    {
+      if (skip >= iov[i].iov_len)
+        {
+          skip -= iov[i].iov_len;
+          continue;
+        }
+      queue_bytes (c, (const uint8_t *) iov[i].iov_base + skip, iov[i].iov_len - skip);
+      skip = 0;
+    }
+  if (c->out.len)
+    loop_mod (&c->w, EPOLLIN | EPOLLOUT);
+}
+
+static void handle_frame (struct conn *c, const struct frame *f)
+{
+  c->frames_in++;
+  stats.frames_in++;
+  stats.last_rx_ms = now_mono_ms ();
+  if (f->type == FRAME_DATA)
+    {
+      dispatch_data (c, f);
+      return;
+    }
+  Msg *m = msg_unpack (&arena, f->payload, f->len);
+  if (!m)
+    conn_send_error (c, 0, ERR_BAD_REQUEST, "malformed control message", 0);
+  else
+    dispatch_msg (c, m);
+  msg_arena_reset (&arena);
+}
+
+static void conn_read (struct conn *c)
+{
+  static uint8_t buf[65536];
+  for (int round = 0; round < READS_PER_EVENT && !c->closed; round++)
+    {
+      ssize_t n = fd_read (c->w.fd, buf, sizeof buf);
+      if (n < 0 && errno == EAGAIN)
+        return;
+      if (n <= 0)
+        {
+          if (c->is_channel)
+            {
+              loop_mod (&c->w, 0);
+              timer_arm (&c->absent_timer, CHANNEL_ABSENT_RETRY_MS, channel_retry);
+              return;
+            }
+          conn_close (c);
+          return;
+        }
+      uint64_t resyncs = c->dec->resyncs, dropped = c->dec->dropped_bytes;
+      const uint8_t *p = buf;
+      size_t len = (size_t) n;
+      while (len > 0 && !c->closed)
+        {
+          size_t used;
+          struct frame f;
+          enum frame_status st = frame_decoder_feed (c->dec, p, len, &used, &f);
+          p += used;
+          len -= used;
+          if (st == FRAME_READY)
+            handle_frame (c, &f);
+          else if (st == FRAME_REJECTED)
+            conn_send_error (c, 0, ERR_FRAME, c->dec->reject_reason ? c->dec->reject_reason : "bad frame", 0);
+        }
+      stats.resyncs += c->dec->resyncs - resyncs;
+      stats.dropped_bytes += c->dec->dropped_bytes - dropped;
+      if ((size_t) n < sizeof buf)
+        return;
+    }
+}
+
+static void conn_event (struct watch *w, uint32_t events)
+{
+  struct conn *c = container_of (w, struct conn, w);
+  if (events & EPOLLOUT)
+    {
+      conn_write_some (c);
+      if (c->want_pump && !c->closed && c->out.len < CONN_OUT_DATA / 2)
+        {
+          c->want_pump = false;
+          for (struct attach *a = c->attaches; a; a = a->next_in_conn)
+            session_pump (a->s);
+        }
+    }
+  if (!c->closed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+    conn_read (c);
+}

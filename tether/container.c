@@ -1,0 +1,281 @@
+/* The container table and the lifecycle: created -> running -> exited -> ... -> removed. */
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "tether.h"
+#include "vm.h"
+
+#define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
+
+struct container *containers;
+
+static bool is_hex_id (const char *s)
+{
+  if (strlen (s) != 64)
+    return false;
+  for (; *s; s++)
+    if (!isxdigit ((unsigned char) *s) || isupper ((unsigned char) *s))
+      return false;
+  return true;
+}
+
+struct container *container_find (const char *ref, struct terr *err)
+{
+  if (!ref || !*ref)
+    return (err->code = ERR_NOT_FOUND, terr_set (err, 0, "no container id given"), NULL);
+  size_t rl = strlen (ref);
+  struct container *match = NULL;
+  int n = 0;
+  for (struct container *c = containers; c; c = c->next)
+    {
+      if (strcmp (c->id, ref) == 0 || strcmp (c->name, ref) == 0)
+        return c;
+      if (rl < 64 && strncmp (c->id, ref, rl) == 0)
+        {
+          match = c;
+          n++;
+        }
+    }
+  if (n == 1)
+    return match;
+  err->code = ERR_NOT_FOUND;
+  terr_set (err, 0, n ? "ambiguous container id prefix %s" : "no such container: %s", ref);
+  return NULL;
+}
+
+struct container *container_create (const ContainerConfig *cfg, bool *existed, struct terr *err)
+{
+  *existed = false;
+  err->code = ERR_BAD_REQUEST;
+  if (!cfg || !cfg->id || !is_hex_id (cfg->id))
+    return (terr_set (err, 0, "container id must be 64 lowercase hex digits"), NULL);
+  if (cfg->n_argv == 0 || !cfg->argv[0][0])
+    return (terr_set (err, 0, "no command given"), NULL);
+  if (cfg->name && strlen (cfg->name) >= sizeof ((struct container *) 0)->name)
+    return (terr_set (err, 0, "name too long"), NULL);
+  size_t len = container_config__get_packed_size (cfg);
+  uint8_t *packed = malloc (len ? len : 1);
+  if (!packed)
+    return (err->code = ERR_LIMIT, terr_set (err, ENOMEM, "create"), NULL);
+  container_config__pack (cfg, packed);
+  unsigned count = 0;
+  for (struct container *c = containers; c; c = c->next, count++)
+    {
+      if (strcmp (c->id, cfg->id) == 0)
+        {
+          bool same = c->cfg_len == len && memcmp (c->cfg_packed, packed, len) == 0;
+          free (packed);
+          if (!same)
+            return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %s exists with another config", cfg->id),
+                    NULL);
+          *existed = true; /* a retried create: idempotent */
+          return c;
+        }
+      if (cfg->name && cfg->name[0] && strcmp (c->name, cfg->name) == 0)
+        {
+          free (packed);
+          return (err->code = ERR_CONFLICT, terr_set (err, 0, "the name %s is in use by %.12s", cfg->name, c->id),
+                  NULL);
+        }
+    }
+  if (count >= MAX_CONTAINERS)
+    {
+      free (packed);
+      return (err->code = ERR_LIMIT, terr_set (err, 0, "too many containers (%d): remove some", MAX_CONTAINERS),
+              NULL);
+    }
+  struct container *c = calloc (1, sizeof *c);
+  ContainerConfig *own = container_config__unpack (NULL, len, packed);
+  if (!c || !own)
+    {
+      free (c);
+      free (packed);
+      if (own)
+        container_config__free_unpacked (own, NULL);
+      return (err->code = ERR_LIMIT, terr_set (err, ENOMEM, "create"), NULL);
+    }
+  snprintf (c->id, sizeof c->id, "%s", cfg->id);
+  snprintf (c->name, sizeof c->name, "%s", cfg->name && cfg->name[0] ? cfg->name : "");
+  c->cfg = own;
+  c->cfg_packed = packed;
+  c->cfg_len = len;
+  c->state = C_CREATED;
+  c->created_ns = now_real_ns ();
+  session_init (&c->primary, SESSION_PRIMARY, c);
+  c->next = containers;
+  containers = c;
+  stats.containers++;
+  return c;
+}
+
+int container_start (struct container *c, struct terr *err)
+{
+  if (c->state == C_RUNNING)
+    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is already running", c->id));
+  if (c->removing)
+    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is being removed", c->id));
+  if (run_start (c, err) < 0)
+    return -1;
+  c->state = C_RUNNING;
+  c->stopping = false;
+  return 0;
+}
+
+int container_signal (struct container *c, int signo, struct terr *err)
+{
+  if (c->state != C_RUNNING || !c->primary.running)
+    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is not running", c->id));
+  if (signo <= 0 || signo >= 65)
+    return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "bad signal %d", signo));
+  run_request_signal (&c->primary, signo);
+  return 0;
+}
+
+static void kill_fallback (struct timer *t)
+{
+  struct container *c = container_of (t, struct container, kill_timer);
+  /* The container init did not act on SIGKILL: end the whole namespace. */
+  if (c->primary.running && c->primary.pid > 0)
+    {
+      log_warn ("container %.12s: init silent after SIGKILL, killing its namespace", c->id);
+      kill (c->primary.pid, SIGKILL);
+    }
+}
+
+static void stop_timeout (struct timer *t)
+{
+  struct container *c = container_of (t, struct container, stop_timer);
+  if (!c->primary.running)
+    return;
+  run_request_signal (&c->primary, SIGKILL);
+  timer_arm (&c->kill_timer, KILL_FALLBACK_MS, kill_fallback);
+}
+
+int container_stop (struct container *c, int signo, int timeout_s)
+{
+  if (!c->primary.running)
+    return 0;
+  if (signo <= 0)
+    signo = c->cfg->stop_signal ? (int) c->cfg->stop_signal : SIGTERM;
+  if (timeout_s <= 0)
+    timeout_s = c->cfg->stop_timeout_s >= 0 && c->cfg->stop_timeout_s != 0 ? c->cfg->stop_timeout_s
+                                                                           : STOP_TIMEOUT_DEFAULT_S;
+  c->stopping = true;
+  run_request_signal (&c->primary, signo);
+  if (signo == SIGKILL)
+    timer_arm (&c->kill_timer, KILL_FALLBACK_MS, kill_fallback);
+  else
+    timer_arm (&c->stop_timer, (int64_t) timeout_s * 1000, stop_timeout);
+  return 0;
+}
+
+static void container_free (struct container *c)
+{
+  for (struct container **p = &containers; *p; p = &(*p)->next)
+    if (*p == c)
+      {
+        *p = c->next;
+        break;
+      }
+  while (c->execs)
+    {
+      struct session *s = c->execs;
+      c->execs = s->next;
+      session_release (s);
+      free (s);
+    }
+  timer_cancel (&c->stop_timer);
+  timer_cancel (&c->kill_timer);
+  session_release (&c->primary);
+  container_config__free_unpacked (c->cfg, NULL);
+  free (c->cfg_packed);
+  free (c);
+  stats.containers--;
+}
+
+static void answer_removers (struct container *c)
+{
+  Msg m = MSG__INIT;
+  Ok ok = OK__INIT;
+  ok.id = c->id;
+  m.body_case = MSG__BODY_OK;
+  m.ok = &ok;
+  while (c->primary.waiters)
+    {
+      struct waiter *w = c->primary.waiters;
+      m.request_id = w->request_id;
+      conn_send (w->conn, &m);
+      waiter_remove (w);
+    }
+}
+
+int container_remove (struct container *c, bool force, struct terr *err)
+{
+  if (c->primary.running)
+    {
+      if (!force)
+        return (err->code = ERR_CONFLICT,
+                terr_set (err, 0, "container %.12s is running: stop it first or use -f", c->id));
+      c->removing = true;
+      run_request_signal (&c->primary, SIGKILL);
+      timer_arm (&c->kill_timer, KILL_FALLBACK_MS, kill_fallback);
+      return 1; /* answered when it is gone */
+    }
+  for (struct session *s = c->execs; s; s = s->next)
+    if (s->running && s->pid > 0)
+      kill (s->pid, SIGKILL);
+  answer_removers (c);
+  container_free (c);
+  return 0;
+}
+
+void container_run_finished (struct container *c)
+{
+  timer_cancel (&c->stop_timer);
+  timer_cancel (&c->kill_timer);
+  c->state = C_EXITED;
+  if (vm_mode)
+    vm_on_run_finished (c);
+  if (c->removing)
+    {
+      struct terr err = { 0 };
+      container_remove (c, true, &err);
+    }
+}
+
+static const char *state_name (const struct container *c)
+{
+  switch (c->state)
+    {
+    case C_CREATED:
+      return "created";
+    case C_RUNNING:
+      return "running";
+    case C_EXITED:
+      return "exited";
+    }
+  return "unknown";
+}
+
+void container_fill_info (struct container *c, ContainerInfo *info, char *status_buf)
+{
+  (void) status_buf;
+  container_info__init (info);
+  const struct session *s = &c->primary;
+  info->config = c->cfg;
+  info->status = (char *) state_name (c);
+  info->pid = s->running ? s->pid : 0;
+  info->exit_code = s->exit_code;
+  info->error = (char *) s->error;
+  info->created_ns = c->created_ns;
+  info->started_ns = s->started_ns;
+  info->finished_ns = s->running ? 0 : s->finished_ns;
+  info->run = s->run;
+  info->signal = (uint32_t) s->signal;
+  info->stdout_offset = ostream_head (&s->out[0]);
+  info->stderr_offset = ostream_head (&s->out[1]);
+}

@@ -1,0 +1,9 @@
+/* Console/stderr log lines: "tether: ..." */
+#ifndef TETHER_LOG_H
+#define TETHER_LOG_H
+
+void log_info (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+extern int log_verbose;
+
+#endif

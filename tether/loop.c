@@ -1,0 +1,145 @@
+#include "loop.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "caps.h"
+#include "log.h"
+
+static int epoll_fd = -1;
+static struct timer *timers; /* unsorted: few are armed at once */
+
+int loop_init (struct terr *err)
+{
+  epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (epoll_fd < 0)
+    return terr_set (err, errno, "epoll_create1");
+  return 0;
+}
+
+int loop_add (struct watch *w, int fd, uint32_t events, watch_fn fn, struct terr *err)
+{
+  struct epoll_event ev = { .events = events, .data.ptr = w };
+  w->fd = fd;
+  w->fn = fn;
+  w->events = events;
+  if (epoll_ctl (epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+    {
+      w->fd = -1;
+      return terr_set (err, errno, "epoll_ctl add fd %d", fd);
+    }
+  return 0;
+}
+
+int loop_mod (struct watch *w, uint32_t events)
+{
+  if (w->fd < 0 || w->events == events)
+    return 0;
+  struct epoll_event ev = { .events = events, .data.ptr = w };
+  if (epoll_ctl (epoll_fd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+    {
+      log_warn ("epoll_ctl mod fd %d: %m", w->fd);
+      return -1;
+    }
+  w->events = events;
+  return 0;
+}
+
+void loop_del (struct watch *w)
+{
+  if (w->fd < 0)
+    return;
+  epoll_ctl (epoll_fd, EPOLL_CTL_DEL, w->fd, NULL);
+  w->fd = -1;
+  w->events = 0;
+}
+
+int64_t now_mono_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t now_real_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void timer_arm (struct timer *t, int64_t after_ms, timer_fn fn)
+{
+  timer_cancel (t);
+  t->deadline_ms = now_mono_ms () + after_ms;
+  t->fn = fn;
+  t->next = timers;
+  timers = t;
+}
+
+void timer_cancel (struct timer *t)
+{
+  if (t->deadline_ms == 0)
+    return;
+  for (struct timer **p = &timers; *p; p = &(*p)->next)
+    if (*p == t)
+      {
+        *p = t->next;
+        break;
+      }
+  t->deadline_ms = 0;
+  t->next = NULL;
+}
+
+static int next_timeout_ms (void)
+{
+  if (!timers)
+    return -1;
+  int64_t now = now_mono_ms (), soonest = INT64_MAX;
+  for (struct timer *t = timers; t; t = t->next)
+    if (t->deadline_ms < soonest)
+      soonest = t->deadline_ms;
+  int64_t wait = soonest - now;
+  return wait < 0 ? 0 : wait > 60000 ? 60000 : (int) wait;
+}
+
+static void run_due_timers (void)
+{
+  int64_t now = now_mono_ms ();
+  /* A callback may arm or cancel timers: restart the scan after each one. */
+  for (;;)
+    {
+      struct timer *due = NULL;
+      for (struct timer *t = timers; t; t = t->next)
+        if (t->deadline_ms <= now)
+          {
+            due = t;
+            break;
+          }
+      if (!due)
+        return;
+      timer_cancel (due);
+      due->fn (due);
+    }
+}
+
+void loop_run_once (void)
+{
+  struct epoll_event evs[EVENTS_PER_WAIT];
+  int n = epoll_wait (epoll_fd, evs, EVENTS_PER_WAIT, next_timeout_ms ());
+  if (n < 0)
+    {
+      if (errno != EINTR) /* EINTR: a stop and continue (signal(7)) */
+        log_warn ("epoll_wait: %m");
+      n = 0;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      struct watch *w = evs[i].data.ptr;
+      /* A callback earlier in this batch may have unregistered w (fd = -1). */
+      if (w->fd >= 0)
+        w->fn (w, evs[i].events);
+    }
+  run_due_timers ();
+}

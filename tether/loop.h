@@ -1,0 +1,39 @@
+/* The one event loop: epoll over watches, plus a short list of timers. */
+#ifndef TETHER_LOOP_H
+#define TETHER_LOOP_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#include "terr.h"
+
+struct watch;
+typedef void (*watch_fn) (struct watch *w, uint32_t events);
+struct watch {
+  int fd;
+  uint32_t events;  /* what is registered now */
+  watch_fn fn;
+};
+
+struct timer;
+typedef void (*timer_fn) (struct timer *t);
+struct timer {
+  int64_t deadline_ms; /* CLOCK_MONOTONIC; 0 = not armed */
+  timer_fn fn;
+  struct timer *next;
+};
+
+int loop_init (struct terr *err);
+int loop_add (struct watch *w, int fd, uint32_t events, watch_fn fn, struct terr *err);
+/* Changes the interest set; no syscall when it is unchanged. */
+int loop_mod (struct watch *w, uint32_t events);
+/* Unregisters (does not close). Safe on a watch never added (fd < 0). */
+void loop_del (struct watch *w);
+void timer_arm (struct timer *t, int64_t after_ms, timer_fn fn);
+void timer_cancel (struct timer *t);
+/* Runs one round: waits for events or the next timer, dispatches. */
+void loop_run_once (void);
+int64_t now_mono_ms (void);
+int64_t now_real_ns (void);
+
+#endif

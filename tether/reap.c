@@ -1,0 +1,112 @@
+/* The one reaper: SIGCHLD from the signalfd -> waitpid(-1, WNOHANG) until 0;
+ * each pid is looked up here. Unknown pids are orphans re-parented to us. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "tether.h"
+
+/* Open addressing; sized for every container init and exec at once, at most
+ * half full. pid 0 = empty, -1 = deleted. */
+#define REAP_SLOTS 16384
+static struct {
+  pid_t pid;
+  struct session *s;
+} slots[REAP_SLOTS];
+
+static unsigned slot_of (pid_t pid)
+{
+  return ((unsigned) pid * 2654435761u) % REAP_SLOTS;
+}
+
+void reap_track (pid_t pid, struct session *s)
+{
+  unsigned i = slot_of (pid);
+  while (slots[i].pid > 0)
+    i = (i + 1) % REAP_SLOTS;
+  slots[i].pid = pid;
+  slots[i].s = s;
+}
+
+static struct session *reap_lookup (pid_t pid, unsigned *at)
+{
+  for (unsigned i = slot_of (pid), n = 0; n < REAP_SLOTS && slots[i].pid != 0; i = (i + 1) % REAP_SLOTS, n++)
+    if (slots[i].pid == pid)
+      {
+        *at = i;
+        return slots[i].s;
+      }
+  return NULL;
+}
+
+void reap_untrack (pid_t pid)
+{
+  unsigned at;
+  if (reap_lookup (pid, &at))
+    {
+      slots[at].pid = -1;
+      slots[at].s = NULL;
+    }
+}
+
+static void reaped (struct session *s, int status)
+{
+  s->reaped = true;
+  if (s->kind == SESSION_EXEC)
+    {
+      s->status_known = true;
+      s->finished_ns = now_real_ns ();
+      if (WIFEXITED (status))
+        s->exit_code = WEXITSTATUS (status);
+      else if (WIFSIGNALED (status))
+        {
+          s->signal = WTERMSIG (status);
+          s->exit_code = 128 + s->signal;
+        }
+    }
+  else if (!s->status_known)
+    {
+      /* The container init ended without reporting the primary's status. */
+      s->status_known = true;
+      s->finished_ns = now_real_ns ();
+      if (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL)
+        {
+          s->signal = SIGKILL;
+          s->exit_code = 137;
+        }
+      else if (s->exit_code != 125)
+        {
+          s->exit_code = 125;
+          snprintf (s->error, sizeof s->error, "container init ended (status 0x%x) without a report", status);
+        }
+    }
+  session_check_finished (s);
+}
+
+void reap_children (void)
+{
+  for (;;)
+    {
+      int status;
+      pid_t pid = waitpid (-1, &status, WNOHANG);
+      if (pid <= 0)
+        {
+          if (pid < 0 && errno != ECHILD && errno != EINTR)
+            log_warn ("waitpid: %m");
+          return;
+        }
+      unsigned at;
+      struct session *s = reap_lookup (pid, &at);
+      if (!s)
+        {
+          stats.orphans_reaped++;
+          continue;
+        }
+      slots[at].pid = -1;
+      slots[at].s = NULL;
+      reaped (s, status);
+    }
+}

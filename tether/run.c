@@ -1,0 +1,204 @@
+/* Starting a container's run: clone into new PID, mount, UTS and IPC namespaces,
+ * where the container init (cinit.c) starts the primary. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cinit.h"
+#include "log.h"
+#include "report.h"
+#include "tether.h"
+
+#define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
+
+/* VM mode sets this to the mounted container root; NULL in host mode. */
+const char *run_rootfs;
+
+static void close_pair (int p[2])
+{
+  for (int i = 0; i < 2; i++)
+    if (p[i] >= 0)
+      close (p[i]);
+  p[0] = p[1] = -1;
+}
+
+/* fork() with namespace flags: the child returns 0 like fork. */
+static pid_t clone_ns (unsigned long flags)
+{
+  return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+int run_start (struct container *c, struct terr *err)
+{
+  const ContainerConfig *cfg = c->cfg;
+  struct session *s = &c->primary;
+  int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, in[2] = { -1, -1 }, rep[2] = { -1, -1 };
+  err->code = ERR_LAUNCH;
+  err->exit_code = 125;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rep) < 0)
+    return terr_set (err, errno, "socketpair");
+  if (!cfg->tty)
+    {
+      if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0
+          || (cfg->open_stdin && pipe2 (in, O_CLOEXEC) < 0))
+        {
+          int e = errno;
+          close_pair (out), close_pair (errp), close_pair (in), close_pair (rep);
+          return terr_set (err, e, "pipe");
+        }
+    }
+  /* Big output pipes: the relay moves large batches with fewer wakeups. Pages
+   * are only allocated as data is written, so idle sessions cost nothing. */
+  if (out[0] >= 0)
+    {
+      fcntl (out[0], F_SETPIPE_SZ, OUTPUT_PIPE_SIZE);
+      fcntl (errp[0], F_SETPIPE_SZ, OUTPUT_PIPE_SIZE);
+    }
+  struct cinit_args a = {
+    .launch = { .argv = cfg->argv, .argc = cfg->n_argv, .env = cfg->env, .n_env = cfg->n_env,
+                .cwd = cfg->cwd, .create_cwd = cfg->create_cwd, .user = cfg->user,
+                .hostname = cfg->hostname && cfg->hostname[0] ? cfg->hostname : NULL, .tty = cfg->tty,
+                .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = rep[1] },
+    .stdio = { in[0], out[1], errp[1] },
+    .rootfs = run_rootfs,
+    .rows = cfg->rows,
+    .cols = cfg->cols,
+  };
+  char host[13];
+  if (!a.launch.hostname)
+    {
+      snprintf (host, sizeof host, "%.12s", c->id);
+      a.launch.hostname = host;
+    }
+  pid_t pid = clone_ns (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC);
+  if (pid == 0)
+    cinit_main (&a);
+  int e = errno;
+  /* The child's ends live on in the child only. */
+  int child_ends[4] = { rep[1], out[1], errp[1], in[0] };
+  for (int i = 0; i < 4; i++)
+    if (child_ends[i] >= 0)
+      close (child_ends[i]);
+  if (pid < 0)
+    {
+      close (rep[0]);
+      close_pair (out), close_pair (errp);
+      if (in[1] >= 0)
+        close (in[1]);
+      return terr_set (err, e, "clone container init");
+    }
+  /* From here the run exists: failures below end it through the normal path. */
+  s->run++;
+  s->pid = pid;
+  s->running = true;
+  s->status_known = s->reaped = s->finished = s->grace_over = false;
+  s->exit_code = 0;
+  s->signal = 0;
+  s->error[0] = '\0';
+  s->started_ns = now_real_ns ();
+  s->finished_ns = 0;
+  s->tty = cfg->tty;
+  s->open_stdin = cfg->open_stdin;
+  for (struct attach *at = s->attaches; at; at = at->next_in_session)
+    at->exit_sent = false;
+  reap_track (pid, s);
+  struct terr e2 = { 0 };
+  if (loop_add (&s->report_w, rep[0], EPOLLIN, run_report_event, &e2) < 0)
+    {
+      close (rep[0]);
+      log_warn ("container %.12s: %s", c->id, e2.msg);
+    }
+  if (session_set_fds (s, out[0], errp[0], in[1], -1, &e2) < 0)
+    log_warn ("container %.12s: %s", c->id, e2.msg);
+  if (cfg->tty)
+    s->out[0].eof = false; /* the pty master is on its way over the report socket */
+  return 0;
+}
+
+int run_request_signal (struct session *s, int signo)
+{
+  if (s->kind == SESSION_EXEC)
+    return s->pid > 0 ? kill (s->pid, signo) : -1;
+  if (s->report_w.fd < 0 || report_send (s->report_w.fd, REPORT_SIGNAL, signo, 0, NULL) < 0)
+    {
+      /* The init is unreachable: a SIGKILL can still end the namespace. */
+      if (signo == SIGKILL && s->pid > 0)
+        return kill (s->pid, SIGKILL);
+      return -1;
+    }
+  return 0;
+}
+
+/* What the container init and the launch child say. Shared with exec sessions. */
+void run_report_event (struct watch *w, uint32_t events)
+{
+  (void) events;
+  struct session *s = container_of (w, struct session, report_w);
+  for (int round = 0; round < READS_PER_EVENT; round++)
+    {
+      struct report r;
+      int fd;
+      ssize_t n = report_recv (w->fd, &r, &fd);
+      if (n < 0 && errno == EAGAIN)
+        return;
+      if (n <= 0)
+        {
+          /* The child exec'd or exited: its last words are all here. */
+          int rfd = w->fd;
+          loop_del (w);
+          close (rfd);
+          if (s->tty && s->out[0].w.fd < 0)
+            s->out[0].eof = true; /* no pty ever came */
+          session_check_finished (s);
+          return;
+        }
+      switch (r.type)
+        {
+        case REPORT_EXEC:
+          s->started_ns = r.ns;
+          break;
+        case REPORT_FAIL:
+          snprintf (s->error, sizeof s->error, "%s", r.text);
+          if (r.value == 125 && s->kind == SESSION_PRIMARY)
+            {
+              /* The init itself failed: it exits with 125; no primary status follows. */
+              s->exit_code = 125;
+            }
+          break;
+        case REPORT_EXIT:
+          s->status_known = true;
+          s->finished_ns = r.ns;
+          if (WIFEXITED (r.value))
+            s->exit_code = WEXITSTATUS (r.value);
+          else if (WIFSIGNALED (r.value))
+            {
+              s->signal = WTERMSIG (r.value);
+              s->exit_code = 128 + s->signal;
+            }
+          session_check_finished (s);
+          break;
+        case REPORT_PTY:
+          if (fd >= 0)
+            {
+              struct terr err = { 0 };
+              int in_fd = s->open_stdin ? dup (fd) : -1;
+              int tty_fd = dup (fd);
+              if (session_set_fds (s, fd, -1, in_fd, tty_fd, &err) < 0)
+                log_warn ("%s", err.msg);
+              fd = -1;
+            }
+          break;
+        default:
+          break;
+        }
+      if (fd >= 0)
+        close (fd);
+    }
+}

@@ -1,0 +1,232 @@
+/* The tether's objects and the functions each file provides: the table of
+ * contents. Ownership: containers own their sessions; connections own their
+ * attachments and waiters; an attachment links one connection handle to one
+ * session. Nothing here is freed while a callback further up the stack holds it:
+ * frees go through the *_maybe_free functions, which check the object is idle. */
+#ifndef TETHER_TETHER_H
+#define TETHER_TETHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "frame.h"
+#include "caps.h"
+#include "loop.h"
+#include "ring.h"
+#include "terr.h"
+#include "tether.pb-c.h"
+
+struct conn;
+struct session;
+struct container;
+
+/* One output stream of a session. Offsets count from 0 over the container's life. */
+struct ostream {
+  struct ring ring;
+  uint64_t base;      /* offset of the first byte held in ring */
+  struct watch w;     /* pipe or pty read end; w.fd < 0 when closed */
+  bool eof;
+  bool discard;       /* exec -d, or leftovers after an exec's grace: read and drop */
+  bool paused;        /* ring full: EPOLLIN off until acks free room */
+  bool coalescing;    /* a burst of small writes: EPOLLIN off for COALESCE_MS */
+  int64_t last_read_ns;
+  struct timer coalesce;
+  int idx;            /* STREAM_STDOUT - 1 or STREAM_STDERR - 1 */
+  struct session *s;
+  /* When bytes were read: mark i covers offsets up to marks[i].end. Bounded:
+   * when full, the newest mark stretches (its bytes get a slightly early time). */
+  struct { uint64_t end; int64_t ns; } marks[32];
+  unsigned n_marks;
+};
+static inline uint64_t ostream_head (const struct ostream *o) { return o->base + o->ring.len; }
+
+/* A session's streams bound to handle `handle` on connection `conn`. */
+struct attach {
+  struct conn *conn;
+  struct session *s;
+  uint32_t handle;
+  uint64_t sent[2];   /* next offset to queue, per output stream */
+  uint64_t acked[2];  /* the client's latest ack */
+  bool exit_sent;     /* for the session's current run */
+  struct attach *next_in_session;
+  struct attach *next_in_conn;
+};
+
+/* A request waiting for a run to end (wait, stop, remove -f). */
+struct waiter {
+  struct conn *conn;
+  uint64_t request_id;
+  enum { WAIT_EXIT, WAIT_REMOVE } what;
+  struct session *s;
+  struct waiter *next_in_session;
+  struct waiter *next_in_conn;
+};
+
+enum session_kind { SESSION_PRIMARY, SESSION_EXEC };
+
+/* A process the client can talk to: a container's primary (all its runs) or an exec. */
+struct session {
+  enum session_kind kind;
+  struct container *c;
+  char exec_id[72];           /* exec sessions */
+  struct ostream out[2];
+  bool tty;
+  bool open_stdin;
+  int tty_fd;                 /* pty master for resize, -1 without a tty */
+  /* stdin */
+  struct watch in_w;          /* write end, registered for EPOLLOUT while bytes wait */
+  struct ring in_ring;
+  uint64_t in_written;        /* stdin offset written to the process */
+  uint64_t in_close_at;
+  bool in_close_pending;
+  bool in_open;               /* the process has a stdin we write to */
+  struct attach *stdin_owner; /* the attach whose client feeds stdin */
+  struct attach *attaches;
+  struct waiter *waiters;
+  /* the process (for a primary: the container init) */
+  pid_t pid;
+  struct watch report_w;      /* SEQPACKET from the container init / launch child */
+  bool running;               /* started, not yet finished */
+  bool status_known;
+  bool reaped;
+  bool finished;              /* status known and outputs at EOF (or grace over) */
+  uint32_t run;
+  int exit_code;
+  int signal;
+  int64_t started_ns;
+  int64_t finished_ns;
+  char error[240];
+  bool detached;              /* exec -d */
+  struct timer grace;         /* exec: report after EXEC_EOF_GRACE_MS */
+  bool grace_over;
+  bool gc_wanted;             /* finished exec: free once nobody needs it */
+  struct session *next;       /* in container's exec list */
+};
+
+enum container_state { C_CREATED, C_RUNNING, C_EXITED };
+
+struct container {
+  char id[65];
+  char name[128];
+  ContainerConfig *cfg;       /* owned, unpacked with the system allocator */
+  uint8_t *cfg_packed;        /* for idempotent create */
+  size_t cfg_len;
+  enum container_state state;
+  int64_t created_ns;
+  struct session primary;
+  struct session *execs;
+  unsigned n_execs;
+  bool stopping;
+  bool removing;
+  struct timer stop_timer;    /* stop timeout -> SIGKILL */
+  struct timer kill_timer;    /* SIGKILL requested, init silent -> kill the namespace */
+  struct container *next;
+};
+
+struct conn {
+  struct watch w;
+  bool is_channel;            /* serial/virtio/vsock: read 0 = host absent, not EOF */
+  bool hello_done;
+  bool pcrc;                  /* payload CRC on frames we send */
+  bool closed;
+  bool want_pump;             /* a session paused because our out ring was full */
+  struct frame_decoder *dec;
+  struct timer absent_timer;  /* channel: host absent, look again later (no spinning) */
+  struct ring out;
+  struct attach *attaches;
+  unsigned n_attaches;
+  struct waiter *waiters;
+  uint64_t frames_in, frames_out;
+  struct conn *next;
+};
+
+/* Counters for ping. */
+struct tether_stats {
+  int64_t boot_ms;
+  uint64_t frames_in, frames_out, resyncs, dropped_bytes;
+  unsigned containers, sessions, conns;
+  uint64_t orphans_reaped;
+  int64_t last_rx_ms;        /* when a frame last arrived from anyone */
+};
+extern struct tether_stats stats;
+extern bool tether_is_pid1;
+extern char tether_boot_id[40];
+extern bool tether_clock_stepped;
+#define TETHER_VERSION "0.1.0"
+/* VM mode steps the clock from the first hello; host mode does nothing. */
+void tether_on_hello (const Hello *h);
+
+/* conn.c: connections, frames in and out */
+struct conn *conn_new (int fd, bool is_channel, struct terr *err);
+void conn_close (struct conn *c);
+/* Queues one control message; a client that lets replies pile up is dropped. */
+void conn_send (struct conn *c, const Msg *m);
+void conn_send_error (struct conn *c, uint64_t request_id, int code, const char *text, int exit_code);
+/* Room for a data frame of n bytes under the data share of the out ring? */
+bool conn_has_data_room (const struct conn *c, size_t n);
+void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offset, int64_t time_ns,
+                     const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+void conn_flush (struct conn *c);
+void conn_reset (struct conn *c); /* new hello: drop attachments and waiters */
+void conn_reap_closed (void);
+struct attach *conn_find_handle (struct conn *c, uint32_t handle);
+extern struct conn *conns;
+
+/* dispatch.c: one control message */
+void dispatch_msg (struct conn *c, const Msg *m);
+void dispatch_data (struct conn *c, const struct frame *f);
+
+/* session.c: relay */
+void session_init (struct session *s, enum session_kind kind, struct container *c);
+/* Takes ownership of the fds (-1 for absent). */
+int session_set_fds (struct session *s, int out_fd, int err_fd, int in_fd, int tty_fd, struct terr *err);
+void session_pump (struct session *s);
+void session_ack (struct attach *a, uint64_t out_off, uint64_t err_off);
+void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, size_t n);
+void session_stdin_close (struct attach *a, uint64_t offset);
+struct attach *session_attach (struct session *s, struct conn *c, uint32_t handle, uint64_t out_off,
+                               uint64_t err_off, bool want_stdin, struct terr *err);
+void session_detach (struct attach *a);
+void session_check_finished (struct session *s);
+void session_close_fds (struct session *s);
+void session_release (struct session *s); /* frees rings; detaches everyone */
+void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals);
+/* An exit message on conn: on a handle (request_id 0) or as a reply. */
+void session_send_exit (struct session *s, struct conn *c, uint64_t request_id, uint32_t handle);
+/* Frees finished exec sessions nobody is attached to (run between loop rounds). */
+void session_gc (void);
+void waiter_add (struct session *s, struct conn *c, uint64_t request_id, int what);
+void waiter_remove (struct waiter *w);
+
+/* container.c: the table and the lifecycle */
+struct container *container_find (const char *ref, struct terr *err);
+struct container *container_create (const ContainerConfig *cfg, bool *existed, struct terr *err);
+int container_start (struct container *c, struct terr *err);
+int container_signal (struct container *c, int signo, struct terr *err);
+int container_stop (struct container *c, int signo, int timeout_s);
+int container_remove (struct container *c, bool force, struct terr *err);
+void container_run_finished (struct container *c);
+void container_fill_info (struct container *c, ContainerInfo *info, char *status_buf);
+extern struct container *containers;
+
+/* run.c: starting a container's run (clone + container init) */
+int run_start (struct container *c, struct terr *err);
+int run_request_signal (struct session *s, int signo);
+void run_report_event (struct watch *w, uint32_t events);
+
+/* exec.c */
+struct session *exec_find (const char *exec_id, struct container **owner);
+int exec_start (struct container *c, const Exec *req, struct conn *conn, struct session **out,
+                struct terr *err);
+void exec_maybe_free (struct session *s);
+
+/* reap.c */
+void reap_track (pid_t pid, struct session *s);
+void reap_untrack (pid_t pid);
+void reap_children (void);
+
+/* main.c */
+uint64_t tether_rss_bytes (uint64_t *max_rss);
+
+#endif

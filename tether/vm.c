@@ -1,0 +1,217 @@
+/* VM mode flow: channel -> hello (clock) -> config -> disks -> mounts -> run ->
+ * exit acked -> sync, unmount, power off. Everything is driven by the loop;
+ * every wait is bounded (VM_*_MS in vm.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "vm.h"
+
+#define FW_CFG_CONFIG "/sys/firmware/qemu_fw_cfg/by_name/opt/org.tether/config/raw"
+
+bool vm_mode;
+extern const char *run_rootfs;
+
+static struct container *vm_c;
+static bool have_hello, hello_waited, started, exit_acked;
+static int64_t disk_deadline_ms, scan_deadline_ms;
+static struct timer scan_timer, hello_timer, disk_timer, off_timer;
+
+static void try_start (void);
+
+/* The config may shorten (or lengthen) the disk wait; 0 keeps the default. */
+static int disk_wait_ms (void)
+{
+  uint32_t s = vm_c && vm_c->cfg ? vm_c->cfg->disk_wait_s : 0;
+  return s > 0 && s <= 3600 ? (int) s * 1000 : VM_DISK_WAIT_MS;
+}
+
+/* Ends the run before it began: the endpoint gets exit 125 with the reason. */
+static void fail_start (const char *why)
+{
+  struct session *s = &vm_c->primary;
+  log_warn ("container cannot start: %s", why);
+  started = true;
+  s->run++;
+  s->running = true;
+  s->status_known = s->reaped = true;
+  s->exit_code = 125;
+  s->started_ns = s->finished_ns = now_real_ns ();
+  snprintf (s->error, sizeof s->error, "%s", why);
+  vm_c->state = C_RUNNING;
+  session_check_finished (s);
+}
+
+static void disk_tick (struct timer *t)
+{
+  (void) t;
+  try_start ();
+}
+
+static void try_start (void)
+{
+  if (!vm_c || started || !(have_hello || hello_waited))
+    return;
+  const char *missing = vmdisk_missing (vm_c->cfg);
+  if (missing)
+    {
+      if (now_mono_ms () < disk_deadline_ms)
+        {
+          timer_arm (&disk_timer, 50, disk_tick); /* hot-plugged disks show up ~0.2 s after device_add */
+          return;
+        }
+      char why[160];
+      snprintf (why, sizeof why, "disk %s did not appear within %d s", missing, disk_wait_ms () / 1000);
+      fail_start (why);
+      return;
+    }
+  struct terr err = { 0 };
+  if (vmdisk_mount_all (vm_c->cfg, &err) < 0 || vmdisk_write_etc (vm_c->cfg, vm_c->id, &err) < 0)
+    {
+      fail_start (err.msg);
+      return;
+    }
+  run_rootfs = VM_ROOT;
+  started = true;
+  if (container_start (vm_c, &err) < 0)
+    {
+      started = false;
+      fail_start (err.msg);
+    }
+}
+
+void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
+{
+  struct terr err = { 0 };
+  bool existed;
+  if (vm_c && (!cfg || !cfg->id || strcmp (vm_c->id, cfg->id) != 0))
+    {
+      if (c)
+        conn_send_error (c, rid, ERR_CONFLICT, "this VM already runs another container", 0);
+      return;
+    }
+  struct container *ct = container_create (cfg, &existed, &err);
+  if (!ct)
+    {
+      log_warn ("config: %s", err.msg);
+      if (c)
+        conn_send_error (c, rid, err.code ? err.code : ERR_BAD_REQUEST, err.msg, 0);
+      return;
+    }
+  if (c)
+    {
+      Msg m = MSG__INIT;
+      Ok ok = OK__INIT;
+      ok.id = ct->id;
+      m.request_id = rid;
+      m.body_case = MSG__BODY_OK;
+      m.ok = &ok;
+      conn_send (c, &m);
+    }
+  if (!vm_c)
+    {
+      vm_c = ct;
+      disk_deadline_ms = now_mono_ms () + disk_wait_ms ();
+      try_start ();
+    }
+}
+
+static void scan_tick (struct timer *t)
+{
+  (void) t;
+  if (!have_hello)
+    vmchan_scan ();
+  bool has_button = vmpower_watch_button ();
+  if ((!have_hello || !has_button) && now_mono_ms () < scan_deadline_ms)
+    timer_arm (&scan_timer, VM_CHANNEL_SCAN_MS, scan_tick);
+}
+
+static void hello_timeout (struct timer *t)
+{
+  (void) t;
+  if (have_hello)
+    return;
+  log_warn ("no hello within %d s: starting on the RTC clock", VM_HELLO_WAIT_MS / 1000);
+  hello_waited = true;
+  try_start ();
+}
+
+void vm_on_hello (void)
+{
+  have_hello = true;
+  timer_cancel (&hello_timer);
+  try_start ();
+}
+
+static void off_check (struct timer *t)
+{
+  (void) t;
+  if (exit_acked)
+    vmpower_off ("the container exited and the endpoint has its status");
+  if (now_mono_ms () - stats.last_rx_ms > VM_ENDPOINT_GONE_MS)
+    vmpower_off ("the container exited and no endpoint was heard for 5 s");
+  timer_arm (&off_timer, 100, off_check);
+}
+
+void vm_on_run_finished (struct container *c)
+{
+  if (c != vm_c)
+    return;
+  /* Restart policies (later) decide here; for now a finished run ends the VM. */
+  timer_arm (&off_timer, 0, off_check);
+}
+
+void vm_on_ack (struct attach *a, uint32_t exit_run)
+{
+  struct session *s = a->s;
+  if (vm_mode && s->kind == SESSION_PRIMARY && s->c == vm_c && s->finished && exit_run == s->run && exit_run)
+    {
+      exit_acked = true;
+      timer_arm (&off_timer, 0, off_check);
+    }
+}
+
+/* The boot config from fw_cfg: a packed ContainerConfig. */
+static void read_fw_cfg (void)
+{
+  int fd = open (FW_CFG_CONFIG, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  static uint8_t buf[FRAME_MAX_PAYLOAD + 1];
+  size_t len = 0;
+  ssize_t n;
+  while (len < sizeof buf && (n = fd_read (fd, buf + len, sizeof buf - len)) > 0)
+    len += (size_t) n;
+  close (fd);
+  if (len > FRAME_MAX_PAYLOAD)
+    {
+      log_warn ("fw_cfg config larger than %u bytes: ignored", FRAME_MAX_PAYLOAD);
+      return;
+    }
+  ContainerConfig *cfg = container_config__unpack (NULL, len, buf);
+  if (!cfg)
+    {
+      log_warn ("fw_cfg config is not a ContainerConfig: ignored");
+      return;
+    }
+  vm_on_config (NULL, 0, cfg);
+  container_config__free_unpacked (cfg, NULL);
+}
+
+void vm_start (void)
+{
+  vm_mode = true;
+  mkdir ("/run/tether", 0700);
+  scan_deadline_ms = now_mono_ms () + VM_CHANNEL_SCAN_MAX_MS;
+  vmchan_scan ();
+  vmpower_watch_button ();
+  timer_arm (&scan_timer, VM_CHANNEL_SCAN_MS, scan_tick);
+  timer_arm (&hello_timer, VM_HELLO_WAIT_MS, hello_timeout);
+  read_fw_cfg ();
+}

@@ -1,0 +1,41 @@
+/* VM mode: the tether as PID 1 of a container VM (DESIGN §4). */
+#ifndef TETHER_VM_H
+#define TETHER_VM_H
+
+#include <stdbool.h>
+
+#include "tether.h"
+
+#define VM_HELLO_WAIT_MS 10000   /* first hello (host time) before the first exec */
+#define VM_DISK_WAIT_MS 30000    /* disks named by the config */
+#define VM_ENDPOINT_GONE_MS 5000 /* exit not acked and nothing heard: power off anyway */
+#define VM_CHANNEL_SCAN_MS 100
+#define VM_CHANNEL_SCAN_MAX_MS 30000
+#define VM_ROOT "/run/tether/root"
+
+/* Sets up VM mode; main's loop then runs it. */
+void vm_start (void);
+void vm_on_hello (void);
+
+/* vmchan.c: open every channel candidate present now (virtio-serial port named
+ * org.tether.0, vsock if a real CID, ttyS1); later calls add ports that appeared. */
+void vmchan_scan (void);
+/* vmdisk.c */
+/* Looks for every disk of cfg; returns the serial of the first missing one, or NULL. */
+const char *vmdisk_missing (const ContainerConfig *cfg);
+int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err);
+int vmdisk_write_etc (const ContainerConfig *cfg, const char *id, struct terr *err);
+void vmdisk_unmount_all (void);
+/* vmpower.c */
+/* Watches the ACPI power button once its input device exists; true when watched. */
+bool vmpower_watch_button (void);
+_Noreturn void vmpower_off (const char *why);
+/* vm.c: called by the dispatcher for a config message (VM mode only). */
+void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg);
+/* vm.c: the primary's run ended (tether.h's container_run_finished calls it). */
+void vm_on_run_finished (struct container *c);
+/* vm.c: an ack from the endpoint, to see when the final exit was received. */
+void vm_on_ack (struct attach *a, uint32_t exit_run);
+extern bool vm_mode;
+
+#endif

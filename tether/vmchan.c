@@ -1,0 +1,90 @@
+/* Finding the guest channel. Ports appear asynchronously after the modules
+ * load, so this runs again until the first valid hello (vm.c's scan timer). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "log.h"
+#include "vm.h"
+
+#define CHANNEL_PORT_NAME "org.tether.0"
+#define VSOCK_PORT "vsock:1024"
+
+static bool have_vport, have_vsock, have_serial;
+
+static void open_virtio_port (void)
+{
+  DIR *d = opendir ("/sys/class/virtio-ports");
+  if (!d)
+    return;
+  struct dirent *de;
+  while (!have_vport && (de = readdir (d)))
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      char path[300], name[64] = "";
+      snprintf (path, sizeof path, "/sys/class/virtio-ports/%s/name", de->d_name);
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      ssize_t n = read (fd, name, sizeof name - 1);
+      close (fd);
+      if (n <= 0)
+        continue;
+      name[strcspn (name, "\n")] = '\0';
+      if (strcmp (name, CHANNEL_PORT_NAME) != 0)
+        continue;
+      snprintf (path, sizeof path, "/dev/%s", de->d_name);
+      struct terr err = { 0 };
+      if (channel_open (path, &err) < 0)
+        log_warn ("%s", err.msg);
+      else
+        have_vport = true;
+    }
+  closedir (d);
+}
+
+/* AF_VSOCK only with a real CID: a VMCI transport without a device answers
+ * the ioctl with VMADDR_CID_ANY and would listen forever. */
+static void open_vsock (void)
+{
+  int fd = open ("/dev/vsock", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  unsigned cid = VMADDR_CID_ANY;
+  int r = ioctl (fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid);
+  close (fd);
+  if (r < 0 || cid == VMADDR_CID_ANY || cid <= VMADDR_CID_HOST)
+    return;
+  struct terr err = { 0 };
+  if (channel_open (VSOCK_PORT, &err) < 0)
+    log_warn ("%s", err.msg);
+  else
+    have_vsock = true;
+}
+
+static void open_serial (void)
+{
+  if (access ("/dev/ttyS1", F_OK) < 0)
+    return;
+  struct terr err = { 0 };
+  /* A 16550 that is not there fails to open (EIO): not worth a warning. */
+  if (channel_open ("/dev/ttyS1", &err) == 0)
+    have_serial = true;
+}
+
+void vmchan_scan (void)
+{
+  if (!have_vport)
+    open_virtio_port ();
+  if (!have_vsock)
+    open_vsock ();
+  if (!have_serial)
+    open_serial ();
+}
