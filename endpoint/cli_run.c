@@ -161,7 +161,9 @@ static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts
 int cli_exec_operand (int argc, char **argv)
 {
   struct proc_opts o;
-  return parse_proc_opts (argc, argv, false, &o);
+  int first = parse_proc_opts (argc, argv, false, &o);
+  proc_opts_free (&o); /* -e values are copied here: LeakSanitizer fails san builds */
+  return first;
 }
 
 static int run_fail (const struct terr *err)
