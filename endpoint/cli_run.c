@@ -332,11 +332,11 @@ static int do_exec (const struct cli *cli, int argc, char **argv, struct proc_op
   terr_clear (&err);
   if (o.detach)
     {
+      /* the reply lives in the connection's arena: judge it before closing */
       Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+      int failed = r == NULL || conn_reply_error (r, MSG__BODY_EXEC_STARTED, &err) < 0;
       conn_close (c);
-      if (r == NULL || conn_reply_error (r, MSG__BODY_EXEC_STARTED, &err) < 0)
-        return run_fail (&err);
-      return 0;
+      return failed ? run_fail (&err) : 0;
     }
   struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = exec_id,
                              .relay_stdin = o.interactive, .tty = o.tty };
