@@ -22,6 +22,7 @@ include mk/proto.mk
 -include mk/vm.mk
 include mk/tether-unit.mk
 -include mk/test-vm.mk
+-include mk/test-host.mk
 
 TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
 
@@ -43,14 +44,17 @@ CMD ?= sh -c 'echo "hello from container $$(hostname), kernel $$(uname -r)"'
 run: $(DEPS_STAMP) all build/initramfs.cpio.gz
 	$(B)/tetherctl run -- $(CMD)
 
+# Every suite runs even after another failed; the exit status says if any did.
+TEST_SUITES := test-unit test-host test-image test-vm
 .PHONY: test
-test: $(DEPS_STAMP) test-unit test-image
-	@echo "make test: all suites passed"
+test: $(DEPS_STAMP)
+	@rc=0; for t in $(TEST_SUITES); do echo "=== $$t"; $(MAKE) --no-print-directory $$t || { rc=1; echo "=== $$t FAILED"; }; done; \
+	if [ $$rc = 0 ]; then echo "make test: all suites passed"; else echo "make test: some suites FAILED"; fi; exit $$rc
 
 .PHONY: clean
 clean:
 	rm -rf $(B)/tether $(B)/tetherctl $(B)/init $(SAN) $(B)/gen $(B)/fuzz
 
 .PHONY: bench
-bench: $(B)/tether $(B)/tetherctl
+bench: $(B)/tether $(B)/tetherctl build/initramfs.cpio.gz
 	bash bench/run.sh

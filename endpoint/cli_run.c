@@ -1,6 +1,7 @@
 /* run, exec, attach: the verbs that relay a session's stdio. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +45,14 @@ static const char exec_usage[]
       "      --help                 print this help\n";
 
 static const char attach_usage[]
-    = "Usage: tetherctl [-H unix:PATH] attach CONTAINER\n"
+    = "Usage: tetherctl [-H unix:PATH] attach [OPTIONS] CONTAINER\n"
       "\n"
       "Attach local stdin, stdout and stderr to a running container; the tether resends\n"
       "the output it still holds. Signals are forwarded to the container.\n"
       "\n"
       "Options:\n"
+      "      --stdout-offset N      resume stdout at byte N (bytes already received)\n"
+      "      --stderr-offset N      resume stderr at byte N\n"
       "      --help                 print this help\n";
 
 enum { OPT_HELP = 256, OPT_NAME, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT };
@@ -366,11 +369,49 @@ int cli_exec (const struct cli *cli, int argc, char **argv)
   return code;
 }
 
+/* A stream offset: a non-negative decimal up to 2^63. Returns 0, or -1. */
+static int parse_offset (const char *s, uint64_t *out)
+{
+  char *end;
+  if (s[0] < '0' || s[0] > '9')
+    return -1;
+  errno = 0;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno != 0 || *end != '\0' || v > (1ull << 63))
+    return -1;
+  *out = v;
+  return 0;
+}
+
 int cli_attach (const struct cli *cli, int argc, char **argv)
 {
-  if (argc == 2 && strcmp (argv[1], "--help") == 0)
-    return cli_usage (attach_usage), 0;
-  int first = 1;
+  enum { OPT_STDOUT_OFF = 300, OPT_STDERR_OFF };
+  static const struct option longs[] = {
+    { "help", no_argument, NULL, OPT_HELP },
+    { "stdout-offset", required_argument, NULL, OPT_STDOUT_OFF },
+    { "stderr-offset", required_argument, NULL, OPT_STDERR_OFF },
+    { NULL, 0, NULL, 0 },
+  };
+  uint64_t off_out = 0, off_err = 0;
+  optind = 0; /* glibc: full re-initialisation */
+  opterr = 0;
+  int ch;
+  while ((ch = getopt_long (argc, argv, "+:", longs, NULL)) != -1)
+    switch (ch)
+      {
+      case OPT_HELP: return cli_usage (attach_usage), 0;
+      case OPT_STDOUT_OFF:
+      case OPT_STDERR_OFF:
+        if (parse_offset (optarg, ch == OPT_STDOUT_OFF ? &off_out : &off_err) < 0)
+          return cli_err ("attach: invalid offset: %s", optarg), CLI_FAIL;
+        break;
+      case ':':
+        return cli_err ("attach: option %s needs a value", argv[optind - 1]), CLI_FAIL;
+      default:
+        return cli_err ("attach: unknown option %s (see tetherctl attach --help)", argv[optind - 1]),
+               CLI_FAIL;
+      }
+  int first = optind;
   if (first < argc && strcmp (argv[first], "--") == 0)
     first++;
   if (argc - first != 1 || argv[first][0] == '-')
@@ -414,6 +455,8 @@ int cli_attach (const struct cli *cli, int argc, char **argv)
   at.id = id;
   at.handle = SESSION_HANDLE;
   at.want_stdin = open_stdin;
+  at.stdout_offset = off_out;
+  at.stderr_offset = off_err;
   Msg am = MSG__INIT;
   am.body_case = MSG__BODY_ATTACH;
   am.attach = &at;

@@ -355,6 +355,18 @@ static int relay (struct session *s, struct terr *err)
   enum { P_CONN, P_SIG, P_STDIN, P_N };
   while (!s->has_exit && !s->local_out_gone)
     {
+      /* Frames that arrived with an earlier reply (start's, attach's) are already
+       * read: handle them before waiting, or a short run's output and exit would
+       * sit in our buffer while we poll a quiet socket. */
+      struct conn_event ev;
+      int r;
+      while ((r = conn_next (s->c, &ev, err)) > 0)
+        if (session_dispatch (s, &ev, err) < 0)
+          return -1;
+      if (r < 0)
+        return -1;
+      if (s->has_exit || s->local_out_gone)
+        break;
       struct pollfd p[P_N] = {
         [P_CONN] = { .fd = conn_fd (s->c), .events = POLLIN },
         [P_SIG] = { .fd = s->sig_fd, .events = POLLIN },

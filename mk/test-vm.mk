@@ -6,4 +6,3 @@
 test-vm: $(B)/tetherctl build/initramfs.cpio.gz
 	TETHER_ASSETS=$(abspath $(B)) bash tests/vm/run.sh $(B)/tetherctl
 
-test: test-vm

@@ -223,7 +223,10 @@ void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offse
   /* Nothing queued: write straight from the session's ring (no copy); only
    * what the socket does not take now goes into our out ring. */
   size_t skip = 0;
-  if (c->out.len == 0 && !c->closed)
+  /* Not on a channel: a virtio-serial port takes each iovec as its own buffer
+   * and host notification, so there the frame goes through the ring and out in
+   * large contiguous writes. */
+  if (c->out.len == 0 && !c->closed && !c->is_channel)
     {
       ssize_t n;
       do
@@ -288,23 +291,24 @@ static void conn_read (struct conn *c)
           conn_close (c);
           return;
         }
-      uint64_t resyncs = c->dec->resyncs, dropped = c->dec->dropped_bytes;
       const uint8_t *p = buf;
       size_t len = (size_t) n;
       while (len > 0 && !c->closed)
         {
           size_t used;
           struct frame f;
+          uint64_t resyncs = c->dec->resyncs, dropped = c->dec->dropped_bytes;
           enum frame_status st = frame_decoder_feed (c->dec, p, len, &used, &f);
           p += used;
           len -= used;
+          /* counted before the frame is handled: a pong reports the garbage before its ping */
+          stats.resyncs += c->dec->resyncs - resyncs;
+          stats.dropped_bytes += c->dec->dropped_bytes - dropped;
           if (st == FRAME_READY)
             handle_frame (c, &f);
           else if (st == FRAME_REJECTED)
             conn_send_error (c, 0, ERR_FRAME, c->dec->reject_reason ? c->dec->reject_reason : "bad frame", 0);
         }
-      stats.resyncs += c->dec->resyncs - resyncs;
-      stats.dropped_bytes += c->dec->dropped_bytes - dropped;
       if ((size_t) n < sizeof buf)
         return;
     }

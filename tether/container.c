@@ -221,6 +221,7 @@ int container_remove (struct container *c, bool force, struct terr *err)
         return (err->code = ERR_CONFLICT,
                 terr_set (err, 0, "container %.12s is running: stop it first or use -f", c->id));
       c->removing = true;
+      session_discard_output (&c->primary);
       run_request_signal (&c->primary, SIGKILL);
       timer_arm (&c->kill_timer, KILL_FALLBACK_MS, kill_fallback);
       return 1; /* answered when it is gone */

@@ -43,3 +43,11 @@ void log_warn (const char *fmt, ...)
   log_line ("warning: ", fmt, ap);
   va_end (ap);
 }
+
+void log_note (const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  log_line ("", fmt, ap);
+  va_end (ap);
+}

@@ -18,28 +18,49 @@ int loop_init (struct terr *err)
   return 0;
 }
 
-int loop_add (struct watch *w, int fd, uint32_t events, watch_fn fn, struct terr *err)
+static int ctl (struct watch *w, int op, uint32_t events)
 {
   struct epoll_event ev = { .events = events, .data.ptr = w };
+  return epoll_ctl (epoll_fd, op, w->fd, &ev);
+}
+
+int loop_add (struct watch *w, int fd, uint32_t events, watch_fn fn, struct terr *err)
+{
   w->fd = fd;
   w->fn = fn;
   w->events = events;
-  if (epoll_ctl (epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+  w->in_epoll = false;
+  if (events == 0)
+    return 0;
+  if (ctl (w, EPOLL_CTL_ADD, events) < 0)
     {
       w->fd = -1;
       return terr_set (err, errno, "epoll_ctl add fd %d", fd);
     }
+  w->in_epoll = true;
   return 0;
 }
 
 int loop_mod (struct watch *w, uint32_t events)
 {
-  if (w->fd < 0 || w->events == events)
+  if (w->fd < 0 || (w->events == events && w->in_epoll == (events != 0)))
     return 0;
-  struct epoll_event ev = { .events = events, .data.ptr = w };
-  if (epoll_ctl (epoll_fd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+  int r = 0;
+  if (events == 0)
     {
-      log_warn ("epoll_ctl mod fd %d: %m", w->fd);
+      if (w->in_epoll)
+        r = ctl (w, EPOLL_CTL_DEL, 0);
+      w->in_epoll = false;
+    }
+  else
+    {
+      r = ctl (w, w->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, events);
+      if (r == 0)
+        w->in_epoll = true;
+    }
+  if (r < 0)
+    {
+      log_warn ("epoll_ctl fd %d: %m", w->fd);
       return -1;
     }
   w->events = events;
@@ -50,9 +71,11 @@ void loop_del (struct watch *w)
 {
   if (w->fd < 0)
     return;
-  epoll_ctl (epoll_fd, EPOLL_CTL_DEL, w->fd, NULL);
+  if (w->in_epoll)
+    epoll_ctl (epoll_fd, EPOLL_CTL_DEL, w->fd, NULL);
   w->fd = -1;
   w->events = 0;
+  w->in_epoll = false;
 }
 
 int64_t now_mono_ms (void)

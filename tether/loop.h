@@ -2,6 +2,7 @@
 #ifndef TETHER_LOOP_H
 #define TETHER_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 
@@ -12,6 +13,7 @@ typedef void (*watch_fn) (struct watch *w, uint32_t events);
 struct watch {
   int fd;
   uint32_t events;  /* what is registered now */
+  bool in_epoll;    /* events == 0 means out of the epoll set (see loop_mod) */
   watch_fn fn;
 };
 
@@ -25,7 +27,10 @@ struct timer {
 
 int loop_init (struct terr *err);
 int loop_add (struct watch *w, int fd, uint32_t events, watch_fn fn, struct terr *err);
-/* Changes the interest set; no syscall when it is unchanged. */
+/* Changes the interest set; no syscall when it is unchanged. events = 0 takes
+ * the fd out of the epoll set: EPOLLHUP and EPOLLERR are reported whatever the
+ * interest set, so a paused pipe whose writer left, or a channel whose host is
+ * absent, would otherwise wake the loop forever. */
 int loop_mod (struct watch *w, uint32_t events);
 /* Unregisters (does not close). Safe on a watch never added (fd < 0). */
 void loop_del (struct watch *w);

@@ -152,16 +152,20 @@ uint64_t tether_rss_bytes (uint64_t *max_rss)
 
 void tether_on_hello (const Hello *h)
 {
-  /* Only a VM's PID 1 owns the clock; the first hello carries the host's time. */
+  /* Only a VM's PID 1 owns the clock. The first hello sets it. Hellos the
+   * endpoint repeated while the port was closed arrive together, oldest first:
+   * each later one may only move the clock forward, so the last (freshest) wins
+   * and no time already handed out goes backwards. */
   if (!vm_mode)
     return;
-  if (tether_clock_stepped || h->host_time_ns <= 0)
-    return vm_on_hello ();
-  struct timespec ts = { .tv_sec = h->host_time_ns / 1000000000, .tv_nsec = h->host_time_ns % 1000000000 };
-  if (clock_settime (CLOCK_REALTIME, &ts) == 0)
-    tether_clock_stepped = true;
-  else
-    log_warn ("step clock from hello: %m");
+  if (h->host_time_ns > 0 && (!tether_clock_stepped || h->host_time_ns > now_real_ns ()))
+    {
+      struct timespec ts = { .tv_sec = h->host_time_ns / 1000000000, .tv_nsec = h->host_time_ns % 1000000000 };
+      if (clock_settime (CLOCK_REALTIME, &ts) == 0)
+        tether_clock_stepped = true;
+      else
+        log_warn ("step clock from hello: %m");
+    }
   vm_on_hello ();
 }
 

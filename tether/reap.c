@@ -67,23 +67,34 @@ static void reaped (struct session *s, int status)
           s->exit_code = 128 + s->signal;
         }
     }
-  else if (!s->status_known)
+  else
     {
-      /* The container init ended without reporting the primary's status. */
-      s->status_known = true;
-      s->finished_ns = now_real_ns ();
-      if (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL)
-        {
-          s->signal = SIGKILL;
-          s->exit_code = 137;
-        }
-      else if (s->exit_code != 125)
-        {
-          s->exit_code = 125;
-          snprintf (s->error, sizeof s->error, "container init ended (status 0x%x) without a report", status);
-        }
+      s->init_status = status;
+      /* Its last report may still be unread on the socket: judge at its end of file. */
+      if (s->report_w.fd < 0)
+        reap_judge_init (s);
     }
   session_check_finished (s);
+}
+
+void reap_judge_init (struct session *s)
+{
+  if (s->status_known)
+    return;
+  /* The container init ended without reporting the primary's status. */
+  int status = s->init_status;
+  s->status_known = true;
+  s->finished_ns = now_real_ns ();
+  if (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL)
+    {
+      s->signal = SIGKILL;
+      s->exit_code = 137;
+    }
+  else if (s->exit_code != 125)
+    {
+      s->exit_code = 125;
+      snprintf (s->error, sizeof s->error, "container init ended (status 0x%x) without a report", status);
+    }
 }
 
 void reap_children (void)

@@ -9,12 +9,14 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cinit.h"
 #include "log.h"
 #include "report.h"
 #include "tether.h"
+#include "vm.h"
 
 #define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
 
@@ -156,6 +158,8 @@ void run_report_event (struct watch *w, uint32_t events)
           close (rfd);
           if (s->tty && s->out[0].w.fd < 0)
             s->out[0].eof = true; /* no pty ever came */
+          if (s->kind == SESSION_PRIMARY && s->reaped)
+            reap_judge_init (s);
           session_check_finished (s);
           return;
         }
@@ -163,6 +167,14 @@ void run_report_event (struct watch *w, uint32_t events)
         {
         case REPORT_EXEC:
           s->started_ns = r.ns;
+          if (vm_mode && s->kind == SESSION_PRIMARY)
+            {
+              /* The boot's last timing mark (init prints the earlier ones). */
+              struct timespec bt;
+              clock_gettime (CLOCK_BOOTTIME, &bt);
+              log_note ("container exec'd at %lld ms since kernel start",
+                        (long long) bt.tv_sec * 1000 + bt.tv_nsec / 1000000);
+            }
           break;
         case REPORT_FAIL:
           snprintf (s->error, sizeof s->error, "%s", r.text);

@@ -18,6 +18,7 @@ static bool gc_pending;
 static void ostream_event (struct watch *w, uint32_t events);
 static void stdin_event (struct watch *w, uint32_t events);
 static void stdin_flush (struct session *s);
+static void send_stdin_ack (struct session *s);
 
 void session_init (struct session *s, enum session_kind kind, struct container *c)
 {
@@ -106,6 +107,18 @@ static void stdin_close (struct session *s)
       close (fd);
     }
   s->in_open = false;
+}
+
+void session_discard_output (struct session *s)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      struct ostream *o = &s->out[i];
+      o->discard = true;
+      o->paused = false;
+      if (o->w.fd >= 0)
+        loop_mod (&o->w, EPOLLIN);
+    }
 }
 
 void session_close_fds (struct session *s)
@@ -309,6 +322,10 @@ static void attach_pump (struct attach *a)
           a->sent[i] += n;
         }
     }
+  /* conn_send_data only queues: write now (and watch EPOLLOUT for the rest), or a
+   * few bytes of output would wait for the next control message. */
+  if (c->out.len > 0)
+    conn_flush (c);
   if (s->finished && !a->exit_sent)
     send_exit (a);
 }
@@ -493,8 +510,17 @@ static void stdin_flush (struct session *s)
 
 static void stdin_event (struct watch *w, uint32_t events)
 {
-  (void) events;
-  stdin_flush (container_of (w, struct session, in_w));
+  struct session *s = container_of (w, struct session, in_w);
+  if (events & EPOLLERR)
+    {
+      /* The process closed its stdin: what is left counts as delivered. */
+      stdin_close (s);
+      s->in_written += s->in_ring.len;
+      ring_consume (&s->in_ring, s->in_ring.len);
+      send_stdin_ack (s);
+      return;
+    }
+  stdin_flush (s);
 }
 
 void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, size_t n)

@@ -90,6 +90,7 @@ struct session {
   bool running;               /* started, not yet finished */
   bool status_known;
   bool reaped;
+  int init_status;            /* the container init's own wait status */
   bool finished;              /* status known and outputs at EOF (or grace over) */
   uint32_t run;
   int exit_code;
@@ -190,6 +191,8 @@ struct attach *session_attach (struct session *s, struct conn *c, uint32_t handl
 void session_detach (struct attach *a);
 void session_check_finished (struct session *s);
 void session_close_fds (struct session *s);
+/* rm -f: what nobody read is dropped, so the run can reach end of file. */
+void session_discard_output (struct session *s);
 void session_release (struct session *s); /* frees rings; detaches everyone */
 void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals);
 /* An exit message on conn: on a handle (request_id 0) or as a reply. */
@@ -225,6 +228,8 @@ void exec_maybe_free (struct session *s);
 void reap_track (pid_t pid, struct session *s);
 void reap_untrack (pid_t pid);
 void reap_children (void);
+/* The container init is gone and its report socket is at end of file. */
+void reap_judge_init (struct session *s);
 
 /* main.c */
 uint64_t tether_rss_bytes (uint64_t *max_rss);

@@ -1,0 +1,449 @@
+#!/usr/bin/env python3
+"""A minimal tether protocol client for the host tests (no protobuf library).
+
+Frames as in proto/frame.h, messages hand-encoded with the field numbers of
+proto/tether.proto. Subcommands (each exits 0 when every check held, else 1
+after printing what failed):
+  badinput SOCK          malformed frames and unknown ids on a unix socket
+  channel TETHER WORKDIR tether --channel over a pty pair, garbage around frames
+  raw SOCK HEX           send bytes, print the decoded replies (debugging)
+"""
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+# ---- CRC-32C (reflected 0x82F63B78) ----
+_T = []
+for _b in range(256):
+    _c = _b
+    for _ in range(8):
+        _c = (_c >> 1) ^ 0x82F63B78 if _c & 1 else _c >> 1
+    _T.append(_c)
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = _T[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+assert crc32c(b"123456789") == 0xE3069283
+
+CONTROL, DATA = 1, 2
+ERR = {1: "BAD_REQUEST", 2: "NOT_FOUND", 3: "CONFLICT", 4: "LIMIT", 5: "LAUNCH",
+       6: "VERSION", 7: "FRAME", 8: "INTERNAL", 9: "TIMEOUT"}
+
+
+def header(ftype, handle, length, version=1, flags=0, bad_crc=False):
+    h = struct.pack("<2sBBBBIIH", b"Th", version, ftype, flags, 0, handle, length, 0)
+    crc = crc32c(h)
+    if bad_crc:
+        crc ^= 0x1
+    return h + struct.pack("<I", crc)
+
+
+def frame(ftype, handle, payload, **kw):
+    return header(ftype, handle, len(payload), **kw) + payload
+
+
+# ---- protobuf, by hand ----
+def varint(v):
+    v &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def f_int(num, v):
+    return varint(num << 3) + varint(v)
+
+
+def f_bytes(num, b):
+    if isinstance(b, str):
+        b = b.encode()
+    return varint(num << 3 | 2) + varint(len(b)) + b
+
+
+def msg(rid, body_field, body):
+    return frame(CONTROL, 0, f_int(1, rid) + f_bytes(body_field, body))
+
+
+def read_varint(b, i):
+    v = shift = 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7F) << shift
+        shift += 7
+        if not c & 0x80:
+            return v, i
+
+
+def pb_decode(b):
+    """{field: [values]}; varints as int, length-delimited as bytes."""
+    out = {}
+    i = 0
+    while i < len(b):
+        key, i = read_varint(b, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(b, i)
+        elif wt == 2:
+            n, i = read_varint(b, i)
+            v = bytes(b[i:i + n])
+            i += n
+        elif wt == 1:
+            v = struct.unpack_from("<Q", b, i)[0]
+            i += 8
+        elif wt == 5:
+            v = struct.unpack_from("<I", b, i)[0]
+            i += 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        out.setdefault(num, []).append(v)
+    return out
+
+
+def one(d, k, default=0):
+    return d.get(k, [default])[-1]
+
+
+BODY = {11: "hello_reply", 14: "started", 16: "exec_started", 18: "attached", 28: "ack",
+        29: "exit", 30: "container_list", 32: "pong", 33: "heartbeat", 34: "ok", 35: "error"}
+
+
+class Decoder:
+    """Frames from a byte stream, with resync on a bad header (like proto/frame.c)."""
+
+    def __init__(self):
+        self.buf = bytearray()
+
+    def feed(self, data):
+        self.buf += data
+        out = []
+        while True:
+            j = self.buf.find(b"Th")
+            if j < 0:
+                del self.buf[:max(0, len(self.buf) - 1)]
+                return out
+            del self.buf[:j]
+            if len(self.buf) < 20:
+                return out
+            h = bytes(self.buf[:20])
+            if struct.unpack_from("<I", h, 16)[0] != crc32c(h[:16]):
+                del self.buf[:1]
+                continue
+            _, ver, ftype, flags, _, handle, length, _ = struct.unpack_from("<2sBBBBIIH", h)
+            total = 20 + length + (4 if flags & 1 else 0)
+            if len(self.buf) < total:
+                return out
+            payload = bytes(self.buf[20:20 + length])
+            del self.buf[:total]
+            out.append((ftype, handle, payload))
+
+
+def describe(ftype, handle, payload):
+    """(kind, request_id, fields) for a control frame; ('data', handle, (stream, off, bytes))."""
+    if ftype == DATA:
+        stream = payload[0]
+        off = struct.unpack_from("<Q", payload, 4)[0]
+        return ("data", handle, (stream, off, payload[20:]))
+    d = pb_decode(payload)
+    rid = one(d, 1)
+    for k, name in BODY.items():
+        if k in d:
+            return (name, rid, pb_decode(d[k][-1]))
+    return ("unknown", rid, d)
+
+
+class Peer:
+    def __init__(self, rfd, wfd=None, sock=None):
+        self.rfd, self.wfd, self.sock = rfd, (rfd if wfd is None else wfd), sock
+        self.dec = Decoder()
+        self.pending = []
+        self.closed = False
+
+    @classmethod
+    def unix(cls, path):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        return cls(s.fileno(), sock=s)
+
+    def send(self, b):
+        view = memoryview(b)
+        while view:
+            try:
+                n = os.write(self.wfd, view)
+            except BlockingIOError:
+                select.select([], [self.wfd], [], 1)
+                continue
+            view = view[n:]
+
+    def recv_until(self, pred, timeout=5.0):
+        """Collects messages until pred(msg) is true; returns (match or None, all seen)."""
+        seen = []
+        end = time.monotonic() + timeout
+        while True:
+            while self.pending:
+                m = self.pending.pop(0)
+                seen.append(m)
+                if pred(m):
+                    return m, seen
+            left = end - time.monotonic()
+            if left <= 0 or self.closed:
+                return None, seen
+            r, _, _ = select.select([self.rfd], [], [], left)
+            if not r:
+                continue
+            try:
+                data = os.read(self.rfd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                self.closed = True
+                continue
+            self.pending += [describe(*f) for f in self.dec.feed(data)]
+
+    def request(self, rid, field, body, timeout=5.0):
+        self.send(msg(rid, field, body))
+        m, _ = self.recv_until(lambda m: m[0] != "data" and m[1] == rid and m[0] not in ("ack", "heartbeat"),
+                               timeout)
+        return m
+
+
+def hello_body(pcrc=False):
+    return f_int(1, 1) + f_int(2, 1) + f_int(3, 3) + f_int(4, time.time_ns()) + \
+        (f_int(5, 1) if pcrc else b"") + f_bytes(6, "htest")
+
+
+FAILS = []
+
+
+def check(cond, what):
+    if cond:
+        print("  ok:", what)
+    else:
+        print("  FAILED:", what)
+        FAILS.append(what)
+    return cond
+
+
+def is_error(m, code=None, rid=None):
+    return m is not None and m[0] == "error" and (code is None or one(m[2], 1) == code) \
+        and (rid is None or m[1] == rid)
+
+
+def err_text(m):
+    return one(m[2], 2, b"").decode(errors="replace") if m else "(no reply)"
+
+
+def ping(p, rid):
+    m = p.request(rid, 31, f_int(1, time.time_ns()))
+    return m if m and m[0] == "pong" else None
+
+
+# ---- badinput ----
+def badinput(sock):
+    # 1. a request before hello
+    p = Peer.unix(sock)
+    m = p.request(5, 31, f_int(1, 1))
+    check(is_error(m, 1, 5), "ping before hello -> error BAD_REQUEST (%s)" % err_text(m))
+
+    # 2. raw garbage, then a hello: the decoder resyncs and answers
+    p = Peer.unix(sock)
+    garbage = bytes((i * 37 + 11) % 251 for i in range(4096)).replace(b"T", b"t") + b"T" + b"Tx" * 5
+    p.send(garbage)
+    m = p.request(1, 10, hello_body())
+    check(m is not None and m[0] == "hello_reply" and one(m[2], 1) == 1,
+          "4 KiB of garbage then hello -> hello_reply version 1")
+    pg = ping(p, 2)
+    check(pg is not None and one(pg[2], 11) >= len(garbage), "pong dropped_bytes >= garbage (%s)"
+          % (one(pg[2], 11) if pg else None))
+
+    # 3. an oversize length with a valid header CRC (just past the cap: skipped whole)
+    p.send(header(CONTROL, 0, 65536 + 2) + b"\0" * (65536 + 2))
+    m, _ = p.recv_until(lambda m: m[0] == "error", 5)
+    check(is_error(m, 7, 0), "payload 65538 -> error FRAME rid 0 (%s)" % err_text(m))
+    check(ping(p, 3) is not None, "ping answered after the oversize frame")
+
+    # 3b. a huge length with a valid header CRC: rejected, then rescanned
+    p.send(header(CONTROL, 0, 0x7FFFFFF0) + b"\xaa" * 100)
+    m, _ = p.recv_until(lambda m: m[0] == "error", 5)
+    check(is_error(m, 7, 0), "payload 2 GiB -> error FRAME rid 0 (%s)" % err_text(m))
+    check(ping(p, 4) is not None, "ping answered after the 2 GiB header")
+
+    # 4. a bad header CRC: no frame, resync, the next frame is read
+    before = ping(p, 5)
+    p.send(frame(CONTROL, 0, f_int(1, 6) + f_bytes(31, f_int(1, 1)), bad_crc=True))
+    after = ping(p, 7)
+    check(after is not None, "ping answered after a bad-CRC header")
+    m, _ = p.recv_until(lambda m: m[1] == 6, 0.3)
+    check(m is None, "the bad-CRC frame was not executed")
+    if before and after:
+        check(one(after[2], 10) > one(before[2], 10), "pong resyncs grew (%d -> %d)"
+              % (one(before[2], 10), one(after[2], 10)))
+
+    # 5. a well-framed payload that is not protobuf
+    p.send(frame(CONTROL, 0, b"\xff" * 16))
+    m, _ = p.recv_until(lambda m: m[0] == "error", 5)
+    check(is_error(m, 1), "non-protobuf control payload -> error BAD_REQUEST (%s)" % err_text(m))
+
+    # 6. a valid Msg with an unknown body field
+    m = p.request(8, 99, b"")
+    check(is_error(m, 1, 8), "unknown message type -> error BAD_REQUEST rid 8 (%s)" % err_text(m))
+
+    # 7. unknown ids
+    for rid, field, body, what in ((9, 13, f_bytes(1, "nosuchid"), "start"),
+                                   (10, 17, f_bytes(1, "nosuchid") + f_int(2, 1), "attach"),
+                                   (11, 27, f_bytes(1, "nosuchid"), "inspect"),
+                                   (12, 20, f_bytes(1, "nosuchid") + f_int(2, 9), "signal"),
+                                   (13, 25, f_bytes(1, "nosuchid"), "remove"),
+                                   (14, 24, f_bytes(1, "nosuchid"), "wait")):
+        m = p.request(rid, field, body)
+        check(is_error(m, 2, rid), "%s nosuchid -> error NOT_FOUND (%s)" % (what, err_text(m)))
+    # data on a handle nobody attached, a resize and a detach of unknown handles
+    p.send(frame(DATA, 77, struct.pack("<B3xQq", 0, 0, 0) + b"hello"))
+    m = p.request(15, 21, f_int(1, 77) + f_int(2, 10) + f_int(3, 10))
+    check(m is not None and m[0] in ("error", "ok"), "resize of an unknown handle answered (%s)"
+          % (m[0] if m else None))
+    check(ping(p, 16) is not None, "ping answered after data on an unknown handle")
+
+    # 8. a frame of an unsupported version, and an unknown frame type
+    p.send(header(CONTROL, 0, 4, version=9) + b"abcd")
+    m, _ = p.recv_until(lambda m: m[0] == "error", 5)
+    check(is_error(m, 7, 0), "frame version 9 -> error FRAME (%s)" % err_text(m))
+    p.send(frame(7, 0, b"abcd"))
+    check(ping(p, 17) is not None, "ping answered after a frame of unknown type")
+
+    # 9. a payload CRC mismatch on a pcrc connection
+    q = Peer.unix(sock)
+    m = q.request(1, 10, hello_body(pcrc=True))
+    check(m is not None and m[0] == "hello_reply" and one(m[2], 4) == 1, "hello with payload_crc agreed")
+    body = f_int(1, 2) + f_bytes(31, f_int(1, 1))
+    q.send(header(CONTROL, 0, len(body), flags=1) + body + struct.pack("<I", crc32c(body) ^ 1))
+    m, _ = q.recv_until(lambda m: m[0] == "error", 5)
+    check(is_error(m, 7, 0), "bad payload CRC -> error FRAME (%s)" % err_text(m))
+    q.send(header(CONTROL, 0, len(body), flags=1) + body + struct.pack("<I", crc32c(body)))
+    m, _ = q.recv_until(lambda m: m[0] == "pong", 5)
+    check(m is not None, "ping with a good payload CRC -> pong")
+
+    # 10. a peer that vanishes mid-frame, and a fresh client afterwards
+    r = Peer.unix(sock)
+    r.send(msg(1, 10, hello_body())[:30])
+    r.sock.close()
+    s = Peer.unix(sock)
+    s.request(1, 10, hello_body())
+    check(ping(s, 2) is not None, "a fresh client is served after all that")
+    return not FAILS
+
+
+# ---- channel over a pty pair ----
+def channel(tether, workdir):
+    import tty
+    master, slave = os.openpty()
+    tty.setraw(master)
+    spath = os.ttyname(slave)
+    log = open(os.path.join(workdir, "channel.log"), "wb")
+    proc = subprocess.Popen([tether, "--channel", spath], stdout=log, stderr=log)
+    try:
+        os.set_blocking(master, False)
+        p = Peer(master)
+        time.sleep(0.3)
+        g1 = b"\x00garbage at boot\r\nTh\x01" + bytes(range(256)).replace(b"T", b"") + b"T"
+        p.send(g1)
+        m = p.request(1, 10, hello_body(), timeout=10)
+        check(m is not None and m[0] == "hello_reply" and one(m[2], 1) == 1,
+              "hello over the pty answered (version %s)" % (one(m[2], 1) if m else None))
+        if m is None:
+            return False
+        check(one(m[2], 5, b"").startswith(b"0."), "hello_reply carries tether_version %r"
+              % one(m[2], 5, b""))
+        pg1 = ping(p, 2)
+        check(pg1 is not None, "ping/pong over the channel")
+        g2 = b"\xde\xad\xbe\xef" * 64 + b"Th\x01\x01"
+        p.send(g2)
+        pg2 = ping(p, 3)
+        check(pg2 is not None, "ping/pong after garbage between frames")
+        if pg1 and pg2:
+            r1, d1 = one(pg1[2], 10), one(pg1[2], 11)
+            r2, d2 = one(pg2[2], 10), one(pg2[2], 11)
+            check(d1 >= len(g1) - 40, "dropped_bytes counts the boot garbage (%d of %d)" % (d1, len(g1)))
+            check(d2 - d1 >= len(g2), "dropped_bytes grew by the garbage between frames (%d)" % (d2 - d1))
+            check(r2 > r1 and r1 >= 1, "resyncs counted (%d then %d)" % (r1, r2))
+        # a container over the channel: create, attach, start, collect stdout, exit
+        cid = "%064x" % int.from_bytes(os.urandom(32), "big")
+        cfg = f_bytes(1, cid) + f_bytes(3, "sh") + f_bytes(3, "-c") + \
+            f_bytes(3, "seq 1 20000; echo to-err >&2; exit 7")
+        m = p.request(4, 12, f_bytes(1, cfg))
+        check(m is not None and m[0] == "ok", "create over the channel (%s)" % (m[0] if m else None))
+        p.send(garbage_between := b"noise\x00Th")
+        m = p.request(5, 17, f_bytes(1, cid) + f_int(2, 1))
+        check(m is not None and m[0] == "attached", "attach over the channel")
+        m = p.request(6, 13, f_bytes(1, cid))
+        check(m is not None and m[0] == "started", "start over the channel")
+        out = {1: bytearray(), 2: bytearray()}
+        exitm = [None]
+        acked = {1: 0, 2: 0}
+
+        def pred(mm):
+            if mm[0] == "data":
+                stream, off, data = mm[2]
+                if off == len(out[stream]):
+                    out[stream] += data
+                if len(out[stream]) - acked[stream] > 65536:
+                    acked[stream] = len(out[stream])
+                    p.send(msg(0, 28, f_int(1, 1) + f_int(2, len(out[1])) + f_int(3, len(out[2]))))
+                return False
+            if mm[0] == "exit":
+                exitm[0] = mm
+                return True
+            return False
+
+        p.recv_until(pred, timeout=20)
+        p.send(msg(0, 28, f_int(1, 1) + f_int(2, len(out[1])) + f_int(3, len(out[2]))))
+        want = "".join("%d\n" % i for i in range(1, 20001)).encode()
+        check(exitm[0] is not None and one(exitm[0][2], 4) == 7, "exit code 7 over the channel (%s)"
+              % (one(exitm[0][2], 4) if exitm[0] else "no exit"))
+        check(bytes(out[1]) == want, "stdout over the channel complete (%d of %d bytes)"
+              % (len(out[1]), len(want)))
+        check(bytes(out[2]) == b"to-err\n", "stderr over the channel (%r)" % bytes(out[2][:40]))
+        if exitm[0]:
+            check(one(exitm[0][2], 8) == len(want), "exit stdout_final = %d" % one(exitm[0][2], 8))
+        check(proc.poll() is None, "tether --channel still running")
+        return not FAILS
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+        os.close(slave)
+        log.close()
+
+
+def raw(sock, hexstr):
+    p = Peer.unix(sock)
+    p.send(bytes.fromhex(hexstr))
+    _, seen = p.recv_until(lambda m: False, 1)
+    for m in seen:
+        print(m)
+    return True
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    ok = {"badinput": lambda: badinput(sys.argv[2]),
+          "channel": lambda: channel(sys.argv[2], sys.argv[3]),
+          "raw": lambda: raw(sys.argv[2], sys.argv[3])}[cmd]()
+    sys.exit(0 if ok else 1)
