@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,7 +36,7 @@ static const char stop_usage[]
       "\n"
       "Options:\n"
       "  -t, --time S               seconds to wait before SIGKILL (default: the\n"
-      "                             container's stop timeout, 10)\n"
+      "                             container's stop timeout, 10; 0: SIGKILL at once)\n"
       "      --help                 print this help\n";
 
 static const char rm_usage[]
@@ -180,6 +181,41 @@ static int stop_opt (int ch, const char *arg, void *ctx)
   return 0;
 }
 
+static Msg *stop_request (struct conn *c, const char *id, int timeout_s, struct terr *err)
+{
+  Stop s = STOP__INIT;
+  s.id = (char *) id;
+  s.timeout_s = timeout_s;
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_STOP;
+  m.stop = &s;
+  return conn_request (c, &m, NULL, NULL, -1, err);
+}
+
+/* `stop -t 0`: docker kills at once, but Stop.timeout_s 0 means "the default"
+ * on the wire, so send SIGKILL ourselves and wait for the exit. */
+static Msg *stop_now (struct conn *c, const char *id, struct terr *err)
+{
+  Signal sg = SIGNAL__INIT;
+  sg.id = (char *) id;
+  sg.signo = SIGKILL;
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_SIGNAL;
+  m.signal = &sg;
+  Msg *r = conn_request (c, &m, NULL, NULL, -1, err);
+  if (r == NULL)
+    return NULL;
+  /* not running (ERR_CONFLICT) is fine: stop of a stopped container succeeds */
+  if (conn_reply_error (r, MSG__BODY_OK, err) < 0 && err->code != ERR_CONFLICT)
+    return NULL;
+  Wait w = WAIT__INIT;
+  w.id = (char *) id;
+  Msg wm = MSG__INIT;
+  wm.body_case = MSG__BODY_WAIT;
+  wm.wait = &w;
+  return conn_request (c, &wm, NULL, NULL, -1, err);
+}
+
 int cli_stop (const struct cli *cli, int argc, char **argv)
 {
   static const struct option longs[] = {
@@ -200,15 +236,9 @@ int cli_stop (const struct cli *cli, int argc, char **argv)
   int code = 0;
   for (int i = first; i < argc; i++)
     {
-      Stop s = STOP__INIT;
-      s.id = argv[i];
-      s.timeout_s = timeout;
-      Msg m = MSG__INIT;
-      m.body_case = MSG__BODY_STOP;
-      m.stop = &s;
       struct terr err;
       terr_clear (&err);
-      Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+      Msg *r = timeout == 0 ? stop_now (c, argv[i], &err) : stop_request (c, argv[i], timeout, &err);
       /* the reply is the exit; accept a plain ok for an already stopped one */
       if (r == NULL
           || (r->body_case != MSG__BODY_OK && conn_reply_error (r, MSG__BODY_EXIT, &err) < 0))

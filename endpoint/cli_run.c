@@ -61,6 +61,8 @@ struct proc_opts {
   bool interactive, tty, detach;
   char **env;
   size_t n_env;
+  char **built;              /* "K=V" strings made for "-e K", freed with env */
+  size_t n_built;
   const char *cwd, *user, *name;
   int stop_signal;           /* 0: default */
   int stop_timeout;          /* -1: default */
@@ -87,7 +89,25 @@ static void env_add (struct proc_opts *o, const char *kv)
   if (e == NULL)
     abort ();
   o->env = e;
-  o->env[o->n_env++] = (char *) v; /* built strings live until exit */
+  o->env[o->n_env++] = (char *) v;
+  if (built != NULL)
+    {
+      char **b = realloc (o->built, (o->n_built + 1) * sizeof *b);
+      if (b == NULL)
+        abort ();
+      o->built = b;
+      o->built[o->n_built++] = built;
+    }
+}
+
+static void proc_opts_free (struct proc_opts *o)
+{
+  for (size_t i = 0; i < o->n_built; i++)
+    free (o->built[i]);
+  free (o->built);
+  free (o->env);
+  o->built = o->env = NULL;
+  o->n_built = o->n_env = 0;
 }
 
 /* Parses run/exec options up to the first operand. Returns the index of the first
@@ -144,7 +164,9 @@ static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts
 int cli_exec_operand (int argc, char **argv)
 {
   struct proc_opts o;
-  return parse_proc_opts (argc, argv, false, &o);
+  int first = parse_proc_opts (argc, argv, false, &o);
+  proc_opts_free (&o); /* -e values are copied here: LeakSanitizer fails san builds */
+  return first;
 }
 
 static int run_fail (const struct terr *err)
@@ -181,10 +203,11 @@ static Msg *session_request (struct conn *c, struct session *s, Msg *req, Msg__B
   return r;
 }
 
-int cli_run (const struct cli *cli, int argc, char **argv)
+static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opts *po)
 {
   struct proc_opts o;
-  int first = parse_proc_opts (argc, argv, true, &o);
+  int first = parse_proc_opts (argc, argv, true, po);
+  o = *po;
   if (first == 0)
     return cli_usage (run_usage), 0;
   if (first < 0)
@@ -266,10 +289,11 @@ int cli_run (const struct cli *cli, int argc, char **argv)
   return code;
 }
 
-int cli_exec (const struct cli *cli, int argc, char **argv)
+static int do_exec (const struct cli *cli, int argc, char **argv, struct proc_opts *po)
 {
   struct proc_opts o;
-  int first = parse_proc_opts (argc, argv, false, &o);
+  int first = parse_proc_opts (argc, argv, false, po);
+  o = *po;
   if (first == 0)
     return cli_usage (exec_usage), 0;
   if (first < 0)
@@ -311,11 +335,11 @@ int cli_exec (const struct cli *cli, int argc, char **argv)
   terr_clear (&err);
   if (o.detach)
     {
+      /* the reply lives in the connection's arena: judge it before closing */
       Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+      int failed = r == NULL || conn_reply_error (r, MSG__BODY_EXEC_STARTED, &err) < 0;
       conn_close (c);
-      if (r == NULL || conn_reply_error (r, MSG__BODY_EXEC_STARTED, &err) < 0)
-        return run_fail (&err);
-      return 0;
+      return failed ? run_fail (&err) : 0;
     }
   struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = exec_id,
                              .relay_stdin = o.interactive, .tty = o.tty };
@@ -326,6 +350,22 @@ int cli_exec (const struct cli *cli, int argc, char **argv)
     return session_free (s), conn_close (c), run_fail (&err);
   int code = relay_to_end (s, CLI_FAIL_RUN);
   conn_close (c);
+  return code;
+}
+
+int cli_run (const struct cli *cli, int argc, char **argv)
+{
+  struct proc_opts o = { 0 };
+  int code = do_run (cli, argc, argv, &o);
+  proc_opts_free (&o);
+  return code;
+}
+
+int cli_exec (const struct cli *cli, int argc, char **argv)
+{
+  struct proc_opts o = { 0 };
+  int code = do_exec (cli, argc, argv, &o);
+  proc_opts_free (&o);
   return code;
 }
 

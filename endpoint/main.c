@@ -1,5 +1,6 @@
 /* tetherctl: the docker-like host CLI (DESIGN §5). */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,7 +85,10 @@ int main (int argc, char **argv)
     }
   if (i >= argc)
     return cli_err ("a verb is required (see tetherctl --help)"), CLI_FAIL;
-  if (cli.host == NULL || *cli.host == '\0')
+  /* `VERB --help` is the same text in both modes: the host verbs print it before
+   * connecting anywhere */
+  bool wants_help = i + 1 < argc && strcmp (argv[i + 1], "--help") == 0;
+  if ((cli.host == NULL || *cli.host == '\0') && !wants_help)
     for (size_t k = 0; k < sizeof vm_verbs / sizeof vm_verbs[0]; k++)
       if (strcmp (argv[i], vm_verbs[k].name) == 0)
         {

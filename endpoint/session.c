@@ -61,10 +61,10 @@ static int term_make_raw (struct terr *err)
       registered = true;
     }
   struct termios raw = term_saved;
+  /* as docker (moby/term MakeRaw): output processing off too, since stdin and
+   * stdout are one tty; the remote tty already turned \n into \r\n. Our own
+   * error lines are printed after the terminal is restored. */
   cfmakeraw (&raw);
-  /* keep output processing: our stdout is the remote tty's, already cooked there,
-   * but stderr lines from tetherctl itself should still start at column 0 */
-  raw.c_oflag = term_saved.c_oflag;
   if (tcsetattr (STDIN_FILENO, TCSADRAIN, &raw) < 0)
     return terr_set (err, errno, "tcsetattr raw");
   term_is_raw = true;

@@ -40,3 +40,10 @@ test-ctl-unit: $(CTL_UNIT_BINS)
 	@rc=0; for t in $(CTL_UNIT_BINS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 test-unit:: test-ctl-unit
+
+# Host-mode behaviour of every verb against a real `tether --listen` (needs root).
+.PHONY: test-ctl-host
+test-ctl-host: $(SAN)/tether $(SAN)/tetherctl
+	tests/host/ctl_verbs.sh $(SAN)/tether $(SAN)/tetherctl
+
+test: test-ctl-host
