@@ -46,4 +46,3 @@ test-unit:: test-ctl-unit
 test-ctl-host: $(SAN)/tether $(SAN)/tetherctl
 	tests/host/ctl_verbs.sh $(SAN)/tether $(SAN)/tetherctl
 
-test: test-ctl-host

@@ -7,6 +7,7 @@ TETHER=${1:-build/san/tether}
 CTL=${2:-build/san/tetherctl}
 dir=$(mktemp -d /tmp/ctlv.XXXXXX)
 fails=0
+passes=0
 "$TETHER" --listen "unix:$dir/s" >"$dir/tether.log" 2>&1 &
 tpid=$!
 trap 'kill $tpid 2>/dev/null; wait $tpid 2>/dev/null; rm -rf "$dir"' EXIT
@@ -26,6 +27,7 @@ check () {
     fails=$((fails + 1))
   else
     echo "ok   $name"
+    passes=$((passes + 1))
   fi
 }
 
@@ -74,10 +76,10 @@ sleep 1
 kill -TERM $rpid
 wait $rpid
 rc=$?
-if [ $rc = 143 ]; then echo "ok   sig-proxy-term"; else echo "FAIL sig-proxy-term: rc=$rc"; fails=$((fails + 1)); fi
+if [ $rc = 143 ]; then echo "ok   sig-proxy-term"; passes=$((passes + 1)); else echo "FAIL sig-proxy-term: rc=$rc"; fails=$((fails + 1)); fi
 
 check ping 0 "ok" "" -- sh -c "'$CTL' ping | grep -q '^uptime: ' && echo ok"
 kill $tpid; wait $tpid 2>/dev/null
 check lost-tether 1 "" "tetherctl: cannot connect to $dir/s: No such file or directory" -- "$CTL" ps
-echo "$fails failed"
+echo "$passes passed, $fails failed"
 [ $fails = 0 ]
