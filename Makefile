@@ -56,5 +56,5 @@ clean:
 	rm -rf $(B)/tether $(B)/tetherctl $(B)/init $(SAN) $(B)/gen $(B)/fuzz
 
 .PHONY: bench
-bench: $(B)/tether $(B)/tetherctl build/initramfs.cpio.gz
+bench: $(B)/tether $(B)/tetherctl build/initramfs.cpio.gz build/bootstrap.iso
 	bash bench/run.sh

@@ -21,7 +21,7 @@ check "echo and exit code" "$out/$rc" "hello/3"
 
 # 2. stdout and stderr apart
 timeout 120 "$CTL" run -- sh -c 'echo out; echo err >&2' >"$W/o" 2>"$W/e"
-check "stdout and stderr apart" "$(cat "$W/o")/$(grep -v '^image:' "$W/e")" "out/err"
+check "stdout and stderr apart" "$(cat "$W/o")/$(cat "$W/e")" "out/err"
 
 # 3. stdin by sha256 (1 MiB)
 head -c 1048576 /dev/urandom >"$W/in"
@@ -87,6 +87,10 @@ check "missing layer gives 125 and no QEMU" "$rc/$(qemus)" "125/$before"
 out=$(TETHER_TEST_SKIP_DISK=top TETHER_DISK_WAIT_S=3 timeout 120 "$CTL" run -- true 2>&1 >/dev/null); rc=$?
 case "$out" in *"disk top did not appear within 3 s"*) check "missing disk is bounded" "$rc" "125" ;;
   *) bad "missing disk is bounded" "rc=$rc: $out" ;; esac
+
+# 12b. the bootstrap ISO (isolinux) boots the same container
+out=$(TETHER_BOOT=iso timeout 180 "$CTL" run -- sh -c 'echo iso; exit 4' 2>/dev/null); rc=$?
+check "boot from the bootstrap ISO" "$out/$rc/$(grep -ac ISOLINUX "$TETHER_STATE_DIR/containers/$(cid)/console.log")" "iso/4/1"
 
 # 12. the channel over a 16550 serial port
 out=$(timeout 180 "$CTL" run --serial -- sh -c 'echo serial; exit 2' 2>/dev/null); rc=$?
