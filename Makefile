@@ -13,7 +13,7 @@ TETHER_SRCS := $(wildcard tether/*.c)
 TETHER_HDRS := $(wildcard tether/*.h)
 
 .PHONY: all
-all: $(B)/tether $(B)/tetherctl
+all: $(B)/tether $(B)/init $(B)/tetherctl
 
 include mk/deps.mk
 include mk/proto.mk
