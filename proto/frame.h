@@ -56,7 +56,8 @@ struct frame {
   uint8_t flags;
   uint32_t handle;
   uint32_t len;            /* payload length */
-  const uint8_t *payload;  /* points into the decoder; valid until the next call */
+  const uint8_t *payload;  /* points into the decoder or into the caller's input;
+                            valid until the next call and while that input is unchanged */
 };
 
 struct data_hdr {
