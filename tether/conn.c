@@ -20,6 +20,12 @@ static uint8_t frame_buf[FRAME_HDR_LEN + FRAME_MAX_PAYLOAD + FRAME_PCRC_LEN];
 
 static void conn_event (struct watch *w, uint32_t events);
 
+/* Input is not read while earlier input waits (in_pend); output is watched while queued. */
+static uint32_t conn_interest (const struct conn *c)
+{
+  return (c->in_pend_len ? 0 : EPOLLIN) | (c->out.len ? EPOLLOUT : 0);
+}
+
 /* A channel whose host side is absent reads 0 or EIO and stays readable/HUP:
  * stop watching it for a while instead of spinning, and never reopen it
  * (virtio-serial: a second open is EBUSY and closing drops queued bytes). */
@@ -28,7 +34,7 @@ static void channel_retry (struct timer *t)
 {
   struct conn *c = (struct conn *) ((char *) t - offsetof (struct conn, absent_timer));
   if (!c->closed)
-    loop_mod (&c->w, EPOLLIN | (c->out.len ? EPOLLOUT : 0));
+    loop_mod (&c->w, conn_interest (c));
 }
 
 struct conn *conn_new (int fd, bool is_channel, struct terr *err)
@@ -43,7 +49,7 @@ struct conn *conn_new (int fd, bool is_channel, struct terr *err)
       return (terr_set (err, ENOMEM, "connection decoder"), NULL);
     }
   frame_decoder_init (c->dec);
-  ring_init (&c->out, CONN_OUT_MAX);
+  ring_init (&c->out, is_channel ? CHANNEL_OUT_MAX : CONN_OUT_MAX);
   c->is_channel = is_channel;
   if (loop_add (&c->w, fd, EPOLLIN, conn_event, err) < 0)
     {
@@ -91,6 +97,7 @@ void conn_reap_closed (void)
         }
       *p = c->next;
       timer_cancel (&c->absent_timer);
+      free (c->in_pend);
       conn_reset (c);
       ring_release (&c->out);
       free (c->dec);
@@ -129,7 +136,7 @@ static void conn_write_some (struct conn *c)
         }
       if (n < 0 && errno == EAGAIN)
         break;
-      if (c->is_channel && n < 0 && (errno == EIO || errno == EPIPE))
+      if (c->is_channel)
         {
           /* Host side absent: keep the bytes for when it returns. */
           loop_mod (&c->w, 0);
@@ -140,7 +147,7 @@ static void conn_write_some (struct conn *c)
       return;
     }
   if (!c->closed)
-    loop_mod (&c->w, EPOLLIN | (c->out.len ? EPOLLOUT : 0));
+    loop_mod (&c->w, conn_interest (c));
 }
 
 void conn_flush (struct conn *c)
@@ -154,9 +161,12 @@ static void queue_bytes (struct conn *c, const void *p, size_t n)
     return;
   if (ring_put (&c->out, p, n) != n)
     {
-      /* Replies the client does not read cannot pile up in PID 1. */
-      log_warn ("client not reading its replies: dropping the connection");
-      conn_close (c);
+      /* Requests stop being read once replies back up, so only unsolicited
+       * messages can get here. A client is dropped; the VM's one channel never is
+       * (nothing could reopen it): its peer resyncs past the torn frame. */
+      log_warn ("connection out buffer full%s", c->is_channel ? ": a frame was cut" : ": dropping the client");
+      if (!c->is_channel)
+        conn_close (c);
     }
 }
 
@@ -251,7 +261,7 @@ void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offse
       skip = 0;
     }
   if (c->out.len)
-    loop_mod (&c->w, EPOLLIN | EPOLLOUT);
+    loop_mod (&c->w, conn_interest (c));
 }
 
 static void handle_frame (struct conn *c, const struct frame *f)
@@ -272,10 +282,65 @@ static void handle_frame (struct conn *c, const struct frame *f)
   msg_arena_reset (&arena);
 }
 
+/* Replies waiting for the client past this: stop taking requests from it until
+ * it reads (a request can make a reply 64 KiB long; nothing may pile up). */
+static bool conn_backlogged (const struct conn *c)
+{
+  return c->out.len > CONN_OUT_DATA;
+}
+
+/* Decodes and handles frames from p; stops early when replies back up and
+ * keeps the rest of the input in in_pend. */
+static void conn_process (struct conn *c, const uint8_t *p, size_t len)
+{
+  while (len > 0 && !c->closed && !conn_backlogged (c))
+    {
+      size_t used;
+      struct frame f;
+      uint64_t resyncs = c->dec->resyncs, dropped = c->dec->dropped_bytes;
+      enum frame_status st = frame_decoder_feed (c->dec, p, len, &used, &f);
+      /* counted before the frame is handled: a pong reports the garbage before its ping */
+      stats.resyncs += c->dec->resyncs - resyncs;
+      stats.dropped_bytes += c->dec->dropped_bytes - dropped;
+      if (st == FRAME_READY)
+        handle_frame (c, &f);
+      else if (st == FRAME_REJECTED)
+        conn_send_error (c, 0, ERR_FRAME, c->dec->reject_reason ? c->dec->reject_reason : "bad frame", 0);
+      p += used;
+      len -= used;
+    }
+  if (c->closed || len == 0)
+    return;
+  if (!c->in_pend && !(c->in_pend = malloc (CONN_IN_PEND)))
+    {
+      log_warn ("out of memory holding a client's input: dropping the connection");
+      conn_close (c);
+      return;
+    }
+  memmove (c->in_pend, p, len); /* p may point into in_pend itself */
+  c->in_pend_len = (uint32_t) len;
+  loop_mod (&c->w, conn_interest (c));
+}
+
+static void conn_process_pending (struct conn *c)
+{
+  if (!c->in_pend_len || conn_backlogged (c))
+    return;
+  size_t len = c->in_pend_len;
+  c->in_pend_len = 0;
+  conn_process (c, c->in_pend, len);
+  if (!c->closed && !c->in_pend_len)
+    {
+      free (c->in_pend);
+      c->in_pend = NULL;
+      loop_mod (&c->w, conn_interest (c));
+    }
+}
+
 static void conn_read (struct conn *c)
 {
-  static uint8_t buf[65536];
-  for (int round = 0; round < READS_PER_EVENT && !c->closed; round++)
+  static uint8_t buf[CONN_IN_PEND];
+  for (int round = 0; round < READS_PER_EVENT && !c->closed && !c->in_pend_len; round++)
     {
       ssize_t n = fd_read (c->w.fd, buf, sizeof buf);
       if (n < 0 && errno == EAGAIN)
@@ -291,24 +356,7 @@ static void conn_read (struct conn *c)
           conn_close (c);
           return;
         }
-      const uint8_t *p = buf;
-      size_t len = (size_t) n;
-      while (len > 0 && !c->closed)
-        {
-          size_t used;
-          struct frame f;
-          uint64_t resyncs = c->dec->resyncs, dropped = c->dec->dropped_bytes;
-          enum frame_status st = frame_decoder_feed (c->dec, p, len, &used, &f);
-          p += used;
-          len -= used;
-          /* counted before the frame is handled: a pong reports the garbage before its ping */
-          stats.resyncs += c->dec->resyncs - resyncs;
-          stats.dropped_bytes += c->dec->dropped_bytes - dropped;
-          if (st == FRAME_READY)
-            handle_frame (c, &f);
-          else if (st == FRAME_REJECTED)
-            conn_send_error (c, 0, ERR_FRAME, c->dec->reject_reason ? c->dec->reject_reason : "bad frame", 0);
-        }
+      conn_process (c, buf, (size_t) n);
       if ((size_t) n < sizeof buf)
         return;
     }
@@ -326,6 +374,8 @@ static void conn_event (struct watch *w, uint32_t events)
           for (struct attach *a = c->attaches; a; a = a->next_in_conn)
             session_pump (a->s);
         }
+      if (!c->closed)
+        conn_process_pending (c);
     }
   if (!c->closed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
     conn_read (c);

@@ -173,7 +173,13 @@ int container_stop (struct container *c, int signo, int timeout_s)
   return 0;
 }
 
-static void container_free (struct container *c)
+/* Containers die in two steps: container_bury, inside a callback, unlinks the
+ * container and closes everything it watches (their watch fds become -1, so
+ * events already fetched in this round are skipped); container_reap_dead, between
+ * rounds, frees the memory those pending events still point at. */
+static struct container *graveyard;
+
+static void container_bury (struct container *c)
 {
   for (struct container **p = &containers; *p; p = &(*p)->next)
     if (*p == c)
@@ -181,20 +187,40 @@ static void container_free (struct container *c)
         *p = c->next;
         break;
       }
-  while (c->execs)
+  if (vm_mode)
+    vm_on_container_gone (c);
+  for (struct session *s = c->execs; s; s = s->next)
     {
-      struct session *s = c->execs;
-      c->execs = s->next;
+      if (s->running && s->pid > 0)
+        reap_untrack (s->pid); /* reaped as an orphan from now on */
       session_release (s);
-      free (s);
     }
+  if (c->primary.running && c->primary.pid > 0)
+    reap_untrack (c->primary.pid);
   timer_cancel (&c->stop_timer);
   timer_cancel (&c->kill_timer);
   session_release (&c->primary);
-  container_config__free_unpacked (c->cfg, NULL);
-  free (c->cfg_packed);
-  free (c);
+  c->next = graveyard;
+  graveyard = c;
   stats.containers--;
+}
+
+void container_reap_dead (void)
+{
+  while (graveyard)
+    {
+      struct container *c = graveyard;
+      graveyard = c->next;
+      while (c->execs)
+        {
+          struct session *s = c->execs;
+          c->execs = s->next;
+          free (s);
+        }
+      container_config__free_unpacked (c->cfg, NULL);
+      free (c->cfg_packed);
+      free (c);
+    }
 }
 
 static void answer_removers (struct container *c)
@@ -207,8 +233,13 @@ static void answer_removers (struct container *c)
   while (c->primary.waiters)
     {
       struct waiter *w = c->primary.waiters;
-      m.request_id = w->request_id;
-      conn_send (w->conn, &m);
+      if (w->what == WAIT_EXIT)
+        session_send_exit (&c->primary, w->conn, w->request_id, 0); /* a wait queued behind rm -f */
+      else
+        {
+          m.request_id = w->request_id;
+          conn_send (w->conn, &m);
+        }
       waiter_remove (w);
     }
 }
@@ -230,7 +261,7 @@ int container_remove (struct container *c, bool force, struct terr *err)
     if (s->running && s->pid > 0)
       kill (s->pid, SIGKILL);
   answer_removers (c);
-  container_free (c);
+  container_bury (c);
   return 0;
 }
 

@@ -66,6 +66,8 @@ static void on_hello (struct conn *c, uint64_t rid, const Hello *h)
 static void on_create (struct conn *c, uint64_t rid, const Create *cr)
 {
   struct terr e = { 0 };
+  if (vm_mode)
+    return conn_send_error (c, rid, ERR_BAD_REQUEST, "a VM runs the container of its config: send config", 0);
   bool existed;
   struct container *ct = container_create (cr->config, &existed, &e);
   if (!ct)
@@ -78,7 +80,7 @@ static void on_start (struct conn *c, uint64_t rid, const Start *st)
 {
   struct terr e = { 0 };
   struct container *ct = container_find (st->id, &e);
-  if (!ct || container_start (ct, &e) < 0)
+  if (!ct || vm_refuses ("start", ct, &e) || container_start (ct, &e) < 0)
     {
       reply_err (c, rid, &e);
       return;
@@ -202,7 +204,7 @@ static void on_remove (struct conn *c, uint64_t rid, const Remove *rm)
 {
   struct terr e = { 0 };
   struct container *ct = container_find (rm->id, &e);
-  if (!ct)
+  if (!ct || vm_refuses ("remove", ct, &e))
     return reply_err (c, rid, &e);
   char id[65];
   snprintf (id, sizeof id, "%s", ct->id);

@@ -244,6 +244,7 @@ int main (int argc, char **argv)
       loop_run_once ();
       session_gc ();
       conn_reap_closed ();
+      container_reap_dead ();
       if (shutting_down)
         host_shutdown ();
     }

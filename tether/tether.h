@@ -135,6 +135,8 @@ struct conn {
   struct frame_decoder *dec;
   struct timer absent_timer;  /* channel: host absent, look again later (no spinning) */
   struct ring out;
+  uint8_t *in_pend;           /* input not yet handled while replies back up */
+  uint32_t in_pend_len;
   struct attach *attaches;
   unsigned n_attaches;
   struct waiter *waiters;
@@ -210,6 +212,8 @@ int container_signal (struct container *c, int signo, struct terr *err);
 int container_stop (struct container *c, int signo, int timeout_s);
 int container_remove (struct container *c, bool force, struct terr *err);
 void container_run_finished (struct container *c);
+/* Frees buried containers; between loop rounds only. */
+void container_reap_dead (void);
 void container_fill_info (struct container *c, ContainerInfo *info, char *status_buf);
 extern struct container *containers;
 

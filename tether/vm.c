@@ -86,6 +86,26 @@ static void try_start (void)
     }
 }
 
+void vm_on_container_gone (struct container *c)
+{
+  if (c != vm_c)
+    return;
+  vm_c = NULL;
+  timer_cancel (&disk_timer);
+  timer_cancel (&off_timer);
+}
+
+/* The VM's container belongs to the boot flow until its run has begun: a client
+ * must not start it without its root, or remove it while disks are awaited. */
+bool vm_refuses (const char *verb, struct container *c, struct terr *err)
+{
+  if (!vm_mode || !vm_c || c != vm_c || started)
+    return false;
+  err->code = ERR_CONFLICT;
+  terr_set (err, 0, "cannot %s container %.12s: the VM is still preparing it (disks, root)", verb, c->id);
+  return true;
+}
+
 void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
 {
   struct terr err = { 0 };

@@ -36,6 +36,10 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg);
 void vm_on_run_finished (struct container *c);
 /* vm.c: an ack from the endpoint, to see when the final exit was received. */
 void vm_on_ack (struct attach *a, uint32_t exit_run);
+/* container.c: c is being removed. */
+void vm_on_container_gone (struct container *c);
+/* dispatch.c: may a client start, create or remove this container now? */
+bool vm_refuses (const char *verb, struct container *c, struct terr *err);
 extern bool vm_mode;
 
 #endif
