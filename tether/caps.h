@@ -8,6 +8,7 @@
 #define MAX_EXECS 4096               /* live exec records, all containers */
 #define MAX_EXEC_DONE_PER_CONTAINER 64 /* exited, unwaited exec records kept */
 #define MAX_ATTACH_PER_CONN 4096     /* handles on one connection */
+#define MAX_WAITERS_PER_CONN 1024    /* pending wait/stop/rm -f replies on one connection */
 #define RING_START (4u * 1024u)      /* first allocation of an output ring */
 #define RING_MAX (1024u * 1024u)     /* per stream (DESIGN §3) */
 #define STDIN_MAX (1024u * 1024u + 64u * 1024u) /* client window + one frame */
@@ -24,6 +25,7 @@
 #define COALESCE_GAP_NS 2000000
 #define COALESCE_SMALL (32 * 1024)
 #define COALESCE_MS 1
+#define GLOBAL_CAP_RETRY_MS 100 /* a stream waiting for ring memory looks again */
 #define READS_PER_EVENT 16           /* inner-loop cap: one busy fd cannot starve the rest */
 #define EXEC_EOF_GRACE_MS 1000       /* exec exit reported after at most this (DESIGN §3) */
 #define STOP_TIMEOUT_DEFAULT_S 10

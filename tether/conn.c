@@ -50,6 +50,7 @@ struct conn *conn_new (int fd, bool is_channel, struct terr *err)
     }
   frame_decoder_init (c->dec);
   ring_init (&c->out, is_channel ? CHANNEL_OUT_MAX : CONN_OUT_MAX);
+  c->out.uncapped = true; /* replies must get out even when output rings fill the cap */
   c->is_channel = is_channel;
   if (loop_add (&c->w, fd, EPOLLIN, conn_event, err) < 0)
     {

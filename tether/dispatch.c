@@ -217,17 +217,29 @@ static void on_remove (struct conn *c, uint64_t rid, const Remove *rm)
     reply_ok (c, rid, id);
 }
 
+/* A list reply must fit one frame: fill each message up to a byte budget, and
+ * leave a config out of an entry that alone would not fit. */
+#define LIST_BUDGET (FRAME_MAX_PAYLOAD - 1024)
 static void send_list (struct conn *c, uint64_t rid, struct container **list, size_t n)
 {
-  ContainerInfo infos[LIST_CHUNK];
+  static ContainerInfo infos[LIST_CHUNK];
   ContainerInfo *ptrs[LIST_CHUNK];
   size_t i = 0;
   do
     {
-      size_t k = 0;
+      size_t k = 0, bytes = 0;
       for (; k < LIST_CHUNK && i < n; k++, i++)
         {
           container_fill_info (list[i], &infos[k], NULL);
+          size_t sz = container_info__get_packed_size (&infos[k]) + 8;
+          if (sz > LIST_BUDGET)
+            {
+              infos[k].config = NULL; /* too big to list whole: inspect shows what fits */
+              sz = container_info__get_packed_size (&infos[k]) + 8;
+            }
+          if (k > 0 && bytes + sz > LIST_BUDGET)
+            break;
+          bytes += sz;
           ptrs[k] = &infos[k];
         }
       Msg m = MSG__INIT;

@@ -228,6 +228,10 @@ int main (int argc, char **argv)
       uint64_t ram = (uint64_t) si.totalram * si.mem_unit;
       ring_set_global_cap (ram / 8 > 16u << 20 ? ram / 8 : 16u << 20);
     }
+  /* An explicit cap, for small guests and for tests of the cap itself. */
+  const char *cap = getenv ("TETHER_RING_CAP_BYTES");
+  if (cap && strtoull (cap, NULL, 10) >= RING_START)
+    ring_set_global_cap ((size_t) strtoull (cap, NULL, 10));
   if ((listen_spec && channel_listen (listen_spec, &err) < 0)
       || (channel_spec && channel_open (channel_spec, &err) < 0))
     {

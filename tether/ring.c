@@ -10,6 +10,7 @@ static size_t global_bytes;
 
 void ring_set_global_cap (size_t bytes) { global_cap = bytes; }
 size_t ring_global_bytes (void) { return global_bytes; }
+bool ring_global_pressure (void) { return global_bytes > global_cap / 2; }
 
 void ring_init (struct ring *r, uint32_t max)
 {
@@ -20,7 +21,8 @@ void ring_init (struct ring *r, uint32_t max)
 void ring_release (struct ring *r)
 {
   free (r->buf);
-  global_bytes -= r->cap;
+  if (!r->uncapped)
+    global_bytes -= r->cap;
   r->buf = NULL;
   r->cap = r->head = r->len = 0;
 }
@@ -31,7 +33,7 @@ static int ring_grow (struct ring *r)
   uint32_t want = r->cap ? r->cap * 2 : RING_START;
   if (want > r->max)
     want = r->max;
-  if (want <= r->cap || global_bytes + (want - r->cap) > global_cap)
+  if (want <= r->cap || (!r->uncapped && global_bytes + (want - r->cap) > global_cap))
     return -1;
   uint8_t *nb = malloc (want);
   if (!nb)
@@ -43,7 +45,8 @@ static int ring_grow (struct ring *r)
       memcpy (nb + first, r->buf, r->len - first);
     }
   free (r->buf);
-  global_bytes += want - r->cap;
+  if (!r->uncapped)
+    global_bytes += want - r->cap;
   r->buf = nb;
   r->cap = want;
   r->head = 0;

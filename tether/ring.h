@@ -4,6 +4,7 @@
 #ifndef TETHER_RING_H
 #define TETHER_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,7 @@ struct ring {
   uint8_t *buf;
   uint32_t cap;  /* bytes allocated (0 until the first write) */
   uint32_t max;  /* growth limit */
+  bool uncapped; /* not counted against the global cap (connection out rings: bounded by max) */
   uint32_t head; /* index of the first byte held */
   uint32_t len;  /* bytes held */
 };
@@ -31,5 +33,7 @@ static inline size_t ring_space (const struct ring *r) { return r->max - r->len;
 /* The global cap on all ring memory, and what is allocated now. */
 void ring_set_global_cap (size_t bytes);
 size_t ring_global_bytes (void);
+/* More than half the global cap in use. */
+bool ring_global_pressure (void);
 
 #endif

@@ -59,8 +59,15 @@ int session_set_fds (struct session *s, int out_fd, int err_fd, int in_fd, int t
       set_nonblock (fds[i]);
       if (loop_add (&o->w, fds[i], EPOLLIN, ostream_event, err) < 0)
         {
-          close (fds[i]);
+          /* Every fd handed to us is ours to close, also on failure. */
+          for (int k = i; k < 2; k++)
+            if (fds[k] >= 0)
+              close (fds[k]);
           o->eof = true;
+          if (in_fd >= 0)
+            close (in_fd);
+          if (tty_fd >= 0)
+            close (tty_fd);
           return -1;
         }
     }
@@ -71,6 +78,8 @@ int session_set_fds (struct session *s, int out_fd, int err_fd, int in_fd, int t
       if (loop_add (&s->in_w, in_fd, 0, stdin_event, err) < 0)
         {
           close (in_fd);
+          if (tty_fd >= 0)
+            close (tty_fd);
           return -1;
         }
       s->in_open = true;
@@ -189,7 +198,6 @@ static void coalesce_over (struct timer *t)
 
 static void ostream_event (struct watch *w, uint32_t events)
 {
-  (void) events;
   struct ostream *o = container_of (w, struct ostream, w);
   struct session *s = o->s;
   static uint8_t scratch[65536];
@@ -204,6 +212,21 @@ static void ostream_event (struct watch *w, uint32_t events)
           dst = ring_write_ptr (&o->ring, &avail);
           if (!dst)
             {
+              int queued = 0;
+              if ((events & EPOLLHUP) && ioctl (o->w.fd, FIONREAD, &queued) == 0 && queued == 0)
+                {
+                  got_eof = true; /* writer gone, nothing left: no room needed to see that */
+                  break;
+                }
+              if (o->ring.len < o->ring.max)
+                {
+                  /* All rings together are at the global cap: look again later
+                   * (memory comes back as other streams drain or end). */
+                  o->coalescing = true;
+                  loop_mod (&o->w, 0);
+                  timer_arm (&o->coalesce, GLOBAL_CAP_RETRY_MS, coalesce_over);
+                  break;
+                }
               /* Full: stop reading; the process blocks until acks free room. */
               o->paused = true;
               loop_mod (&o->w, 0);
@@ -353,6 +376,9 @@ static void free_acked (struct session *s)
       ring_consume (&o->ring, low - o->base);
       o->base = low;
       marks_drop_below (o);
+      /* Under memory pressure a drained ring gives its buffer back. */
+      if (o->ring.len == 0 && o->ring.cap > RING_START && ring_global_pressure ())
+        ring_release (&o->ring);
       if (o->paused && o->w.fd >= 0)
         {
           o->paused = false;
@@ -637,12 +663,18 @@ void session_release (struct session *s)
 
 void waiter_add (struct session *s, struct conn *c, uint64_t request_id, int what)
 {
+  if (c->n_waiters >= MAX_WAITERS_PER_CONN)
+    {
+      conn_send_error (c, request_id, ERR_LIMIT, "too many wait/stop/rm requests pending on this connection", 0);
+      return;
+    }
   struct waiter *w = calloc (1, sizeof *w);
   if (!w)
     {
       conn_send_error (c, request_id, ERR_LIMIT, "out of memory", 0);
       return;
     }
+  c->n_waiters++;
   w->conn = c;
   w->request_id = request_id;
   w->what = what;
@@ -665,6 +697,7 @@ void waiter_remove (struct waiter *w)
     if (*p == w)
       {
         *p = w->next_in_conn;
+        w->conn->n_waiters--;
         break;
       }
   free (w);

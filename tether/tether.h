@@ -139,6 +139,7 @@ struct conn {
   uint32_t in_pend_len;
   struct attach *attaches;
   unsigned n_attaches;
+  unsigned n_waiters;
   struct waiter *waiters;
   uint64_t frames_in, frames_out;
   struct conn *next;

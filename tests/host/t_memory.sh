@@ -23,3 +23,22 @@ slow_reader_release_hwm () {
 }
 
 t slow_reader_release_hwm slow_reader_release_hwm 90
+
+# At the global ring cap (set low here): streams nobody reads hold it all, yet a
+# new run still gets its output and its end, and clients can still connect.
+ring_cap () {
+  local sock=$HT_TMP/cap.sock
+  TETHER_RING_CAP_BYTES=$((3 * 1048576 + 8192)) "$HT_TMP/ht-tether" --listen "unix:$sock" >cap.log 2>&1 &
+  local cpid=$!
+  wait_for 10 test -S "$sock" || fail "capped tether did not start"
+  local i
+  for i in 1 2 3; do "$CTL" -H "unix:$sock" run -d --name "fill$i" -- sh -c 'head -c 3000000 /dev/zero; sleep 60' >/dev/null; done
+  sleep 1
+  local out
+  out=$(timeout 20 "$CTL" -H "unix:$sock" run -- sh -c 'echo hi; echo there >&2' 2>&1)
+  [[ "$out" == *hi* && "$out" == *there* ]] || fail "run at the cap: [$out] rc=$?"
+  timeout 20 "$CTL" -H "unix:$sock" rm -f fill1 fill2 fill3 >/dev/null || fail "rm -f at the cap"
+  kill "$cpid"; wait "$cpid" 2>/dev/null
+}
+
+t ring_cap ring_cap 60
