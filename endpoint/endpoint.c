@@ -83,10 +83,12 @@ void ep_on_exit (struct ep *e, const Exit *x)
   i->stderr_offset = x->stderr_final;
   i->pid = 0;
   snprintf (e->v->error, sizeof e->v->error, "%s", x->error ? x->error : "");
-  if (x->stdout_final > e->log_next[STREAM_STDOUT])
-    e->log_next[STREAM_STDOUT] = x->stdout_final;
-  if (x->stderr_final > e->log_next[STREAM_STDERR])
-    e->log_next[STREAM_STDERR] = x->stderr_final;
+  /* The logs should be complete now; if a write failed they are not, and the
+   * acks never covered the missing bytes: say so rather than pretend. */
+  if (x->stdout_final != e->log_next[STREAM_STDOUT] || x->stderr_final != e->log_next[STREAM_STDERR])
+    ep_log ("logs incomplete: stdout %llu of %llu bytes, stderr %llu of %llu",
+            (unsigned long long) e->log_next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
+            (unsigned long long) e->log_next[STREAM_STDERR], (unsigned long long) x->stderr_final);
   set_status ("exited");
   save ();
   e->has_exit = true;
@@ -363,7 +365,11 @@ static _Noreturn void loop (void)
       for (int i = 0; i < EP_MAX_CLIENTS; i++)
         if (ep.clients[i].used)
           {
-            p[n] = (struct pollfd){ .fd = ep.clients[i].l.fd, .events = ep.clients[i].has_held ? 0 : POLLIN };
+            /* Backpressure: while the guest link is backed up, take nothing more
+             * from clients (a stdin flood must not grow the queue to its limit). */
+            bool guest_full = ep.guest.out_len - ep.guest.out_pos > EP_GUEST_BACKLOG;
+            p[n] = (struct pollfd){ .fd = ep.clients[i].l.fd,
+                                    .events = ep.clients[i].has_held || guest_full ? 0 : POLLIN };
             if (link_has_out (&ep.clients[i].l))
               p[n].events |= POLLOUT;
             idx[n++] = i;

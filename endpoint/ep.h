@@ -10,6 +10,7 @@
 #include "link.h"
 #include "vmstate.h"
 
+#define EP_GUEST_BACKLOG (1024u * 1024u) /* stop reading clients past this much queued for the guest */
 #define EP_MAX_CLIENTS 64
 #define EP_MAX_HANDLES 512
 #define EP_MAX_REQUESTS 1024

@@ -236,7 +236,12 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
       return 1;
     }
   uint32_t *hf = handle_field (m);
-  if (hf)
+  if (hf && *hf == 0 && (m->body_case == MSG__BODY_ATTACH || (m->body_case == MSG__BODY_EXEC && !m->exec->detach)))
+    {
+      client_error (e, cl, m->request_id, ERR_BAD_REQUEST, "handle 0 is the control channel", 0);
+      return 0;
+    }
+  if (hf && !(m->body_case == MSG__BODY_EXEC && m->exec->detach && *hf == 0))
     {
       struct ep_hmap *h = (m->body_case == MSG__BODY_ATTACH || m->body_case == MSG__BODY_EXEC)
                               ? hmap_add (e, cl, *hf)
@@ -253,6 +258,11 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
     m->ack->exit_run = 0; /* the endpoint decides when the VM may power off */
   if (m->body_case == MSG__BODY_STOP)
     ep_on_stop (e, m->stop->timeout_s);
+  /* Messages the tether never answers take no request slot. */
+  bool answered = m->body_case != MSG__BODY_CLOSE_STDIN && m->body_case != MSG__BODY_ACK
+                  && m->body_case != MSG__BODY_HEARTBEAT;
+  if (!answered)
+    m->request_id = 0;
   if (m->request_id)
     {
       struct ep_rmap *r = rmap_add (e, cl, m->request_id, m->body_case);
@@ -353,9 +363,15 @@ static void log_data (struct ep *e, const struct data_hdr *h, const uint8_t *p, 
       p += e->log_next[st] - h->offset;
       len -= (uint32_t) (e->log_next[st] - h->offset);
     }
-  /* lossless: acked only after the bytes are in the file */
+  if (h->offset > e->log_next[st])
+    return; /* after a failed write: a gap we cannot fill from this frame */
+  /* lossless: acked only after the bytes are in the file; a failed write is not
+   * acked, so the tether keeps those bytes */
   if (fd_write_all (e->out_fd[st], p, len) < 0)
-    ep_log ("write %s.log: %s", st == STREAM_STDOUT ? "stdout" : "stderr", strerror (errno));
+    {
+      ep_log ("write %s.log: %s", st == STREAM_STDOUT ? "stdout" : "stderr", strerror (errno));
+      return;
+    }
   e->log_next[st] = end;
 }
 
