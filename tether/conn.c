@@ -37,6 +37,18 @@ static void channel_retry (struct timer *t)
     loop_mod (&c->w, conn_interest (c));
 }
 
+/* End of file or an error: a client is gone; the channel's host is only absent. */
+static void conn_lost (struct conn *c)
+{
+  if (!c->is_channel)
+    {
+      conn_close (c);
+      return;
+    }
+  loop_mod (&c->w, 0);
+  timer_arm (&c->absent_timer, CHANNEL_ABSENT_RETRY_MS, channel_retry);
+}
+
 struct conn *conn_new (int fd, bool is_channel, struct terr *err)
 {
   struct conn *c = calloc (1, sizeof *c);
@@ -137,14 +149,8 @@ static void conn_write_some (struct conn *c)
         }
       if (n < 0 && errno == EAGAIN)
         break;
-      if (c->is_channel)
-        {
-          /* Host side absent: keep the bytes for when it returns. */
-          loop_mod (&c->w, 0);
-          timer_arm (&c->absent_timer, CHANNEL_ABSENT_RETRY_MS, channel_retry);
-          return;
-        }
-      conn_close (c);
+      /* A channel's host side is absent: keep the bytes for when it returns. */
+      conn_lost (c);
       return;
     }
   if (!c->closed)
@@ -348,13 +354,7 @@ static void conn_read (struct conn *c)
         return;
       if (n <= 0)
         {
-          if (c->is_channel)
-            {
-              loop_mod (&c->w, 0);
-              timer_arm (&c->absent_timer, CHANNEL_ABSENT_RETRY_MS, channel_retry);
-              return;
-            }
-          conn_close (c);
+          conn_lost (c);
           return;
         }
       conn_process (c, buf, (size_t) n);
