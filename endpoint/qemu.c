@@ -90,7 +90,9 @@ static void build_argv (const struct vm_ctr *v, const char *assets, struct argv_
     {
       add (a, "-kernel"), add (a, "%s/kernel/vmlinux", assets);
       add (a, "-initrd"), add (a, "%s/initramfs.cpio.gz", assets);
-      add (a, "-append"), add (a, "console=ttyS0 panic=-1 quiet");
+      /* TETHER_KERNEL_APPEND: extra kernel arguments (debugging: rdinit=/bin/sh with DEBUG=1). */
+      const char *extra = getenv ("TETHER_KERNEL_APPEND");
+      add (a, "-append"), add (a, "console=ttyS0 panic=-1 quiet%s%s", extra && *extra ? " " : "", extra ? extra : "");
     }
 }
 

@@ -88,6 +88,11 @@ out=$(TETHER_TEST_SKIP_DISK=top TETHER_DISK_WAIT_S=3 timeout 120 "$CTL" run -- t
 case "$out" in *"disk top did not appear within 3 s"*) check "missing disk is bounded" "$rc" "125" ;;
   *) bad "missing disk is bounded" "rc=$rc: $out" ;; esac
 
+# 11b. a guest panic (no init: rdinit points nowhere): 125, the reason, no QEMU left
+out=$(TETHER_KERNEL_APPEND=rdinit=/nonexistent timeout 120 "$CTL" run -- true 2>&1 >/dev/null); rc=$?
+case "$out" in *"guest panic"*"Kernel panic"*) check "guest panic gives 125 and no QEMU" "$rc/$(qemus)" "125/0" ;;
+  *) bad "guest panic gives 125 and no QEMU" "rc=$rc: $(head -c 300 <<<"$out")" ;; esac
+
 # 12b. the bootstrap ISO (isolinux) boots the same container
 out=$(TETHER_BOOT=iso timeout 180 "$CTL" run -- sh -c 'echo iso; exit 4' 2>/dev/null); rc=$?
 check "boot from the bootstrap ISO" "$out/$rc/$(grep -ac ISOLINUX "$TETHER_STATE_DIR/containers/$(cid)/console.log")" "iso/4/1"
