@@ -36,7 +36,7 @@ static const struct vm_verb
 } vm_verbs[] = {
   { "run", vm_cli_run },     { "exec", vm_cli_exec }, { "ps", vm_cli_ps },     { "inspect", vm_cli_inspect },
   { "wait", vm_cli_wait },   { "kill", vm_cli_kill }, { "stop", vm_cli_stop }, { "rm", vm_cli_rm },
-  { "ping", vm_cli_ping },
+  { "ping", vm_cli_ping },   { "logs", vm_cli_logs },
 };
 /* image needs no connection: the verb table's shape around cmd_image. */
 static int verb_image (const struct cli *cli, int argc, char **argv)

@@ -5,6 +5,7 @@
 int vm_cli_run (int argc, char **argv);
 int vm_cli_exec (int argc, char **argv);
 int vm_cli_ping (int argc, char **argv);
+int vm_cli_logs (int argc, char **argv);
 int vm_cli_ps (int argc, char **argv);
 int vm_cli_inspect (int argc, char **argv);
 int vm_cli_wait (int argc, char **argv);

@@ -93,6 +93,12 @@ out=$(TETHER_KERNEL_APPEND=rdinit=/nonexistent timeout 120 "$CTL" run -- true 2>
 case "$out" in *"guest panic"*"Kernel panic"*) check "guest panic gives 125 and no QEMU" "$rc/$(qemus)" "125/0" ;;
   *) bad "guest panic gives 125 and no QEMU" "rc=$rc: $(head -c 300 <<<"$out")" ;; esac
 
+# 11c. logs of a -d container: stdout to stdout, stderr to stderr; -f follows to the end
+id=$(timeout 60 "$CTL" run -d -- sh -c 'echo one; echo two >&2; sleep 2; echo three' 2>/dev/null)
+timeout 60 "$CTL" logs -f "$id" >"$W/lo" 2>"$W/le"; rc=$?
+check "logs -f of a -d container" "$(echo $(cat "$W/lo"))/$(cat "$W/le")/$rc" "one three/two/0"
+timeout 60 "$CTL" rm "$id" >/dev/null 2>&1
+
 # 12b. the bootstrap ISO (isolinux) boots the same container
 out=$(TETHER_BOOT=iso timeout 180 "$CTL" run -- sh -c 'echo iso; exit 4' 2>/dev/null); rc=$?
 check "boot from the bootstrap ISO" "$out/$rc/$(grep -ac ISOLINUX "$TETHER_STATE_DIR/containers/$(cid)/console.log")" "iso/4/1"
