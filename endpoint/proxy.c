@@ -385,6 +385,7 @@ static void guest_control (struct ep *e, Msg *m)
                     m->hello_reply->tether_version ? m->hello_reply->tether_version : "");
           e->guest.pcrc = m->hello_reply->payload_crc;
           e->guest_ready = true;
+          e->v->hello_ns = now_realtime_ns ();
           proxy_guest_ready (e);
         }
       return;
