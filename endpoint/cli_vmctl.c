@@ -13,6 +13,7 @@
 #include "sig.h"
 #include "statedir.h"
 #include "timefmt.h"
+#include "tree.h"
 #include "vmrun.h"
 #include "vmstate.h"
 
@@ -191,11 +192,11 @@ int vm_cli_stop (int argc, char **argv)
   return code;
 }
 
+/* No shell: the state dir's path is the user's ($TETHER_STATE_DIR). */
 static int rm_tree (const char *dir)
 {
-  char cmd[VM_PATH_MAX + 32];
-  snprintf (cmd, sizeof cmd, "rm -rf -- '%s'", dir);
-  return system (cmd) == 0 ? 0 : -1;
+  tree_remove (dir);
+  return access (dir, F_OK) == 0 ? -1 : 0;
 }
 
 int vm_cli_rm (int argc, char **argv)
