@@ -308,6 +308,7 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   info->finished_ns = s->running ? 0 : s->finished_ns;
   info->run = s->run;
   info->signal = (uint32_t) s->signal;
+  info->rtc_clock = vm_mode && !tether_clock_stepped; /* times come from the guest's RTC */
   info->stdout_offset = ostream_head (&s->out[0]);
   info->stderr_offset = ostream_head (&s->out[1]);
 }
