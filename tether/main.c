@@ -181,6 +181,16 @@ static void make_boot_id (void)
     snprintf (tether_boot_id + 2 * i, 3, "%02x", r[i]);
 }
 
+/* Start-up failed. As PID 1 returning would panic the kernel: power off instead,
+ * so the endpoint sees a VM that stopped, with the reason on the console. */
+static int setup_failed (const struct terr *err)
+{
+  log_warn ("%s", err->msg);
+  if (tether_is_pid1)
+    vmpower_off ("the tether could not start");
+  return 125;
+}
+
 int main (int argc, char **argv)
 {
   const char *listen_spec = NULL, *channel_spec = NULL;
@@ -212,10 +222,7 @@ int main (int argc, char **argv)
   make_boot_id ();
   int sfd = signals_setup (&err);
   if (sfd < 0 || loop_init (&err) < 0 || loop_add (&signal_w, sfd, EPOLLIN, signal_event, &err) < 0)
-    {
-      log_warn ("%s", err.msg);
-      return 125;
-    }
+    return setup_failed (&err);
   if (!tether_is_pid1 && prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
     log_warn ("PR_SET_CHILD_SUBREAPER: %m");
   raise_nofile ();
@@ -234,10 +241,7 @@ int main (int argc, char **argv)
     ring_set_global_cap ((size_t) strtoull (cap, NULL, 10));
   if ((listen_spec && channel_listen (listen_spec, &err) < 0)
       || (channel_spec && channel_open (channel_spec, &err) < 0))
-    {
-      log_warn ("%s", err.msg);
-      return 125;
-    }
+    return setup_failed (&err);
   if (vm)
     vm_start ();
   reap_children (); /* a child that died before the signalfd existed left no SIGCHLD to read */
