@@ -8,7 +8,7 @@ HOST_CC ?= cc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror
 SAN_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
   -fno-omit-frame-pointer -fno-sanitize-recover=all
-PROTO_SRCS = proto/crc32c.c proto/frame.c proto/msg.c proto/terr.c
+PROTO_SRCS = proto/crc32c.c proto/frame.c proto/loglimit.c proto/msg.c proto/terr.c
 TETHER_SRCS := $(wildcard tether/*.c)
 TETHER_HDRS := $(wildcard tether/*.h)
 

@@ -45,7 +45,7 @@ Msg *cli_request (struct conn *c, Msg *req, Msg__BodyCase want, const char *ctx)
 {
   struct terr err;
   terr_clear (&err);
-  Msg *r = conn_request (c, req, NULL, NULL, -1, &err);
+  Msg *r = conn_request (c, req, NULL, NULL, want == MSG__BODY_EXIT ? -1 : CONN_REPLY_TIMEOUT_MS, &err);
   if (r == NULL || conn_reply_error (r, want, &err) < 0)
     {
       if (ctx != NULL && *ctx)

@@ -202,7 +202,7 @@ static Msg *stop_now (struct conn *c, const char *id, struct terr *err)
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_SIGNAL;
   m.signal = &sg;
-  Msg *r = conn_request (c, &m, NULL, NULL, -1, err);
+  Msg *r = conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, err);
   if (r == NULL)
     return NULL;
   /* not running (ERR_CONFLICT) is fine: stop of a stopped container succeeds */

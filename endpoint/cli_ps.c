@@ -183,7 +183,7 @@ int cli_ps (const struct cli *cli, int argc, char **argv)
         break;
       struct terr err;
       terr_clear (&err);
-      r = conn_await (c, &m, NULL, NULL, -1, &err);
+      r = conn_await (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
       if (r == NULL || conn_reply_error (r, MSG__BODY_CONTAINER_LIST, &err) < 0)
         {
           cli_err ("ps: %s", err.msg);
@@ -231,7 +231,7 @@ int cli_inspect (const struct cli *cli, int argc, char **argv)
       m.inspect = &in;
       struct terr err;
       terr_clear (&err);
-      Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+      Msg *r = conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
       if (r == NULL)
         {
           /* the connection is gone: print what we have, then the error */

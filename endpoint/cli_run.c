@@ -197,7 +197,7 @@ static int relay_to_end (struct session *s, int fail_code)
 static Msg *session_request (struct conn *c, struct session *s, Msg *req, Msg__BodyCase want,
                              struct terr *err)
 {
-  Msg *r = conn_request (c, req, session_dispatch, s, -1, err);
+  Msg *r = conn_request (c, req, session_dispatch, s, CONN_REPLY_TIMEOUT_MS, err);
   if (r == NULL || conn_reply_error (r, want, err) < 0)
     return NULL;
   return r;
@@ -247,7 +247,7 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opt
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_CREATE;
   m.create = &cr;
-  Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+  Msg *r = conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
   if (r == NULL || conn_reply_error (r, MSG__BODY_OK, &err) < 0)
     return conn_close (c), run_fail (&err);
 
@@ -258,7 +258,7 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opt
   sm.start = &st;
   if (o.detach)
     {
-      r = conn_request (c, &sm, NULL, NULL, -1, &err);
+      r = conn_request (c, &sm, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
       if (r == NULL || conn_reply_error (r, MSG__BODY_STARTED, &err) < 0)
         return conn_close (c), run_fail (&err);
       conn_close (c);
@@ -336,7 +336,7 @@ static int do_exec (const struct cli *cli, int argc, char **argv, struct proc_op
   if (o.detach)
     {
       /* the reply lives in the connection's arena: judge it before closing */
-      Msg *r = conn_request (c, &m, NULL, NULL, -1, &err);
+      Msg *r = conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
       int failed = r == NULL || conn_reply_error (r, MSG__BODY_EXEC_STARTED, &err) < 0;
       conn_close (c);
       return failed ? run_fail (&err) : 0;

@@ -239,6 +239,11 @@ Msg *conn_await (struct conn *c, const Msg *req, conn_dispatch_fn dispatch, void
         {
           if (ev.kind == CONN_EV_MSG && ev.msg->request_id == req->request_id)
             return ev.msg;
+          /* A request the tether could not read is answered with request_id 0
+           * when its id could not be recovered: it answers our one request. */
+          if (ev.kind == CONN_EV_MSG && ev.msg->request_id == 0 && ev.msg->body_case == MSG__BODY_ERROR
+              && ev.msg->error && (ev.msg->error->code == ERR_BAD_REQUEST || ev.msg->error->code == ERR_FRAME))
+            return ev.msg;
           if (dispatch != NULL && dispatch (ctx, &ev, err) < 0)
             return NULL;
         }

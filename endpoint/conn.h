@@ -18,6 +18,9 @@
 #include "terr.h"
 
 #define CONN_HELLO_TIMEOUT_MS 10000
+/* A reply that always comes at once (everything but wait, stop and attached
+ * streams): past this the tether is taken as hung, not waited for forever. */
+#define CONN_REPLY_TIMEOUT_MS 30000
 #define CONN_CLIENT_NAME "tetherctl 0.1"
 
 struct conn;

@@ -84,6 +84,8 @@ void inspect_write_extra (struct json *j, const ContainerInfo *ci,
   json_kstr (j, "Name", container_name (&tmp, name, sizeof name));
   json_kint (j, "RestartCount", ci->run > 1 ? ci->run - 1 : 0);
   json_kstrv (j, "ExecIDs", ci->exec_ids, ci->n_exec_ids, 1);
+  if (ci->exec_records_dropped) /* not docker's: finished execs whose exit nobody took */
+    json_kint (j, "ExecRecordsDropped", ci->exec_records_dropped);
   config_write (j, &tmp);
   if (extra != NULL)
     extra (j, ctx);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ep.h"
+#include "loglimit.h"
 #include "timefmt.h"
 
 static struct msg_arena arena;
@@ -416,8 +417,11 @@ static void guest_control (struct ep *e, Msg *m)
     {
       if (m->body_case == MSG__BODY_CONTAINER_LIST && m->container_list->n_containers == 1)
         ep_on_info (e, m->container_list->containers[0]);
-      if (m->body_case == MSG__BODY_ERROR)
-        ep_log ("guest: %s", m->error->text ? m->error->text : "error");
+      static struct log_limit guest_errors;
+      uint64_t more;
+      if (m->body_case == MSG__BODY_ERROR && log_limit_hit (&guest_errors, now_monotonic_ms (), &more))
+        ep_log ("guest: %s (%llu more errors unlogged)", m->error->text ? m->error->text : "error",
+                (unsigned long long) more);
     }
   else
     {
@@ -455,7 +459,11 @@ void proxy_guest_frame (struct ep *e, const struct frame *f)
   Msg *m = msg_unpack (&arena, f->payload, f->len);
   if (m == NULL)
     {
-      ep_log ("undecodable control message from the guest");
+      static struct log_limit undecodable;
+      uint64_t more;
+      if (log_limit_hit (&undecodable, now_monotonic_ms (), &more))
+        ep_log ("undecodable control message from the guest (%llu more since the last such line, %llu in all)",
+                (unsigned long long) more, (unsigned long long) undecodable.total);
       return;
     }
   guest_control (e, m);

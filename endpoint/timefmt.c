@@ -94,3 +94,10 @@ int64_t now_realtime_ns (void)
   clock_gettime (CLOCK_REALTIME, &ts); /* cannot fail for CLOCK_REALTIME */
   return (int64_t) ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
+
+int64_t now_monotonic_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -21,5 +21,6 @@ const char *fmt_ps_status (const char *status, int exit_code, int64_t started_ns
                            int64_t finished_ns, int64_t now_ns, char *buf, size_t cap);
 
 int64_t now_realtime_ns (void);
+int64_t now_monotonic_ms (void);
 
 #endif

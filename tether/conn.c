@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loglimit.h"
 #include "msg.h"
 #include "tether.h"
 
@@ -20,10 +21,20 @@ static uint8_t frame_buf[FRAME_HDR_LEN + FRAME_MAX_PAYLOAD + FRAME_PCRC_LEN];
 
 static void conn_event (struct watch *w, uint32_t events);
 
-/* Input is not read while earlier input waits (in_pend); output is watched while queued. */
+/* Work held back (input waiting in in_pend, a list going out in pages) always
+ * waits on EPOLLOUT, which a writable socket reports at once: held input is
+ * either being processed or waiting on an event that will come, whichever path
+ * drained the out ring. Input is not read while earlier input waits, nor after
+ * the client's end of file (a half-closed client still gets its output). */
+static bool conn_holds_work (const struct conn *c)
+{
+  return c->in_pend_len || c->list.active;
+}
+
 static uint32_t conn_interest (const struct conn *c)
 {
-  return (c->in_pend_len ? 0 : EPOLLIN) | (c->out.len ? EPOLLOUT : 0);
+  bool held = conn_holds_work (c);
+  return (held || c->rd_eof ? 0 : EPOLLIN) | (held || c->out.len ? EPOLLOUT : 0);
 }
 
 /* A channel whose host side is absent reads 0 or EIO and stays readable/HUP:
@@ -37,7 +48,7 @@ static void channel_retry (struct timer *t)
     loop_mod (&c->w, conn_interest (c));
 }
 
-/* End of file or an error: a client is gone; the channel's host is only absent. */
+/* An error: a client is gone; the channel's host is only absent. */
 static void conn_lost (struct conn *c)
 {
   if (!c->is_channel)
@@ -47,6 +58,35 @@ static void conn_lost (struct conn *c)
     }
   loop_mod (&c->w, 0);
   timer_arm (&c->absent_timer, CHANNEL_ABSENT_RETRY_MS, channel_retry);
+}
+
+/* A client that never says hello would hold one of MAX_CONNS slots for good. */
+static void hello_overdue (struct timer *t)
+{
+  struct conn *c = (struct conn *) ((char *) t - offsetof (struct conn, hello_timer));
+  if (!c->hello_done && !c->closed)
+    {
+      log_warn ("a client sent no hello within %d ms: dropping it", HELLO_TIMEOUT_MS);
+      conn_close (c);
+    }
+}
+
+/* The client shut down its sending side: it may still want output and exits. */
+static void conn_read_eof (struct conn *c)
+{
+  c->rd_eof = true;
+  loop_mod (&c->w, conn_interest (c));
+}
+
+/* A half-closed client is closed once nothing more can be owed to it. */
+static bool conn_owes_nothing (const struct conn *c)
+{
+  if (c->out.len || conn_holds_work (c) || c->waiters)
+    return false;
+  for (const struct attach *a = c->attaches; a; a = a->next_in_conn)
+    if (!a->s->finished || !a->exit_sent)
+      return false;
+  return true;
 }
 
 struct conn *conn_new (int fd, bool is_channel, struct terr *err)
@@ -73,6 +113,8 @@ struct conn *conn_new (int fd, bool is_channel, struct terr *err)
   c->next = conns;
   conns = c;
   stats.conns++;
+  if (!is_channel)
+    timer_arm (&c->hello_timer, HELLO_TIMEOUT_MS, hello_overdue);
   return c;
 }
 
@@ -96,6 +138,7 @@ void conn_reset (struct conn *c)
     waiter_remove (c->waiters);
   c->pcrc = false;
   c->want_pump = false;
+  c->list.active = false;
 }
 
 void conn_reap_closed (void)
@@ -103,6 +146,8 @@ void conn_reap_closed (void)
   for (struct conn **p = &conns; *p;)
     {
       struct conn *c = *p;
+      if (!c->closed && c->rd_eof && conn_owes_nothing (c))
+        conn_close (c);
       if (!c->closed)
         {
           p = &c->next;
@@ -110,6 +155,7 @@ void conn_reap_closed (void)
         }
       *p = c->next;
       timer_cancel (&c->absent_timer);
+      timer_cancel (&c->hello_timer);
       free (c->in_pend);
       conn_reset (c);
       ring_release (&c->out);
@@ -171,7 +217,10 @@ static void queue_bytes (struct conn *c, const void *p, size_t n)
       /* Requests stop being read once replies back up, so only unsolicited
        * messages can get here. A client is dropped; the VM's one channel never is
        * (nothing could reopen it): its peer resyncs past the torn frame. */
-      log_warn ("connection out buffer full%s", c->is_channel ? ": a frame was cut" : ": dropping the client");
+      static struct log_limit full;
+      uint64_t more;
+      if (!c->is_channel || log_limit_hit (&full, now_mono_ms (), &more))
+        log_warn ("connection out buffer full%s", c->is_channel ? ": a frame was cut" : ": dropping the client");
       if (!c->is_channel)
         conn_close (c);
     }
@@ -271,6 +320,24 @@ void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offse
     loop_mod (&c->w, conn_interest (c));
 }
 
+/* The request id of a message that could not be unpacked (e.g. too large for the
+ * arena), so the error answers that request instead of leaving the client
+ * waiting. protobuf-c writes fields in number order, so request_id (field 1, a
+ * varint) leads when present. */
+static uint64_t peek_request_id (const uint8_t *p, size_t n)
+{
+  if (n < 2 || p[0] != 0x08)
+    return 0;
+  uint64_t v = 0;
+  for (size_t i = 1; i < n && i <= 10; i++)
+    {
+      v |= (uint64_t) (p[i] & 0x7f) << (7 * (i - 1));
+      if (!(p[i] & 0x80))
+        return v;
+    }
+  return 0;
+}
+
 static void handle_frame (struct conn *c, const struct frame *f)
 {
   c->frames_in++;
@@ -283,7 +350,8 @@ static void handle_frame (struct conn *c, const struct frame *f)
     }
   Msg *m = msg_unpack (&arena, f->payload, f->len);
   if (!m)
-    conn_send_error (c, 0, ERR_BAD_REQUEST, "malformed control message", 0);
+    conn_send_error (c, peek_request_id (f->payload, f->len), ERR_BAD_REQUEST,
+                     "malformed control message, or too large to unpack", 0);
   else
     dispatch_msg (c, m);
   msg_arena_reset (&arena);
@@ -293,7 +361,7 @@ static void handle_frame (struct conn *c, const struct frame *f)
  * it reads (a request can make a reply 64 KiB long; nothing may pile up). */
 static bool conn_backlogged (const struct conn *c)
 {
-  return c->out.len > CONN_OUT_DATA;
+  return c->out.len > CONN_OUT_DATA || c->list.active;
 }
 
 /* Decodes and handles frames from p; stops early when replies back up and
@@ -331,8 +399,14 @@ static void conn_process (struct conn *c, const uint8_t *p, size_t len)
 
 static void conn_process_pending (struct conn *c)
 {
+  if (c->list.active && c->out.len < CONN_OUT_DATA)
+    dispatch_list_continue (c);
   if (!c->in_pend_len || conn_backlogged (c))
-    return;
+    {
+      if (!c->closed)
+        loop_mod (&c->w, conn_interest (c));
+      return;
+    }
   size_t len = c->in_pend_len;
   c->in_pend_len = 0;
   conn_process (c, c->in_pend, len);
@@ -352,6 +426,11 @@ static void conn_read (struct conn *c)
       ssize_t n = fd_read (c->w.fd, buf, sizeof buf);
       if (n < 0 && errno == EAGAIN)
         return;
+      if (n == 0 && !c->is_channel)
+        {
+          conn_read_eof (c);
+          return;
+        }
       if (n <= 0)
         {
           conn_lost (c);
@@ -378,6 +457,10 @@ static void conn_event (struct watch *w, uint32_t events)
       if (!c->closed)
         conn_process_pending (c);
     }
-  if (!c->closed && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+  if (c->closed || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+    return;
+  if (!conn_holds_work (c) && !c->rd_eof)
     conn_read (c);
+  else if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLOUT))
+    conn_lost (c); /* the peer is gone and nothing can be written: no spinning on HUP */
 }

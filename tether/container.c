@@ -103,6 +103,8 @@ struct container *container_create (const ContainerConfig *cfg, bool *existed, s
   c->cfg = own;
   c->cfg_packed = packed;
   c->cfg_len = len;
+  static uint64_t next_seq = 1;
+  c->seq = next_seq++;
   c->state = C_CREATED;
   c->created_ns = now_real_ns ();
   session_init (&c->primary, SESSION_PRIMARY, c);
@@ -131,7 +133,9 @@ int container_signal (struct container *c, int signo, struct terr *err)
     return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is not running", c->id));
   if (signo <= 0 || signo >= 65)
     return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "bad signal %d", signo));
-  run_request_signal (&c->primary, signo);
+  if (run_request_signal (&c->primary, signo) < 0)
+    return (err->code = ERR_CONFLICT,
+            terr_set (err, 0, "container %.12s is not running: its process has exited", c->id));
   return 0;
 }
 
@@ -139,11 +143,8 @@ static void kill_fallback (struct timer *t)
 {
   struct container *c = container_of (t, struct container, kill_timer);
   /* The container init did not act on SIGKILL: end the whole namespace. */
-  if (c->primary.running && c->primary.pid > 0)
-    {
-      log_warn ("container %.12s: init silent after SIGKILL, killing its namespace", c->id);
-      kill (c->primary.pid, SIGKILL);
-    }
+  if (c->primary.running && session_kill (&c->primary, SIGKILL) == 0)
+    log_warn ("container %.12s: init silent after SIGKILL, killing its namespace", c->id);
 }
 
 static void stop_timeout (struct timer *t)
@@ -191,12 +192,10 @@ static void container_bury (struct container *c)
     vm_on_container_gone (c);
   for (struct session *s = c->execs; s; s = s->next)
     {
-      if (s->running && s->pid > 0)
-        reap_untrack (s->pid); /* reaped as an orphan from now on */
+      reap_forget (s);
       session_release (s);
     }
-  if (c->primary.running && c->primary.pid > 0)
-    reap_untrack (c->primary.pid);
+  reap_forget (&c->primary);
   timer_cancel (&c->stop_timer);
   timer_cancel (&c->kill_timer);
   session_release (&c->primary);
@@ -258,8 +257,7 @@ int container_remove (struct container *c, bool force, struct terr *err)
       return 1; /* answered when it is gone */
     }
   for (struct session *s = c->execs; s; s = s->next)
-    if (s->running && s->pid > 0)
-      kill (s->pid, SIGKILL);
+    session_kill (s, SIGKILL);
   answer_removers (c);
   container_bury (c);
   return 0;
@@ -300,7 +298,7 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   const struct session *s = &c->primary;
   info->config = c->cfg;
   info->status = (char *) state_name (c);
-  info->pid = s->running ? s->pid : 0;
+  info->pid = s->running && !session_process_gone (s) ? s->pid : 0;
   info->exit_code = s->exit_code;
   info->error = (char *) s->error;
   info->created_ns = c->created_ns;
@@ -311,4 +309,5 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   info->rtc_clock = vm_mode && !tether_clock_stepped; /* times come from the guest's RTC */
   info->stdout_offset = ostream_head (&s->out[0]);
   info->stderr_offset = ostream_head (&s->out[1]);
+  info->exec_records_dropped = c->exec_records_dropped;
 }

@@ -217,60 +217,89 @@ static void on_remove (struct conn *c, uint64_t rid, const Remove *rm)
     reply_ok (c, rid, id);
 }
 
-/* A list reply must fit one frame: fill each message up to a byte budget, and
- * leave a config out of an entry that alone would not fit. */
+/* Each list message must fit one frame: fill it up to a byte budget, and leave a
+ * config out of an entry that alone would not fit. */
 #define LIST_BUDGET (FRAME_MAX_PAYLOAD - 1024)
-static void send_list (struct conn *c, uint64_t rid, struct container **list, size_t n)
+static void send_list_page (struct conn *c, uint64_t rid, struct container **list, size_t n, bool more)
 {
   static ContainerInfo infos[LIST_CHUNK];
   ContainerInfo *ptrs[LIST_CHUNK];
-  size_t i = 0;
-  do
+  for (size_t k = 0; k < n; k++)
     {
-      size_t k = 0, bytes = 0;
-      for (; k < LIST_CHUNK && i < n; k++, i++)
-        {
-          container_fill_info (list[i], &infos[k], NULL);
-          size_t sz = container_info__get_packed_size (&infos[k]) + 8;
-          if (sz > LIST_BUDGET)
-            {
-              infos[k].config = NULL; /* too big to list whole: inspect shows what fits */
-              sz = container_info__get_packed_size (&infos[k]) + 8;
-            }
-          if (k > 0 && bytes + sz > LIST_BUDGET)
-            break;
-          bytes += sz;
-          ptrs[k] = &infos[k];
-        }
-      Msg m = MSG__INIT;
-      ContainerList cl = CONTAINER_LIST__INIT;
-      cl.containers = ptrs;
-      cl.n_containers = k;
-      cl.more = i < n;
-      m.body_case = MSG__BODY_CONTAINER_LIST;
-      m.container_list = &cl;
-      reply (c, rid, &m);
+      container_fill_info (list[k], &infos[k], NULL);
+      if (container_info__get_packed_size (&infos[k]) + 8 > LIST_BUDGET)
+        infos[k].config = NULL; /* too big to list whole: inspect shows what fits */
+      ptrs[k] = &infos[k];
     }
-  while (i < n);
+  Msg m = MSG__INIT;
+  ContainerList cl = CONTAINER_LIST__INIT;
+  cl.containers = ptrs;
+  cl.n_containers = n;
+  cl.more = more;
+  m.body_case = MSG__BODY_CONTAINER_LIST;
+  m.container_list = &cl;
+  reply (c, rid, &m);
+}
+
+static size_t list_entry_size (struct container *ct)
+{
+  ContainerInfo info;
+  container_fill_info (ct, &info, NULL);
+  size_t sz = container_info__get_packed_size (&info) + 8;
+  if (sz > LIST_BUDGET)
+    {
+      info.config = NULL;
+      sz = container_info__get_packed_size (&info) + 8;
+    }
+  return sz;
+}
+
+/* Pages go out while the client reads them (the conn's out ring has room), so
+ * any number of containers lists without piling replies up. The table is
+ * newest first by seq; the cursor is the seq below which listing continues, so
+ * containers created or removed between pages cannot break it. */
+void dispatch_list_continue (struct conn *c)
+{
+  while (c->list.active && !c->closed && c->out.len < CONN_OUT_DATA)
+    {
+      struct container *page[LIST_CHUNK];
+      size_t n = 0, bytes = 0;
+      bool more = false;
+      for (struct container *ct = containers; ct; ct = ct->next)
+        {
+          if (ct->seq >= c->list.next_seq || !(c->list.all || ct->state == C_RUNNING))
+            continue;
+          size_t sz = list_entry_size (ct);
+          if (n == LIST_CHUNK || (n > 0 && bytes + sz > LIST_BUDGET))
+            {
+              more = true;
+              break;
+            }
+          page[n++] = ct;
+          bytes += sz;
+        }
+      if (n > 0)
+        c->list.next_seq = page[n - 1]->seq;
+      c->list.active = more;
+      send_list_page (c, c->list.request_id, page, n, more);
+    }
 }
 
 static void on_list (struct conn *c, uint64_t rid, bool all, const char *one)
 {
-  static struct container *list[MAX_CONTAINERS];
-  size_t n = 0;
   if (one)
     {
       struct terr e = { 0 };
       struct container *ct = container_find (one, &e);
       if (!ct)
         return reply_err (c, rid, &e);
-      list[n++] = ct;
+      return send_list_page (c, rid, &ct, 1, false);
     }
-  else
-    for (struct container *ct = containers; ct && n < MAX_CONTAINERS; ct = ct->next)
-      if (all || ct->state == C_RUNNING)
-        list[n++] = ct;
-  send_list (c, rid, list, n);
+  c->list.active = true;
+  c->list.all = all;
+  c->list.request_id = rid;
+  c->list.next_seq = UINT64_MAX;
+  dispatch_list_continue (c);
 }
 
 static void on_ping (struct conn *c, uint64_t rid, const Ping *p)
@@ -284,7 +313,7 @@ static void on_ping (struct conn *c, uint64_t rid, const Ping *p)
   pg.rss_bytes = tether_rss_bytes (&max_rss);
   pg.max_rss_bytes = max_rss;
   pg.containers = stats.containers;
-  pg.sessions = stats.sessions;
+  pg.sessions = exec_sessions ();
   pg.connections = stats.conns;
   pg.frames_in = stats.frames_in;
   pg.frames_out = stats.frames_out;

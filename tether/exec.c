@@ -17,8 +17,26 @@
 #include "report.h"
 #include "tether.h"
 
-static unsigned n_execs_total;
 static int own_pidns_fd = -1;
+
+/* Counted from the table, not kept in a counter that every path that frees an
+ * exec would have to remember: buried containers' execs drop out by themselves. */
+static unsigned execs_running (void)
+{
+  unsigned n = 0;
+  for (struct container *c = containers; c; c = c->next)
+    for (struct session *s = c->execs; s; s = s->next)
+      n += !s->finished;
+  return n;
+}
+
+unsigned exec_sessions (void)
+{
+  unsigned n = 0;
+  for (struct container *c = containers; c; c = c->next)
+    n += c->n_execs;
+  return n;
+}
 
 struct session *exec_find (const char *exec_id, struct container **owner)
 {
@@ -42,23 +60,42 @@ void exec_maybe_free (struct session *s)
         *p = s->next;
         break;
       }
-  if (s->running && s->pid > 0)
-    reap_untrack (s->pid);
+  reap_forget (s);
   session_release (s);
   free (s);
   c->n_execs--;
-  n_execs_total--;
-  stats.sessions--;
+}
+
+/* A finished exec whose exit and output nobody has taken is kept so a client can
+ * attach again and get them; past MAX_EXEC_DONE_PER_CONTAINER per container the
+ * oldest such record goes, and inspect counts it. */
+void exec_keep_undelivered (struct session *s)
+{
+  struct container *c = s->c;
+  unsigned kept = 0;
+  struct session *oldest = NULL;
+  for (struct session *e = c->execs; e; e = e->next)
+    if (e->finished && !e->delivered && !e->detached && !e->attaches)
+      {
+        kept++;
+        oldest = e; /* the list is newest first */
+      }
+  if (kept <= MAX_EXEC_DONE_PER_CONTAINER || !oldest)
+    return;
+  log_warn ("container %.12s: more than %d finished exec records undelivered: dropping %s", c->id,
+            MAX_EXEC_DONE_PER_CONTAINER, oldest->exec_id);
+  c->exec_records_dropped++;
+  oldest->delivered = true; /* given up on: free it like a delivered one */
+  session_want_gc (oldest);
 }
 
 /* In the child: join mount, UTS and IPC (PID was joined before fork), wire stdio, launch. */
-_Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, int nsfd[3], int stdio[3],
-                                  int rfd)
+_Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, int pidfd, int stdio[3], int rfd)
 {
-  static const int types[3] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC };
-  for (int i = 0; i < 3; i++)
-    if (setns (nsfd[i], types[i]) < 0)
-      launch_fail (rfd, 125, "setns: %s", strerror (errno));
+  /* Through the container init's pidfd: if it has died meanwhile this fails,
+   * where a pid could have named another process. */
+  if (setns (pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) < 0)
+    launch_fail (rfd, 125, "join the container's namespaces: %s", strerror (errno));
   if (setsid () < 0)
     launch_fail (rfd, 125, "setsid: %s", strerror (errno));
   if (req->tty)
@@ -80,16 +117,6 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
     .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = rfd,
   };
   launch_exec (&ls);
-}
-
-static int open_ns (pid_t pid, const char *name, struct terr *err)
-{
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/ns/%s", (int) pid, name);
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    terr_set (err, errno, "open %s", path);
-  return fd;
 }
 
 static void close_all (int *fds, int n)
@@ -119,19 +146,18 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
     return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "exec id must be 1..71 bytes"));
   if (req->n_argv == 0)
     return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "no command given"));
-  if (!c->primary.running || c->primary.pid <= 0)
+  if (!c->primary.running)
     return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is not running", c->id));
-  if (n_execs_total >= MAX_EXECS)
+  if (session_process_gone (&c->primary) || c->primary.status_known)
+    return (err->code = ERR_CONFLICT,
+            terr_set (err, 0, "container %.12s is not running: its process has exited", c->id));
+  if (execs_running () >= MAX_EXECS)
     return (err->code = ERR_LIMIT, terr_set (err, 0, "too many exec sessions (%d)", MAX_EXECS));
   if (own_pidns_fd < 0 && (own_pidns_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
     return terr_set (err, errno, "open own pid namespace");
 
-  int nsfd[4] = { -1, -1, -1, -1 }; /* mnt, uts, ipc, pid */
+  int pidfd = c->primary.pidfd;
   int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 }, rep[2] = { -1, -1 };
-  static const char *const names[4] = { "mnt", "uts", "ipc", "pid" };
-  for (int i = 0; i < 4; i++)
-    if ((nsfd[i] = open_ns (c->primary.pid, names[i], err)) < 0)
-      goto fail;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rep) < 0
       || (!req->tty && (pipe2 (outp, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0))
       || (!req->tty && req->open_stdin && pipe2 (inp, O_CLOEXEC) < 0))
@@ -146,7 +172,7 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
       goto fail;
     }
   /* setns(CLONE_NEWPID) moves only our future children: fork, then come back. */
-  if (setns (nsfd[3], CLONE_NEWPID) < 0)
+  if (setns (pidfd, CLONE_NEWPID) < 0)
     {
       free (s);
       terr_set (err, errno, "join pid namespace of %.12s", c->id);
@@ -156,9 +182,9 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
   if (pid == 0)
     {
       int stdio[3] = { inp[0], outp[1], errp[1] };
-      int keep[8] = { rep[1], nsfd[0], nsfd[1], nsfd[2], inp[0], outp[1], errp[1], -1 };
+      int keep[8] = { rep[1], pidfd, inp[0], outp[1], errp[1], -1, -1, -1 };
       close_fds_except (keep, 8);
-      exec_child (req, c->cfg, nsfd, stdio, rep[1]);
+      exec_child (req, c->cfg, pidfd, stdio, rep[1]);
     }
   int fork_errno = errno;
   if (setns (own_pidns_fd, CLONE_NEWPID) < 0)
@@ -171,9 +197,19 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
     }
   int child_ends[4] = { rep[1], outp[1], errp[1], inp[0] };
   close_all (child_ends, 4);
-  close_all (nsfd, 4);
+  rep[1] = outp[1] = errp[1] = inp[0] = -1;
 
   session_init (s, SESSION_EXEC, c);
+  struct terr e2 = { 0 };
+  if (reap_hold (pid, s, &e2) < 0)
+    {
+      kill (pid, SIGKILL); /* not reaped yet: the pid is still our child's */
+      *err = e2;
+      err->code = ERR_LAUNCH;
+      err->exit_code = 125;
+      free (s);
+      goto fail;
+    }
   snprintf (s->exec_id, sizeof s->exec_id, "%s", req->exec_id);
   s->pid = pid;
   s->run = 1;
@@ -187,10 +223,6 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
   s->next = c->execs;
   c->execs = s;
   c->n_execs++;
-  n_execs_total++;
-  stats.sessions++;
-  reap_track (pid, s);
-  struct terr e2 = { 0 };
   if (loop_add (&s->report_w, rep[0], EPOLLIN, run_report_event, &e2) < 0)
     {
       close (rep[0]);
@@ -204,7 +236,6 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
   return 0;
 
 fail:
-  close_all (nsfd, 4);
   close_all (outp, 2);
   close_all (errp, 2);
   close_all (inp, 2);

@@ -59,11 +59,9 @@ static void host_shutdown (void)
    * PDEATHSIG too); exec children are ours and get the same. */
   for (struct container *c = containers; c; c = c->next)
     {
-      if (c->primary.running && c->primary.pid > 0)
-        kill (c->primary.pid, SIGKILL);
+      session_kill (&c->primary, SIGKILL);
       for (struct session *s = c->execs; s; s = s->next)
-        if (s->running && s->pid > 0)
-          kill (s->pid, SIGKILL);
+        session_kill (s, SIGKILL);
     }
   channel_cleanup ();
   exit (0);

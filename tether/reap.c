@@ -1,10 +1,15 @@
 /* The one reaper: SIGCHLD from the signalfd -> waitpid(-1, WNOHANG) until 0;
- * each pid is looked up here. Unknown pids are orphans re-parented to us. */
+ * each pid is looked up here. Unknown pids are orphans re-parented to us.
+ * A pid is a name that is reused once reaped, so every process we start is
+ * also held by a pidfd, taken before it can be reaped and closed when it is:
+ * signals and namespace joins go through it, never through the pid. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "tether.h"
@@ -52,11 +57,53 @@ void reap_untrack (pid_t pid)
     }
 }
 
+int reap_hold (pid_t pid, struct session *s, struct terr *err)
+{
+  /* Our child, not yet reaped (only the loop reaps): the pid is still its own. */
+  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (fd < 0)
+    return terr_set (err, errno, "pidfd_open %d", (int) pid);
+  s->pidfd = fd;
+  reap_track (pid, s);
+  return 0;
+}
+
+static void release_pidfd (struct session *s)
+{
+  if (s->pidfd >= 0)
+    close (s->pidfd);
+  s->pidfd = -1;
+}
+
+bool session_process_gone (const struct session *s)
+{
+  return s->pidfd < 0 || s->reaped;
+}
+
+int session_kill (struct session *s, int signo)
+{
+  if (session_process_gone (s))
+    {
+      errno = ESRCH;
+      return -1;
+    }
+  return (int) syscall (SYS_pidfd_send_signal, s->pidfd, signo, NULL, 0);
+}
+
+void reap_forget (struct session *s)
+{
+  if (s->pidfd >= 0 && !s->reaped && s->pid > 0)
+    reap_untrack (s->pid); /* reaped as an orphan from now on */
+  release_pidfd (s);
+}
+
 static void reaped (struct session *s, int status)
 {
   s->reaped = true;
+  release_pidfd (s);
   if (s->kind == SESSION_EXEC)
     {
+      session_note_reaped (s);
       s->status_known = true;
       s->finished_ns = now_real_ns ();
       if (WIFEXITED (status))

@@ -97,6 +97,21 @@ int run_start (struct container *c, struct terr *err)
       return terr_set (err, e, "clone container init");
     }
   /* From here the run exists: failures below end it through the normal path. */
+  struct terr e2 = { 0 };
+  if (reap_hold (pid, s, &e2) < 0)
+    {
+      /* Without a handle it cannot be signalled safely: end it now, the reaper
+       * collects it as an orphan. */
+      kill (pid, SIGKILL);
+      close (rep[0]);
+      close_pair (out), close_pair (errp);
+      if (in[1] >= 0)
+        close (in[1]);
+      *err = e2;
+      err->code = ERR_LAUNCH;
+      err->exit_code = 125;
+      return -1;
+    }
   s->run++;
   s->pid = pid;
   s->running = true;
@@ -110,8 +125,6 @@ int run_start (struct container *c, struct terr *err)
   s->open_stdin = cfg->open_stdin;
   for (struct attach *at = s->attaches; at; at = at->next_in_session)
     at->exit_sent = false;
-  reap_track (pid, s);
-  struct terr e2 = { 0 };
   if (loop_add (&s->report_w, rep[0], EPOLLIN, run_report_event, &e2) < 0)
     {
       close (rep[0]);
@@ -126,13 +139,18 @@ int run_start (struct container *c, struct terr *err)
 
 int run_request_signal (struct session *s, int signo)
 {
+  if (session_process_gone (s) || (s->kind == SESSION_PRIMARY && s->status_known))
+    {
+      errno = ESRCH; /* the process exited; its output may still be on its way */
+      return -1;
+    }
   if (s->kind == SESSION_EXEC)
-    return s->pid > 0 ? kill (s->pid, signo) : -1;
+    return session_kill (s, signo);
   if (s->report_w.fd < 0 || report_send (s->report_w.fd, REPORT_SIGNAL, signo, 0, NULL) < 0)
     {
       /* The init is unreachable: a SIGKILL can still end the namespace. */
-      if (signo == SIGKILL && s->pid > 0)
-        return kill (s->pid, SIGKILL);
+      if (signo == SIGKILL)
+        return session_kill (s, SIGKILL);
       return -1;
     }
   return 0;

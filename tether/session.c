@@ -26,6 +26,7 @@ void session_init (struct session *s, enum session_kind kind, struct container *
   s->kind = kind;
   s->c = c;
   s->tty_fd = -1;
+  s->pidfd = -1;
   s->in_w.fd = -1;
   s->report_w.fd = -1;
   for (int i = 0; i < 2; i++)
@@ -268,7 +269,8 @@ static void ostream_event (struct watch *w, uint32_t events)
       o->last_read_ns = now;
     }
   session_pump (s);
-  if (got_eof)
+  /* An exec's exit waits for what its pipe held at the reap (see drained_at_reap). */
+  if (got_eof || (s->reaped && s->kind == SESSION_EXEC && got > 0))
     session_check_finished (s);
 }
 
@@ -410,8 +412,8 @@ void session_ack (struct attach *a, uint64_t out_off, uint64_t err_off)
   free_acked (s);
   if (s->kind == SESSION_EXEC && session_idle_for (a))
     {
-      s->gc_wanted = true;
-      gc_pending = true;
+      s->delivered = true;
+      session_want_gc (s);
     }
 }
 
@@ -474,11 +476,8 @@ void session_detach (struct attach *a)
     s->stdin_owner = NULL;
   free (a);
   free_acked (s);
-  if (s->kind == SESSION_EXEC && s->finished && !s->attaches)
-    {
-      s->gc_wanted = true;
-      gc_pending = true;
-    }
+  if (s->kind == SESSION_EXEC && s->finished && !s->attaches && (s->delivered || s->detached))
+    session_want_gc (s);
 }
 
 static void send_stdin_ack (struct session *s)
@@ -590,6 +589,35 @@ void session_stdin_close (struct attach *a, uint64_t offset)
   stdin_flush (s);
 }
 
+/* The exec's main process is reaped: everything it wrote is in the ring or the
+ * pipe now. Remember how far the pipe reaches, so the grace that bounds leftover
+ * processes starts only once all of that has been read. */
+void session_note_reaped (struct session *s)
+{
+  for (int i = 0; i < 2; i++)
+    {
+      struct ostream *o = &s->out[i];
+      int queued = 0;
+      o->drain_to = ostream_head (o);
+      if (o->w.fd >= 0 && !o->discard && ioctl (o->w.fd, FIONREAD, &queued) == 0 && queued > 0)
+        o->drain_to += (uint64_t) queued;
+    }
+}
+
+static bool drained_at_reap (const struct session *s)
+{
+  for (int i = 0; i < 2; i++)
+    if (!s->out[i].eof && ostream_head (&s->out[i]) < s->out[i].drain_to)
+      return false;
+  return true;
+}
+
+void session_want_gc (struct session *s)
+{
+  s->gc_wanted = true;
+  gc_pending = true;
+}
+
 static void grace_over (struct timer *t)
 {
   struct session *s = container_of (t, struct session, grace);
@@ -608,6 +636,8 @@ void session_check_finished (struct session *s)
     return;
   if (s->kind == SESSION_EXEC && !outputs_done && !s->grace_over)
     {
+      if (!drained_at_reap (s))
+        return; /* however slowly the client acks: nothing the process wrote is dropped */
       if (!s->grace.deadline_ms)
         timer_arm (&s->grace, EXEC_EOF_GRACE_MS, grace_over);
       return;
@@ -627,6 +657,11 @@ void session_check_finished (struct session *s)
       s->in_written += s->in_ring.len;
       ring_consume (&s->in_ring, s->in_ring.len);
     }
+  /* The run is over: no resize can matter, and the pty master is not kept
+   * until rm (its output side closed at end of file). */
+  if (s->tty_fd >= 0)
+    close (s->tty_fd);
+  s->tty_fd = -1;
   session_pump (s);
   while (s->waiters)
     {
@@ -641,11 +676,10 @@ void session_check_finished (struct session *s)
     }
   if (s->kind == SESSION_PRIMARY)
     container_run_finished (s->c);
-  else if (!s->attaches || s->detached)
-    {
-      s->gc_wanted = true;
-      gc_pending = true;
-    }
+  else if (s->detached)
+    session_want_gc (s);
+  else if (!s->delivered)
+    exec_keep_undelivered (s);
 }
 
 void session_release (struct session *s)
@@ -722,7 +756,7 @@ void session_gc (void)
             if (session_idle_for (a))
               session_detach (a);
           }
-        if (s->finished && !s->attaches && !s->waiters)
+        if (s->finished && !s->attaches && !s->waiters && (s->delivered || s->detached))
           exec_maybe_free (s);
       }
 }

@@ -31,6 +31,7 @@ struct ostream {
   bool paused;        /* ring full: EPOLLIN off until acks free room */
   bool coalescing;    /* a burst of small writes: EPOLLIN off for COALESCE_MS */
   int64_t last_read_ns;
+  uint64_t drain_to;  /* exec: the offset the pipe reached when the process was reaped */
   struct timer coalesce;
   int idx;            /* STREAM_STDOUT - 1 or STREAM_STDERR - 1 */
   struct session *s;
@@ -85,7 +86,8 @@ struct session {
   struct attach *attaches;
   struct waiter *waiters;
   /* the process (for a primary: the container init) */
-  pid_t pid;
+  pid_t pid;                  /* for display and the reaper's table only */
+  int pidfd;                  /* the process itself; -1 once reaped (reap.c) */
   struct watch report_w;      /* SEQPACKET from the container init / launch child */
   bool running;               /* started, not yet finished */
   bool status_known;
@@ -102,6 +104,7 @@ struct session {
   struct timer grace;         /* exec: report after EXEC_EOF_GRACE_MS */
   bool grace_over;
   bool gc_wanted;             /* finished exec: free once nobody needs it */
+  bool delivered;             /* exec: a client took the exit and acked all output */
   struct session *next;       /* in container's exec list */
 };
 
@@ -109,6 +112,7 @@ enum container_state { C_CREATED, C_RUNNING, C_EXITED };
 
 struct container {
   char id[65];
+  uint64_t seq;               /* creation order: the table is kept newest first */
   char name[128];
   ContainerConfig *cfg;       /* owned, unpacked with the system allocator */
   uint8_t *cfg_packed;        /* for idempotent create */
@@ -118,6 +122,7 @@ struct container {
   struct session primary;
   struct session *execs;
   unsigned n_execs;
+  unsigned exec_records_dropped; /* finished execs freed undelivered (over the cap) */
   bool stopping;
   bool removing;
   struct timer stop_timer;    /* stop timeout -> SIGKILL */
@@ -132,6 +137,10 @@ struct conn {
   bool pcrc;                  /* payload CRC on frames we send */
   bool closed;
   bool want_pump;             /* a session paused because our out ring was full */
+  bool rd_eof;                /* a client shut down its sending side; it still gets output */
+  struct timer hello_timer;   /* clients: no hello within HELLO_TIMEOUT_MS -> dropped */
+  /* A list reply going out in pages as the client reads (any number of containers). */
+  struct { bool active; bool all; uint64_t request_id; uint64_t next_seq; } list;
   struct frame_decoder *dec;
   struct timer absent_timer;  /* channel: host absent, look again later (no spinning) */
   struct ring out;
@@ -149,7 +158,7 @@ struct conn {
 struct tether_stats {
   int64_t boot_ms;
   uint64_t frames_in, frames_out, resyncs, dropped_bytes;
-  unsigned containers, sessions, conns;
+  unsigned containers, conns;
   uint64_t orphans_reaped;
   int64_t last_rx_ms;        /* when a frame last arrived from anyone */
 };
@@ -179,6 +188,8 @@ extern struct conn *conns;
 
 /* dispatch.c: one control message */
 void dispatch_msg (struct conn *c, const Msg *m);
+/* Sends the next pages of a list in progress while the out ring has room. */
+void dispatch_list_continue (struct conn *c);
 void dispatch_data (struct conn *c, const struct frame *f);
 
 /* session.c: relay */
@@ -193,6 +204,8 @@ struct attach *session_attach (struct session *s, struct conn *c, uint32_t handl
                                uint64_t err_off, bool want_stdin, struct terr *err);
 void session_detach (struct attach *a);
 void session_check_finished (struct session *s);
+/* An exec's main process was reaped: what its pipes hold now must be delivered. */
+void session_note_reaped (struct session *s);
 void session_close_fds (struct session *s);
 /* rm -f: what nobody read is dropped, so the run can reach end of file. */
 void session_discard_output (struct session *s);
@@ -202,6 +215,7 @@ void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals);
 void session_send_exit (struct session *s, struct conn *c, uint64_t request_id, uint32_t handle);
 /* Frees finished exec sessions nobody is attached to (run between loop rounds). */
 void session_gc (void);
+void session_want_gc (struct session *s);
 void waiter_add (struct session *s, struct conn *c, uint64_t request_id, int what);
 void waiter_remove (struct waiter *w);
 
@@ -228,8 +242,17 @@ struct session *exec_find (const char *exec_id, struct container **owner);
 int exec_start (struct container *c, const Exec *req, struct conn *conn, struct session **out,
                 struct terr *err);
 void exec_maybe_free (struct session *s);
+void exec_keep_undelivered (struct session *s);
+unsigned exec_sessions (void); /* exec records held, all containers */
 
 /* reap.c */
+/* Takes a pidfd for our new child and tracks it for the reaper. */
+int reap_hold (pid_t pid, struct session *s, struct terr *err);
+/* The session no longer wants its process (container removed): untrack, close. */
+void reap_forget (struct session *s);
+/* Signals through the pidfd; -1/ESRCH once the process is reaped. */
+int session_kill (struct session *s, int signo);
+bool session_process_gone (const struct session *s);
 void reap_track (pid_t pid, struct session *s);
 void reap_untrack (pid_t pid);
 void reap_children (void);
