@@ -166,6 +166,7 @@ static _Noreturn void finish (void)
   unlink (ep.v->qmp_sock);
   unlink (ep.v->chan_sock);
   rmdir (ep.v->rundir);
+  proxy_log_garbage_total ();
   ep_log ("done");
   exit (0);
 }
@@ -174,6 +175,7 @@ static _Noreturn void finish (void)
 static _Noreturn void fail (const char *why)
 {
   char tail[1200];
+  proxy_log_garbage_total ();
   ep_log ("failed: %s", why);
   ep.failed = true;
   kill_qemu ();

@@ -62,6 +62,8 @@ struct ep {
 /* Handles one frame from a client; returns 1 if it must wait for the guest (held). */
 int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, const uint8_t *payload, uint32_t len);
 void proxy_guest_frame (struct ep *e, const struct frame *f);
+/* One closing line: how much unusable input the guest sent in all. */
+void proxy_log_garbage_total (void);
 void proxy_client_gone (struct ep *e, int cl);
 /* Ends every pending request and attached session of clients with exit 125. */
 void proxy_fail_all (struct ep *e, const char *why);

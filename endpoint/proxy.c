@@ -12,6 +12,9 @@
 #include "loglimit.h"
 #include "timefmt.h"
 
+/* What the guest sent that we could not use: counted, logged rate-limited. */
+static struct log_limit undecodable, guest_errors;
+
 static struct msg_arena arena;
 
 /* ---- tables ---- */
@@ -417,7 +420,6 @@ static void guest_control (struct ep *e, Msg *m)
     {
       if (m->body_case == MSG__BODY_CONTAINER_LIST && m->container_list->n_containers == 1)
         ep_on_info (e, m->container_list->containers[0]);
-      static struct log_limit guest_errors;
       uint64_t more;
       if (m->body_case == MSG__BODY_ERROR && log_limit_hit (&guest_errors, now_monotonic_ms (), &more))
         ep_log ("guest: %s (%llu more errors unlogged)", m->error->text ? m->error->text : "error",
@@ -437,6 +439,13 @@ static void guest_control (struct ep *e, Msg *m)
     }
   if (!more)
     r->used = false;
+}
+
+void proxy_log_garbage_total (void)
+{
+  if (undecodable.total || guest_errors.total)
+    ep_log ("from the guest in all: %llu undecodable control messages, %llu errors",
+            (unsigned long long) undecodable.total, (unsigned long long) guest_errors.total);
 }
 
 void proxy_guest_frame (struct ep *e, const struct frame *f)
@@ -459,7 +468,6 @@ void proxy_guest_frame (struct ep *e, const struct frame *f)
   Msg *m = msg_unpack (&arena, f->payload, f->len);
   if (m == NULL)
     {
-      static struct log_limit undecodable;
       uint64_t more;
       if (log_limit_hit (&undecodable, now_monotonic_ms (), &more))
         ep_log ("undecodable control message from the guest (%llu more since the last such line, %llu in all)",

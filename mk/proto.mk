@@ -24,7 +24,7 @@ $(SAN)/gen/tether.pb-c.o: $(PROTO_GEN_C) $(PROTO_GEN_H)
 	$(HOST_CC) $(SAN_CFLAGS) $(PROTO_CPPFLAGS) -c -o $@ $<
 
 # One cmocka program per source file (STYLE §11).
-PROTO_UNIT_TESTS := $(SAN)/tests/unit/test_crc32c $(SAN)/tests/unit/test_frame $(SAN)/tests/unit/test_msg
+PROTO_UNIT_TESTS := $(SAN)/tests/unit/test_crc32c $(SAN)/tests/unit/test_frame $(SAN)/tests/unit/test_msg $(SAN)/tests/unit/test_loglimit
 
 $(PROTO_UNIT_TESTS): $(SAN)/tests/unit/%: tests/unit/%.c $(PROTO_SAN_OBJS) $(PROTO_HDRS)
 	@mkdir -p $(@D)

@@ -3,6 +3,7 @@
 # tetherctl; ~2 min on 2 cores. Nothing is skipped: a missing QEMU is a failure.
 
 .PHONY: test-vm
-test-vm: $(B)/tetherctl build/initramfs.cpio.gz build/bootstrap.iso
-	TETHER_ASSETS=$(abspath $(B)) bash tests/vm/run.sh $(B)/tetherctl
+test-vm: $(B)/tetherctl build/initramfs.cpio.gz build/bootstrap.iso build/san/vm/flood/initramfs.cpio.gz
+	TETHER_ASSETS=$(abspath $(B)) FLOOD_INITRD=$(abspath build/san/vm/flood/initramfs.cpio.gz) \
+	  bash tests/vm/run.sh $(B)/tetherctl
 

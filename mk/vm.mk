@@ -70,6 +70,15 @@ $(VM_SAN)/fake_tether: tests/vm/fixtures/fake_tether.c
 $(VM_SAN)/initramfs.cpio.gz: build/init $(VM_SAN)/fake_tether $(KERNEL_STAMP) rootfs/mkinitramfs.sh
 	OUT=$@ sh rootfs/mkinitramfs.sh $(VM_SAN)/fake_tether
 
+# A hostile guest for the VM tests: floods the channel with undecodable frames.
+$(VM_SAN)/flood_guest: tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c $(wildcard proto/*.h)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(INIT_CFLAGS) -Iproto $(INIT_LDFLAGS) -o $@ tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c
+
+$(VM_SAN)/flood/initramfs.cpio.gz: build/init $(VM_SAN)/flood_guest $(KERNEL_STAMP) rootfs/mkinitramfs.sh
+	@mkdir -p $(@D)
+	OUT=$@ STAGE=$(VM_SAN)/flood/stage sh rootfs/mkinitramfs.sh $(VM_SAN)/flood_guest
+
 vm-smoke: $(VM_SAN)/initramfs.cpio.gz
 	python3 tests/vm/boot_smoke.py --kernel build/kernel/vmlinux --initrd $<
 

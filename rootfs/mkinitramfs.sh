@@ -14,7 +14,7 @@ INIT=${INIT:-$BUILD/init}
 OUT=${OUT:-$BUILD/initramfs.cpio.gz}
 DEBUG=${DEBUG:-}
 MODROOT=$BUILD/kernel/modroot
-STAGE=$BUILD/initramfs.d
+STAGE=${STAGE:-$BUILD/initramfs.d}
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 

@@ -107,6 +107,26 @@ check "boot from the bootstrap ISO" "$out/$rc/$(grep -ac ISOLINUX "$TETHER_STATE
 out=$(timeout 180 "$CTL" run --serial -- sh -c 'echo serial; exit 2' 2>/dev/null); rc=$?
 check "16550 serial channel" "$out/$rc" "serial/2"
 
+# 12c. a hostile guest floods the channel with undecodable frames: the endpoint counts
+# them and logs a rate-limited summary, not a line per frame (it once wrote 88 MB in 3 s)
+if [ -n "${FLOOD_INITRD:-}" ]; then
+  FA=$W/flood-assets; mkdir -p "$FA/kernel"
+  ln -sf "$TETHER_ASSETS/kernel/vmlinux" "$FA/kernel/vmlinux"; ln -sf "$FLOOD_INITRD" "$FA/initramfs.cpio.gz"
+  TETHER_ASSETS=$FA TETHER_BOOT_TIMEOUT_S=40 timeout 120 "$CTL" run -- true >/dev/null 2>&1; rc=$?
+  fid=$(cid); fdir=$TETHER_STATE_DIR/containers/$fid
+  frames=$(grep -ao '[0-9]* garbage frames written' "$fdir/console.log" | cut -d' ' -f1)
+  lines=$(grep -c 'undecodable control message' "$fdir/endpoint.log")
+  size=$(stat -c %s "$fdir/endpoint.log")
+  if [ "${frames:-0}" -gt 10000 ] && [ "$lines" -le 3 ] && [ "$size" -lt 65536 ] && [ "$rc" = 125 ]; then
+    ok "hostile guest flood: $frames bad frames, $lines log lines, $size bytes of log"
+  else
+    bad "hostile guest flood" "frames ${frames:-none}, log lines $lines, log $size bytes, exit $rc"
+  fi
+  "$CTL" rm -f "$fid" >/dev/null 2>&1
+else
+  bad "hostile guest flood" "FLOOD_INITRD not set (make test-vm sets it)"
+fi
+
 # 13. rm removes the container, keeps the volume
 id=$(cid)
 timeout 60 "$CTL" wait "$id" >/dev/null 2>&1
