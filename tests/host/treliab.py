@@ -4,6 +4,7 @@
   wedge SOCK SECONDS            an attached client of a container that prints without
                                 pause sends bursts of lists and a ping: every burst answered
   wedge-channel TETHER DIR SECS the same over tether --channel on a pty pair (the VM channel code)
+  wedge-vm SOCK CID SECONDS     the same through a VM's endpoint socket, on container CID
   exec-cap SOCK N               N running execs in each of two containers removed with them,
                                 then an exec must still start
   many SOCK N                   creates N containers with ~2 KB of config each (for ps -a)
@@ -77,21 +78,32 @@ def remove(p, rid, cid, timeout=20):
 
 
 # ---- the wedge: bursts of requests on a connection whose out ring the relay drains ----
-def wedge_on(p, seconds, label):
+# Output without pause: the out ring drains through the relay path (direct writes
+# of data frames) while requests wait for it to drain.
+PRINTER = "while :; do echo wedge-line-0123456789abcdefghij; done"
+
+
+def wedge_on(p, seconds, label, vm_cid=None):
+    """vm_cid: attach to that running container (a VM's) instead of making one."""
     rid = Rids()
-    cid = new_id()
-    # Some listed containers with a config of ~2 KB each make the list replies big.
     extra = []
-    for i in range(12):
-        x = new_id()
-        m = p.request(rid(), CREATE, f_bytes(1, config(x, ["true"], env=["PAD%d=%s" % (k, "x" * 200) for k in range(10)])))
-        extra.append(x)
-    create_start(p, rid, cid, ["sh", "-c", "while :; do echo wedge-line-0123456789abcdefghij; done"], attach_handle=1)
+    if vm_cid:
+        cid = vm_cid
+        m = p.request(rid(), ATTACH, f_bytes(1, cid) + f_int(2, 1), timeout=30)
+        if not check(m is not None and m[0] == "attached", "%s: attach (%s)" % (label, err_text(m))):
+            return False
+    else:
+        cid = new_id()
+        # Some listed containers with a config of ~2 KB each make the list replies big.
+        for i in range(12):
+            x = new_id()
+            p.request(rid(), CREATE, f_bytes(1, config(x, ["true"], env=["PAD%d=%s" % (k, "x" * 200) for k in range(10)])))
+            extra.append(x)
+        create_start(p, rid, cid, ["sh", "-c", PRINTER], attach_handle=1)
     got = {1: 0, 2: 0}
     acked = {1: 0, 2: 0}
     end = time.monotonic() + seconds
     rounds = 0
-    ok = True
     while time.monotonic() < end:
         want = set()
         burst = b""
@@ -123,14 +135,15 @@ def wedge_on(p, seconds, label):
         m, _ = p.recv_until(pred, timeout=10)
         rounds += 1
         if m is None:
-            ok = check(False, "%s: round %d: %d of 7 replies missing after 10 s (stdout at %d)"
-                       % (label, rounds, len(want), got[1]))
-            break
+            check(False, "%s: round %d: %d of 7 replies missing after 10 s (stdout at %d)"
+                  % (label, rounds, len(want), got[1]))
+            return False  # the connection is wedged: nothing more will be answered on it
         time.sleep(random.random() * 0.01)
-    if ok:
-        check(True, "%s: %d rounds of 6 lists + 1 ping answered in %d s, %d bytes relayed meanwhile"
+    check(True, "%s: %d rounds of 6 lists + 1 ping answered in %d s, %d bytes relayed meanwhile"
               % (label, rounds, seconds, got[1]))
     check(got[1] > 0, "%s: output flowed (%d bytes)" % (label, got[1]))
+    if vm_cid:
+        return not FAILS
     check(remove(p, rid, cid), "%s: rm -f of the printing container answered" % label)
     for x in extra:
         remove(p, rid, x)
@@ -349,6 +362,7 @@ if __name__ == "__main__":
     a = sys.argv
     fn = {"wedge": lambda: wedge(a[2], a[3]),
           "wedge-channel": lambda: wedge_channel(a[2], a[3], a[4]),
+          "wedge-vm": lambda: wedge_on(connect(a[2]), int(a[4]), "vm", vm_cid=a[3]),
           "exec-cap": lambda: exec_cap(a[2], a[3]),
           "many": lambda: many(a[2], a[3], a[4]),
           "rmall": lambda: rmall(a[2], a[3]),

@@ -127,6 +127,17 @@ else
   bad "hostile guest flood" "FLOOD_INITRD not set (make test-vm sets it)"
 fi
 
+# 12d. bursts of lists and a ping for 60 s through the endpoint and the virtio-serial
+# channel, on an attached connection whose container prints without pause
+id=$(timeout 120 "$CTL" run -d -- sh -c 'while :; do echo wedge-line-0123456789abcdefghij; done' 2>/dev/null)
+wsock=$TETHER_RUN_DIR/${id:0:12}/ctl.sock
+if [ -S "$wsock" ] && timeout 120 python3 "$(dirname "$0")/../host/treliab.py" wedge-vm "$wsock" "$id" 60 >"$W/wedge.out" 2>&1; then
+  ok "request bursts for 60 s on a VM channel: $(grep -o '[0-9]* rounds' "$W/wedge.out")"
+else
+  bad "request bursts for 60 s on a VM channel" "$(grep FAILED "$W/wedge.out" | head -3 | tr '\n' ';') $(tail -n 2 "$W/wedge.out")"
+fi
+timeout 60 "$CTL" rm -f "$id" >/dev/null 2>&1
+
 # 13. rm removes the container, keeps the volume
 id=$(cid)
 timeout 60 "$CTL" wait "$id" >/dev/null 2>&1
