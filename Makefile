@@ -5,8 +5,8 @@
 B := build
 SAN := build/san
 HOST_CC ?= cc
-HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror
-SAN_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wpedantic -Werror
+SAN_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined \
   -fno-omit-frame-pointer -fno-sanitize-recover=all
 PROTO_SRCS = proto/crc32c.c proto/frame.c proto/loglimit.c proto/msg.c proto/terr.c
 TETHER_SRCS := $(wildcard tether/*.c)

@@ -17,6 +17,15 @@
 
 #define PROBE_TIMEOUT_MS 1500
 
+
+/* Request numbers with the top bit set: glibc's ioctl takes an unsigned long, musl's
+ * an int. Passing through a variable converts at run time, as the kernel (which
+ * reads 32 bits) expects, without a constant overflow under -Wpedantic. */
+static int ioctl_ul (int fd, unsigned long request, void *arg)
+{
+  return ioctl (fd, request, arg);
+}
+
 static int probe_child (void)
 {
   int kvm = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -47,7 +56,7 @@ static int probe_child (void)
     return 1;
   struct kvm_run *run = mmap (NULL, (size_t) sz, PROT_READ | PROT_WRITE, MAP_SHARED, cpu, 0);
   struct kvm_sregs s;
-  if (run == MAP_FAILED || ioctl (cpu, KVM_GET_SREGS, &s) < 0)
+  if (run == MAP_FAILED || ioctl_ul (cpu, KVM_GET_SREGS, &s) < 0)
     return 1;
   s.cs.base = 0;
   s.cs.selector = 0;

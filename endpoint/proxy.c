@@ -136,7 +136,10 @@ void proxy_guest_ready (struct ep *e)
 static void client_hello (struct ep *e, int cl, uint64_t rid, const Hello *h)
 {
   if (h->min_version > FRAME_VERSION || (h->max_version && h->max_version < FRAME_VERSION))
-    return client_error (e, cl, rid, ERR_VERSION, "no common protocol version", 0);
+    {
+      client_error (e, cl, rid, ERR_VERSION, "no common protocol version", 0);
+      return;
+    }
   proxy_client_gone (e, cl); /* a new hello is a new connection: its handles go */
   e->clients[cl].hello_done = true;
   HelloReply hr = HELLO_REPLY__INIT;
@@ -456,7 +459,10 @@ void proxy_guest_frame (struct ep *e, const struct frame *f)
       if (data_hdr_decode (f->payload, f->len, &h) < 0)
         return;
       if (f->handle == EP_LOG_HANDLE)
-        return log_data (e, &h, f->payload + DATA_HDR_LEN, f->len - DATA_HDR_LEN);
+        {
+          log_data (e, &h, f->payload + DATA_HDR_LEN, f->len - DATA_HDR_LEN);
+          return;
+        }
       struct ep_hmap *m = hmap_by_guest (e, f->handle);
       if (m && e->clients[m->cl].used)
         link_send_frame (&e->clients[m->cl].l, FRAME_DATA, m->ch, f->payload, f->len);

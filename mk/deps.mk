@@ -23,7 +23,7 @@ MUSL_ARCH ?= -march=x86-64 -mtune=generic
 MUSL_LTO ?= -flto=auto
 
 MUSL_CFLAGS ?= -static -Os -std=c11 -D_GNU_SOURCE $(MUSL_ARCH) \
-	-Wall -Wextra -Werror \
+	-Wall -Wextra -Wpedantic -Werror \
 	-ffunction-sections -fdata-sections $(MUSL_LTO) \
 	-isystem $(KINCLUDE) -isystem $(SYSROOT)/include
 MUSL_LDFLAGS ?= -static -Wl,--gc-sections -s $(MUSL_LTO) -L$(SYSROOT)/lib

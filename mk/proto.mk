@@ -38,7 +38,7 @@ test-unit:: $(PROTO_UNIT_TESTS)
 
 # libFuzzer target: make fuzz, then $(B)/fuzz/frame -max_total_time=60 [CORPUS_DIR]
 FUZZ_CC ?= clang
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wpedantic -Werror \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 .PHONY: fuzz

@@ -20,7 +20,7 @@ VM_TETHER ?= build/tether
 # Own flags: init links no library, so it does not wait for the deps sysroot.
 # x86-64 baseline on purpose: QEMU TCG and old ESXi hosts.
 INIT_CFLAGS ?= -std=c11 -D_GNU_SOURCE -Os -march=x86-64 -mtune=generic \
-	-Wall -Wextra -Werror -ffunction-sections -fdata-sections
+	-Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections
 INIT_LDFLAGS ?= -static -s -Wl,--gc-sections
 
 INIT_SRCS := $(wildcard init/*.c)

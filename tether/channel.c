@@ -29,7 +29,7 @@ static void accept_event (struct watch *w, uint32_t events)
       if (fd < 0)
         {
           if (errno != EAGAIN && errno != EINTR)
-            log_warn ("accept: %m");
+            log_warn ("accept: %s", strerror (errno));
           return;
         }
       if (listen_is_vsock && vsock_peer && !vsock_peer->closed)
@@ -135,7 +135,7 @@ int channel_open (const char *spec, struct terr *err)
           cfsetispeed (&t, B115200);
           cfsetospeed (&t, B115200);
           if (tcsetattr (fd, TCSANOW, &t) < 0)
-            log_warn ("raw mode on %s: %m", spec);
+            log_warn ("raw mode on %s: %s", spec, strerror (errno));
         }
     }
   if (!conn_new (fd, true, err))

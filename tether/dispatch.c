@@ -67,7 +67,10 @@ static void on_create (struct conn *c, uint64_t rid, const Create *cr)
 {
   struct terr e = { 0 };
   if (vm_mode)
-    return conn_send_error (c, rid, ERR_BAD_REQUEST, "a VM runs the container of its config: send config", 0);
+    {
+      conn_send_error (c, rid, ERR_BAD_REQUEST, "a VM runs the container of its config: send config", 0);
+      return;
+    }
   bool existed;
   struct container *ct = container_create (cr->config, &existed, &e);
   if (!ct)
@@ -163,14 +166,23 @@ static void on_signal (struct conn *c, uint64_t rid, const Signal *sg)
   struct terr e = { 0 };
   struct session *s = find_session (sg->id, &e);
   if (!s)
-    return reply_err (c, rid, &e);
+    {
+      reply_err (c, rid, &e);
+      return;
+    }
   if (s->kind == SESSION_PRIMARY)
     {
       if (container_signal (s->c, (int) sg->signo, &e) < 0)
-        return reply_err (c, rid, &e);
+        {
+          reply_err (c, rid, &e);
+          return;
+        }
     }
   else if (!s->running || run_request_signal (s, (int) sg->signo) < 0)
-    return conn_send_error (c, rid, ERR_CONFLICT, "exec session is not running", 0);
+    {
+      conn_send_error (c, rid, ERR_CONFLICT, "exec session is not running", 0);
+      return;
+    }
   reply_ok (c, rid, sg->id);
 }
 
@@ -178,10 +190,16 @@ static void on_resize (struct conn *c, uint64_t rid, const Resize *rs)
 {
   struct attach *a = conn_find_handle (c, rs->handle);
   if (!a || a->s->tty_fd < 0)
-    return conn_send_error (c, rid, ERR_NOT_FOUND, "no tty on that handle", 0);
+    {
+      conn_send_error (c, rid, ERR_NOT_FOUND, "no tty on that handle", 0);
+      return;
+    }
   struct winsize ws = { .ws_row = (unsigned short) rs->rows, .ws_col = (unsigned short) rs->cols };
   if (ioctl (a->s->tty_fd, TIOCSWINSZ, &ws) < 0)
-    return conn_send_error (c, rid, ERR_INTERNAL, "TIOCSWINSZ failed", 0);
+    {
+      conn_send_error (c, rid, ERR_INTERNAL, "TIOCSWINSZ failed", 0);
+      return;
+    }
   reply_ok (c, rid, NULL);
 }
 
@@ -190,7 +208,10 @@ static void on_wait_or_stop (struct conn *c, uint64_t rid, const char *id, bool 
   struct terr e = { 0 };
   struct container *ct = container_find (id, &e);
   if (!ct)
-    return reply_err (c, rid, &e);
+    {
+      reply_err (c, rid, &e);
+      return;
+    }
   struct session *s = &ct->primary;
   if (stop)
     container_stop (ct, signo, timeout_s);
@@ -205,12 +226,18 @@ static void on_remove (struct conn *c, uint64_t rid, const Remove *rm)
   struct terr e = { 0 };
   struct container *ct = container_find (rm->id, &e);
   if (!ct || vm_refuses ("remove", ct, &e))
-    return reply_err (c, rid, &e);
+    {
+      reply_err (c, rid, &e);
+      return;
+    }
   char id[65];
   snprintf (id, sizeof id, "%s", ct->id);
   int r = container_remove (ct, rm->force, &e);
   if (r < 0)
-    return reply_err (c, rid, &e);
+    {
+      reply_err (c, rid, &e);
+      return;
+    }
   if (r > 0)
     waiter_add (&ct->primary, c, rid, WAIT_REMOVE);
   else
@@ -292,8 +319,12 @@ static void on_list (struct conn *c, uint64_t rid, bool all, const char *one)
       struct terr e = { 0 };
       struct container *ct = container_find (one, &e);
       if (!ct)
-        return reply_err (c, rid, &e);
-      return send_list_page (c, rid, &ct, 1, false);
+        {
+          reply_err (c, rid, &e);
+          return;
+        }
+      send_list_page (c, rid, &ct, 1, false);
+      return;
     }
   c->list.active = true;
   c->list.all = all;
@@ -329,31 +360,47 @@ void dispatch_msg (struct conn *c, const Msg *m)
 {
   uint64_t rid = m->request_id;
   if (m->body_case == MSG__BODY_HELLO)
-    return on_hello (c, rid, m->hello);
+    {
+      on_hello (c, rid, m->hello);
+      return;
+    }
   if (!c->hello_done)
-    return conn_send_error (c, rid, ERR_BAD_REQUEST, "hello first", 0);
+    {
+      conn_send_error (c, rid, ERR_BAD_REQUEST, "hello first", 0);
+      return;
+    }
   switch (m->body_case)
     {
     case MSG__BODY_CREATE:
-      return on_create (c, rid, m->create);
+      on_create (c, rid, m->create);
+      return;
     case MSG__BODY_START:
-      return on_start (c, rid, m->start);
+      on_start (c, rid, m->start);
+      return;
     case MSG__BODY_ATTACH:
-      return on_attach (c, rid, m->attach);
+      on_attach (c, rid, m->attach);
+      return;
     case MSG__BODY_EXEC:
-      return on_exec (c, rid, m->exec);
+      on_exec (c, rid, m->exec);
+      return;
     case MSG__BODY_DETACH:
       {
         struct attach *a = conn_find_handle (c, m->detach->handle);
         if (!a)
-          return conn_send_error (c, rid, ERR_NOT_FOUND, "no such handle", 0);
+          {
+            conn_send_error (c, rid, ERR_NOT_FOUND, "no such handle", 0);
+            return;
+          }
         session_detach (a);
-        return reply_ok (c, rid, NULL);
+        reply_ok (c, rid, NULL);
+        return;
       }
     case MSG__BODY_SIGNAL:
-      return on_signal (c, rid, m->signal);
+      on_signal (c, rid, m->signal);
+      return;
     case MSG__BODY_RESIZE:
-      return on_resize (c, rid, m->resize);
+      on_resize (c, rid, m->resize);
+      return;
     case MSG__BODY_CLOSE_STDIN:
       {
         struct attach *a = conn_find_handle (c, m->close_stdin->handle);
@@ -362,15 +409,20 @@ void dispatch_msg (struct conn *c, const Msg *m)
         return;
       }
     case MSG__BODY_STOP:
-      return on_wait_or_stop (c, rid, m->stop->id, true, (int) m->stop->signo, m->stop->timeout_s);
+      on_wait_or_stop (c, rid, m->stop->id, true, (int) m->stop->signo, m->stop->timeout_s);
+      return;
     case MSG__BODY_WAIT:
-      return on_wait_or_stop (c, rid, m->wait->id, false, 0, 0);
+      on_wait_or_stop (c, rid, m->wait->id, false, 0, 0);
+      return;
     case MSG__BODY_REMOVE:
-      return on_remove (c, rid, m->remove);
+      on_remove (c, rid, m->remove);
+      return;
     case MSG__BODY_LIST:
-      return on_list (c, rid, m->list->all, NULL);
+      on_list (c, rid, m->list->all, NULL);
+      return;
     case MSG__BODY_INSPECT:
-      return on_list (c, rid, true, m->inspect->id ? m->inspect->id : "");
+      on_list (c, rid, true, m->inspect->id ? m->inspect->id : "");
+      return;
     case MSG__BODY_ACK:
       {
         struct attach *a = conn_find_handle (c, m->ack->handle);
@@ -382,18 +434,24 @@ void dispatch_msg (struct conn *c, const Msg *m)
         return;
       }
     case MSG__BODY_PING:
-      return on_ping (c, rid, m->ping);
+      on_ping (c, rid, m->ping);
+      return;
     case MSG__BODY_HEARTBEAT:
       return;
     case MSG__BODY_CONFIG:
       if (!vm_mode)
-        return conn_send_error (c, rid, ERR_BAD_REQUEST, "config is for VM mode; use create", 0);
-      return vm_on_config (c, rid, m->config);
+        {
+          conn_send_error (c, rid, ERR_BAD_REQUEST, "config is for VM mode; use create", 0);
+          return;
+        }
+      vm_on_config (c, rid, m->config);
+      return;
     default:
       {
         char text[96];
         snprintf (text, sizeof text, "unexpected message %s", msg_name (m));
-        return conn_send_error (c, rid, ERR_BAD_REQUEST, text, 0);
+        conn_send_error (c, rid, ERR_BAD_REQUEST, text, 0);
+        return;
       }
     }
 }
@@ -402,9 +460,15 @@ void dispatch_data (struct conn *c, const struct frame *f)
 {
   struct data_hdr h;
   if (data_hdr_decode (f->payload, f->len, &h) < 0 || h.stream != STREAM_STDIN)
-    return conn_send_error (c, 0, ERR_BAD_REQUEST, "data frame: bad sub-header or not stdin", 0);
+    {
+      conn_send_error (c, 0, ERR_BAD_REQUEST, "data frame: bad sub-header or not stdin", 0);
+      return;
+    }
   struct attach *a = conn_find_handle (c, f->handle);
   if (!a)
-    return conn_send_error (c, 0, ERR_NOT_FOUND, "data frame for an unknown handle", 0);
+    {
+      conn_send_error (c, 0, ERR_NOT_FOUND, "data frame for an unknown handle", 0);
+      return;
+    }
   session_stdin_data (a, h.offset, f->payload + DATA_HDR_LEN, f->len - DATA_HDR_LEN);
 }

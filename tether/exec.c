@@ -188,7 +188,7 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
     }
   int fork_errno = errno;
   if (setns (own_pidns_fd, CLONE_NEWPID) < 0)
-    log_warn ("return to own pid namespace: %m");
+    log_warn ("return to own pid namespace: %s", strerror (errno));
   if (pid < 0)
     {
       free (s);

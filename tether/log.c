@@ -12,7 +12,7 @@ static void log_line (const char *level, const char *fmt, va_list ap)
   char line[512];
   int saved = errno;
   int n = snprintf (line, sizeof line, "tether: %s", level);
-  errno = saved; /* for %m */
+  errno = saved; /* what the caller saw, for its own strerror (errno) */
   if (n > 0 && (size_t) n < sizeof line)
     n += vsnprintf (line + n, sizeof line - (size_t) n, fmt, ap);
   if (n < 0)

@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <string.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -60,7 +61,7 @@ int loop_mod (struct watch *w, uint32_t events)
     }
   if (r < 0)
     {
-      log_warn ("epoll_ctl fd %d: %m", w->fd);
+      log_warn ("epoll_ctl fd %d: %s", w->fd, strerror (errno));
       return -1;
     }
   w->events = events;
@@ -154,7 +155,7 @@ void loop_run_once (void)
   if (n < 0)
     {
       if (errno != EINTR) /* EINTR: a stop and continue (signal(7)) */
-        log_warn ("epoll_wait: %m");
+        log_warn ("epoll_wait: %s", strerror (errno));
       n = 0;
     }
   for (int i = 0; i < n; i++)

@@ -124,7 +124,7 @@ static void raise_nofile (void)
       if (setrlimit (RLIMIT_NOFILE, &rl) == 0)
         return;
     }
-  log_warn ("raise RLIMIT_NOFILE: %m");
+  log_warn ("raise RLIMIT_NOFILE: %s", strerror (errno));
 }
 
 uint64_t tether_rss_bytes (uint64_t *max_rss)
@@ -162,7 +162,7 @@ void tether_on_hello (const Hello *h)
       if (clock_settime (CLOCK_REALTIME, &ts) == 0)
         tether_clock_stepped = true;
       else
-        log_warn ("step clock from hello: %m");
+        log_warn ("step clock from hello: %s", strerror (errno));
     }
   vm_on_hello ();
 }
@@ -222,7 +222,7 @@ int main (int argc, char **argv)
   if (sfd < 0 || loop_init (&err) < 0 || loop_add (&signal_w, sfd, EPOLLIN, signal_event, &err) < 0)
     return setup_failed (&err);
   if (!tether_is_pid1 && prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
-    log_warn ("PR_SET_CHILD_SUBREAPER: %m");
+    log_warn ("PR_SET_CHILD_SUBREAPER: %s", strerror (errno));
   raise_nofile ();
   if (security_prepare (&err) < 0)
     log_warn ("%s: containers will not start until this is fixed", err.msg);

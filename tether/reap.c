@@ -153,7 +153,7 @@ void reap_children (void)
       if (pid <= 0)
         {
           if (pid < 0 && errno != ECHILD && errno != EINTR)
-            log_warn ("waitpid: %m");
+            log_warn ("waitpid: %s", strerror (errno));
           return;
         }
       unsigned at;

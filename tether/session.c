@@ -251,7 +251,7 @@ static void ostream_event (struct watch *w, uint32_t events)
         break;
       /* 0, or EIO from a pty whose last slave closed: end of this stream. */
       if (n < 0 && errno != EIO)
-        log_warn ("read output of %s: %m", s->kind == SESSION_EXEC ? s->exec_id : s->c->id);
+        log_warn ("read output of %s: %s", s->kind == SESSION_EXEC ? s->exec_id : s->c->id, strerror (errno));
       got_eof = true;
       break;
     }

@@ -224,6 +224,6 @@ void vmdisk_unmount_all (void)
     {
       const char *p = mounted[--n_mounted];
       if (umount2 (p, 0) < 0 && umount2 (p, MNT_DETACH) < 0)
-        log_warn ("unmount %s: %m", p);
+        log_warn ("unmount %s: %s", p, strerror (errno));
     }
 }

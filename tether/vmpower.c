@@ -14,6 +14,15 @@
 #include "log.h"
 #include "vm.h"
 
+
+/* Request numbers with the top bit set: glibc's ioctl takes an unsigned long, musl's
+ * an int. Passing through a variable converts at run time, as the kernel (which
+ * reads 32 bits) expects, without a constant overflow under -Wpedantic. */
+static int ioctl_ul (int fd, unsigned long request, void *arg)
+{
+  return ioctl (fd, request, arg);
+}
+
 static struct watch button_w;
 
 static void button_event (struct watch *w, uint32_t events)
@@ -53,7 +62,7 @@ bool vmpower_watch_button (void)
       int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
       if (fd < 0)
         continue;
-      if (ioctl (fd, EVIOCGNAME (sizeof name - 1), name) < 0 || strcmp (name, "Power Button") != 0)
+      if (ioctl_ul (fd, EVIOCGNAME (sizeof name - 1), name) < 0 || strcmp (name, "Power Button") != 0)
         {
           close (fd);
           continue;
