@@ -1,6 +1,8 @@
 # tether — top-level build. `make` builds the shipped binaries (release only);
 # `make test` builds sanitizer/test binaries under build/san and runs every suite.
-# The parts: mk/deps.mk (toolchain), mk/proto.mk, mk/ctl.mk, mk/image.mk, mk/vm.mk.
+# The parts: mk/deps.mk (toolchain), mk/proto.mk (generated code, fuzzer),
+# mk/build.mk (objects, room libraries, binaries), mk/unit.mk (unit tests),
+# mk/vm.mk (guest images), mk/test-*.mk (suites).
 
 B := build
 SAN := build/san
@@ -8,35 +10,16 @@ HOST_CC ?= cc
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wpedantic -Werror
 SAN_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined \
   -fno-omit-frame-pointer -fno-sanitize-recover=all
-PROTO_SRCS = proto/crc32c.c proto/frame.c proto/loglimit.c proto/msg.c proto/terr.c
-TETHER_SRCS := $(wildcard tether/*.c)
-TETHER_HDRS := $(wildcard tether/*.h)
-
 .PHONY: all
 all: $(B)/tether $(B)/init $(B)/tetherctl
 
 include mk/deps.mk
 include mk/proto.mk
--include mk/ctl.mk
--include mk/image.mk
--include mk/vm.mk
-include mk/tether-unit.mk
--include mk/test-vm.mk
--include mk/test-host.mk
-
-TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
-
-# The guest binary: static musl, stripped, baseline x86-64.
-$(B)/tether: $(TETHER_SRCS) $(TETHER_HDRS) $(PROTO_SRCS) $(PROTO_HDRS) $(PROTO_GEN_C) $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(MUSL_CC) $(MUSL_CFLAGS) $(TETHER_CPPFLAGS) -o $@ $(TETHER_SRCS) $(PROTO_SRCS) $(PROTO_GEN_C) \
-	  $(MUSL_LDFLAGS) $(MUSL_LIBS)
-
-# The same sources with glibc and sanitizers, for host-mode tests.
-$(SAN)/tether: $(TETHER_SRCS) $(TETHER_HDRS) $(PROTO_SRCS) $(PROTO_HDRS) $(PROTO_GEN_C)
-	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_CFLAGS) $(TETHER_CPPFLAGS) -o $@ $(TETHER_SRCS) $(PROTO_SRCS) $(PROTO_GEN_C) \
-	  -lprotobuf-c -lseccomp -lcap
+include mk/build.mk
+include mk/unit.mk
+include mk/vm.mk
+include mk/test-vm.mk
+include mk/test-host.mk
 
 # The main job: boot a container VM from the built-in default image and run CMD in it.
 CMD ?= sh -c 'echo "hello from container $$(hostname), kernel $$(uname -r)"'
@@ -45,15 +28,20 @@ run: $(DEPS_STAMP) all build/initramfs.cpio.gz
 	$(B)/tetherctl run -- $(CMD)
 
 # Every suite runs even after another failed; the exit status says if any did.
-TEST_SUITES := test-unit test-host test-ctl-host test-image test-vm
+TEST_SUITES := test-includes test-unit test-host test-ctl-host test-image test-vm
 .PHONY: test
 test: $(DEPS_STAMP)
 	@rc=0; for t in $(TEST_SUITES); do echo "=== $$t"; $(MAKE) --no-print-directory $$t || { rc=1; echo "=== $$t FAILED"; }; done; \
 	if [ $$rc = 0 ]; then echo "make test: all suites passed"; else echo "make test: some suites FAILED"; fi; exit $$rc
 
+# The include rules between rooms (docs/design.md).
+.PHONY: test-includes
+test-includes:
+	bash mk/check-includes.sh
+
 .PHONY: clean
 clean:
-	rm -rf $(B)/tether $(B)/tetherctl $(B)/init $(SAN) $(B)/gen $(B)/fuzz
+	rm -rf $(B)/tether $(B)/tetherctl $(B)/init $(SAN) $(B)/gen $(B)/fuzz $(B)/o
 
 .PHONY: bench
 bench: $(B)/tether $(B)/tetherctl build/initramfs.cpio.gz build/bootstrap.iso

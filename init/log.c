@@ -30,10 +30,7 @@ log_msg (const char *fmt, ...)
 void
 log_err (const struct terr *e)
 {
-  if (e->errnum)
-    log_msg ("%s: %s", e->msg, strerror (e->errnum));
-  else
-    log_msg ("%s", e->msg);
+  log_msg ("%s", e->msg); /* terr_set has appended strerror (errnum) */
 }
 
 long

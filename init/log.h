@@ -3,7 +3,7 @@
 #ifndef INIT_LOG_H
 #define INIT_LOG_H
 
-#include "err.h"
+#include "terr.h"
 
 /* "init: " + formatted text + newline. */
 void log_msg (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));

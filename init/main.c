@@ -7,7 +7,7 @@
 #include <sys/reboot.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "terr.h"
 #include "log.h"
 #include "modules.h"
 #include "mounts.h"

@@ -10,7 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "terr.h"
 #include "log.h"
 #include "table.h"
 

@@ -4,7 +4,7 @@
 #ifndef INIT_MODULES_H
 #define INIT_MODULES_H
 
-#include "err.h"
+#include "terr.h"
 
 struct modules_stats
 {

@@ -2,7 +2,7 @@
 #ifndef INIT_MOUNTS_H
 #define INIT_MOUNTS_H
 
-#include "err.h"
+#include "terr.h"
 
 /* Mounts /dev first so a console exists to report the rest. Each failure is
    printed (once the console is up) and the remaining mounts still run. Returns

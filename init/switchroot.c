@@ -9,7 +9,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "terr.h"
 #include "log.h"
 
 #define NEWROOT "/newroot"

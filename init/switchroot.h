@@ -4,7 +4,7 @@
 #ifndef INIT_SWITCHROOT_H
 #define INIT_SWITCHROOT_H
 
-#include "err.h"
+#include "terr.h"
 
 /* Mounts a tmpfs on /newroot and copies `tether` to /newroot/tether. On failure
    nothing has changed and the tether can still be run where it is. */

@@ -25,14 +25,14 @@ JOBS=$(nproc)
 # Debian packages the project needs on the build/test host.
 PACKAGES=(
     build-essential musl-tools musl-dev gperf
-    protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev
+    protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev libmd-dev
     dpkg-dev pkg-config linux-libc-dev
     qemu-system-x86 qemu-utils xorriso isolinux syslinux-common
     busybox-static socat tini e2fsprogs cpio kmod zstd xz-utils gzip
     clang libclang-rt-14-dev python3 ca-certificates file
 )
 # Debian source packages built into the sysroot.
-SOURCES=(libseccomp libcap2 protobuf-c)
+SOURCES=(libseccomp libcap2 protobuf-c libmd)
 
 # Flags for the libraries: the same baseline as mk/deps.mk's MUSL_CFLAGS
 # (x86-64 baseline only: QEMU TCG has no SSE4.2), minus -Werror, which is
@@ -278,6 +278,22 @@ build_protobuf_c() {
     stamp lib-protobuf-c "$(libkey protobuf-c)"
 }
 
+# libmd: SHA-256 (and the other BSD digests) for tetherctl's content hashes.
+build_libmd() {
+    current lib-libmd "$(libkey libmd)" && [[ -e $SYSROOT/lib/libmd.a ]] && return
+    local src obj=$OBJ/libmd
+    src=$(srcdir libmd)
+    say "build libmd.a"
+    rm -rf "$obj"; mkdir -p "$obj"
+    (cd "$obj" && run libmd.log "$src/configure" -q \
+        CC=musl-gcc CFLAGS="${LIB_CFLAGS[*]}" \
+        --prefix="$SYSROOT" --enable-static --disable-shared)
+    run libmd.log make -C "$obj" -j"$JOBS"
+    run libmd.log make -C "$obj" install
+    rm -f "$SYSROOT"/lib/*.la
+    stamp lib-libmd "$(libkey libmd)"
+}
+
 versions_step() {
     local musl
     musl=$(dpkg-query -W -f='${Version}' musl-dev)
@@ -299,6 +315,7 @@ main() {
     build_libseccomp
     build_libcap
     build_protobuf_c
+    build_libmd
     versions_step
 }
 

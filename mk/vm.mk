@@ -23,21 +23,10 @@ INIT_CFLAGS ?= -std=c11 -D_GNU_SOURCE -Os -march=x86-64 -mtune=generic \
 	-Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections
 INIT_LDFLAGS ?= -static -s -Wl,--gc-sections
 
-INIT_SRCS := $(wildcard init/*.c)
-INIT_HDRS := $(wildcard init/*.h)
-INIT_OBJS := $(INIT_SRCS:init/%.c=build/obj/init/%.o)
-
 KERNEL_STAMP := build/stamps/kernel
 VM_VARS_STAMP := build/stamps/vm-vars
 
 .PHONY: kernel initramfs iso vm-smoke vm-force
-
-build/obj/init/%.o: init/%.c $(INIT_HDRS)
-	@mkdir -p $(@D)
-	$(MUSL_CC) $(INIT_CFLAGS) -c -o $@ $<
-
-build/init: $(INIT_OBJS)
-	$(MUSL_CC) $(INIT_LDFLAGS) -o $@ $(INIT_OBJS)
 
 # mk/kernel.sh keeps its own stamp and rewrites it only when its inputs
 # (package version, KERNEL/MODULES, module list) change, so it runs every time
@@ -73,7 +62,7 @@ $(VM_SAN)/initramfs.cpio.gz: build/init $(VM_SAN)/fake_tether $(KERNEL_STAMP) ro
 # A hostile guest for the VM tests: floods the channel with undecodable frames.
 $(VM_SAN)/flood_guest: tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c $(wildcard proto/*.h)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(INIT_CFLAGS) -Iproto $(INIT_LDFLAGS) -o $@ tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c
+	$(MUSL_CC) $(INIT_CFLAGS) -Ilib -Iproto $(INIT_LDFLAGS) -o $@ tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c
 
 $(VM_SAN)/flood/initramfs.cpio.gz: build/init $(VM_SAN)/flood_guest $(KERNEL_STAMP) rootfs/mkinitramfs.sh
 	@mkdir -p $(@D)

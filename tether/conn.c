@@ -8,12 +8,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fdio.h"
+#include "base.h"
 #include "log.h"
 #include "loglimit.h"
 #include "msg.h"
 #include "tether.h"
 
-#define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
 
 struct conn *conns;
 static struct msg_arena arena;

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "log.h"
 #include "tether.h"
 #include "vm.h"
 
-#define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
 
 struct container *containers;
 

@@ -79,20 +79,6 @@ void loop_del (struct watch *w)
   w->in_epoll = false;
 }
 
-int64_t now_mono_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t now_real_ns (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void timer_arm (struct timer *t, int64_t after_ms, timer_fn fn)
 {
   timer_cancel (t);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "clock.h"
 #include "terr.h"
 
 struct watch;
@@ -38,7 +39,5 @@ void timer_arm (struct timer *t, int64_t after_ms, timer_fn fn);
 void timer_cancel (struct timer *t);
 /* Runs one round: waits for events or the next timer, dispatches. */
 void loop_run_once (void);
-int64_t now_mono_ms (void);
-int64_t now_real_ns (void);
 
 #endif

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "channel.h"
 #include "log.h"
 #include "security.h"

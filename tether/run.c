@@ -12,13 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "cinit.h"
 #include "log.h"
 #include "report.h"
 #include "tether.h"
 #include "vm.h"
 
-#define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
 
 /* VM mode sets this to the mounted container root; NULL in host mode. */
 const char *run_rootfs;

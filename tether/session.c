@@ -8,10 +8,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "fdio.h"
+#include "base.h"
 #include "log.h"
 #include "tether.h"
 
-#define container_of(p, type, member) ((type *) ((char *) (p) - offsetof (type, member)))
 
 static bool gc_pending;
 

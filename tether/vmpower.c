@@ -11,6 +11,7 @@
 #include <sys/reboot.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "vm.h"
 

@@ -1,5 +1,5 @@
-/* The pure parts of tetherctl image: SHA-256 (endpoint/sha256.c) and whiteout
- * names (endpoint/whiteout.c). The builders are tested by tests/host/image.sh. */
+/* The pure parts of tetherctl image: SHA-256 (host/image/digest.c, libmd) and whiteout
+ * names (host/image/whiteout.c). The builders are tested by tests/host/image.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sha256.h"
+#include "digest.h"
 #include "whiteout.h"
 
 static const char *hex_of (const void *data, size_t len, char out[SHA256_HEX_LEN])

@@ -1,4 +1,4 @@
-/* endpoint/inspect.c: the ps COMMAND column and the docker-shaped inspect object. */
+/* host/common/inspect.c: the ps COMMAND column and the docker-shaped inspect object. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

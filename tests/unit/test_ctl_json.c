@@ -1,4 +1,4 @@
-/* endpoint/json.c: escaping and layout. */
+/* host/common/json.c: escaping and layout. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* endpoint/sig.c: signal names as docker takes them. */
+/* host/common/sig.c: signal names as docker takes them. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* endpoint/timefmt.c: RFC 3339 times, docker's human durations and ps STATUS. */
+/* host/common/timefmt.c: RFC 3339 times, docker's human durations and ps STATUS. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

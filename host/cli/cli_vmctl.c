@@ -1,0 +1,487 @@
+/* ps, inspect, exec, wait, kill, stop, rm without -H: containers are found under
+ * $TETHER_STATE_DIR/containers by id, unique prefix or name; a running one is
+ * reached through its endpoint's socket, a finished one through state.pb/json. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdio.h"
+#include "cli.h"
+#include "sig.h"
+#include "statedir.h"
+#include "timefmt.h"
+#include "tree.h"
+#include "vmrun.h"
+#include "vmstate.h"
+
+#define VM_STOP_WAIT_MS 60000
+
+/* The endpoint's address if it is up ("unix:PATH"), else NULL. */
+static const char *endpoint_addr (const char *id, char *buf, size_t cap)
+{
+  struct vm_ctr v;
+  struct terr err;
+  if (vm_ctr_paths (&v, id, &err) < 0 || access (v.ctl_sock, F_OK) < 0)
+    return NULL;
+  snprintf (buf, cap, "unix:%s", v.ctl_sock);
+  return buf;
+}
+
+static bool resolve (const char *ref, char id[65])
+{
+  struct terr err;
+  if (vm_find (ref, id, &err) < 0)
+    {
+      cli_err ("%s", err.msg);
+      return false;
+    }
+  return true;
+}
+
+/* Runs a host-mode verb against one container's endpoint: {verb, opts..., id}. */
+static int via_endpoint (int (*fn) (const struct cli *, int, char **), const char *addr, char **args, int n)
+{
+  struct cli c = { .host = addr };
+  return fn (&c, n, args);
+}
+
+static int load_exit (const char *id, int *code)
+{
+  struct terr err;
+  ContainerInfo *ci = vm_state_load (id, &err);
+  if (ci == NULL)
+    return cli_err ("%s", err.msg), -1;
+  bool done = ci->status && strcmp (ci->status, "exited") == 0;
+  *code = ci->exit_code;
+  container_info__free_unpacked (ci, NULL);
+  return done ? 0 : 1;
+}
+
+/* Waits (bounded) for the endpoint to write the final state. */
+static int wait_final (const char *id, int timeout_ms, int *code)
+{
+  for (int t = 0; t <= timeout_ms; t += 100)
+    {
+      int r = load_exit (id, code);
+      if (r <= 0)
+        return r;
+      char a[200];
+      if (endpoint_addr (id, a, sizeof a) == NULL)
+        return load_exit (id, code) == 0 ? 0 : -1;
+      usleep (100 * 1000);
+    }
+  return -1;
+}
+
+int vm_cli_wait (int argc, char **argv)
+{
+  int code = 0;
+  for (int i = 1; i < argc; i++)
+    {
+      char id[65], a[200];
+      if (strcmp (argv[i], "--") == 0 || !resolve (argv[i], id))
+        {
+          code = strcmp (argv[i], "--") == 0 ? code : CLI_FAIL;
+          continue;
+        }
+      int ec;
+      if (endpoint_addr (id, a, sizeof a))
+        {
+          char *args[] = { "wait", id, NULL };
+          if (via_endpoint (cli_wait, a, args, 2) == 0)
+            continue;
+        }
+      if (wait_final (id, 24 * 3600 * 1000, &ec) < 0)
+        code = CLI_FAIL;
+      else
+        printf ("%d\n", ec);
+    }
+  return code;
+}
+
+int vm_cli_kill (int argc, char **argv)
+{
+  const char *sig = "KILL";
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++)
+    {
+      if ((strcmp (argv[i], "-s") == 0 || strcmp (argv[i], "--signal") == 0) && i + 1 < argc)
+        sig = argv[++i];
+      else if (strncmp (argv[i], "-s", 2) == 0)
+        sig = argv[i] + 2;
+      else if (strncmp (argv[i], "--signal=", 9) == 0)
+        sig = argv[i] + 9;
+      else if (strcmp (argv[i], "--") == 0)
+        {
+          i++;
+          break;
+        }
+      else
+        return cli_err ("kill: unknown option %s", argv[i]), CLI_FAIL;
+    }
+  if (sig_parse (sig) < 0)
+    return cli_err ("kill: invalid signal: %s", sig), CLI_FAIL;
+  int code = i < argc ? 0 : (cli_err ("kill: at least one container is required"), CLI_FAIL);
+  for (; i < argc; i++)
+    {
+      char id[65], a[200];
+      if (!resolve (argv[i], id))
+        {
+          code = CLI_FAIL;
+          continue;
+        }
+      if (endpoint_addr (id, a, sizeof a) == NULL)
+        {
+          cli_err ("%s: container is not running", argv[i]);
+          code = CLI_FAIL;
+          continue;
+        }
+      char *args[] = { "kill", "-s", (char *) sig, id, NULL };
+      if (via_endpoint (cli_kill, a, args, 4) != 0)
+        code = CLI_FAIL;
+    }
+  return code;
+}
+
+int vm_cli_stop (int argc, char **argv)
+{
+  const char *t = NULL;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++)
+    {
+      if ((strcmp (argv[i], "-t") == 0 || strcmp (argv[i], "--time") == 0 || strcmp (argv[i], "--timeout") == 0)
+          && i + 1 < argc)
+        t = argv[++i];
+      else if (strcmp (argv[i], "--") == 0)
+        {
+          i++;
+          break;
+        }
+      else
+        return cli_err ("stop: unknown option %s", argv[i]), CLI_FAIL;
+    }
+  int code = i < argc ? 0 : (cli_err ("stop: at least one container is required"), CLI_FAIL);
+  for (; i < argc; i++)
+    {
+      char id[65], a[200];
+      int ec;
+      if (!resolve (argv[i], id))
+        {
+          code = CLI_FAIL;
+          continue;
+        }
+      if (endpoint_addr (id, a, sizeof a))
+        {
+          char *args[] = { "stop", "-t", (char *) t, id, NULL };
+          if (t == NULL)
+            args[1] = id, args[2] = NULL;
+          if (via_endpoint (cli_stop, a, args, t ? 4 : 2) != 0)
+            {
+              code = CLI_FAIL;
+              continue;
+            }
+          /* printed the id; the VM powers off right after */
+          wait_final (id, VM_STOP_WAIT_MS, &ec);
+          continue;
+        }
+      printf ("%s\n", argv[i]); /* already stopped */
+    }
+  return code;
+}
+
+/* No shell: the state dir's path is the user's ($TETHER_STATE_DIR). */
+static int rm_tree (const char *dir)
+{
+  tree_remove (dir);
+  return access (dir, F_OK) == 0 ? -1 : 0;
+}
+
+int vm_cli_rm (int argc, char **argv)
+{
+  bool force = false;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++)
+    if (strcmp (argv[i], "-f") == 0 || strcmp (argv[i], "--force") == 0)
+      force = true;
+    else if (strcmp (argv[i], "--") == 0)
+      {
+        i++;
+        break;
+      }
+    else
+      return cli_err ("rm: unknown option %s", argv[i]), CLI_FAIL;
+  int code = i < argc ? 0 : (cli_err ("rm: at least one container is required"), CLI_FAIL);
+  for (; i < argc; i++)
+    {
+      char id[65], a[200];
+      int ec;
+      if (!resolve (argv[i], id))
+        {
+          code = CLI_FAIL;
+          continue;
+        }
+      /* Exited but its endpoint still powering the VM off: let it finish (it
+       * writes state.json last), then remove. */
+      for (int t = 0; t < VM_STOP_WAIT_MS && endpoint_addr (id, a, sizeof a) && load_exit (id, &ec) == 0; t += 100)
+        usleep (100 * 1000);
+      if (endpoint_addr (id, a, sizeof a))
+        {
+          if (!force)
+            {
+              cli_err ("%s: cannot remove a running container (stop it first or use -f)", argv[i]);
+              code = CLI_FAIL;
+              continue;
+            }
+          char *args[] = { "kill", "-s", "KILL", id, NULL };
+          /* kill prints the id; rm prints it once, below: silence kill's. */
+          fflush (stdout);
+          int saved = dup (STDOUT_FILENO), null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+          if (null_fd >= 0)
+            dup2 (null_fd, STDOUT_FILENO);
+          via_endpoint (cli_kill, a, args, 4);
+          fflush (stdout);
+          if (saved >= 0)
+            dup2 (saved, STDOUT_FILENO);
+          if (saved >= 0)
+            close (saved);
+          if (null_fd >= 0)
+            close (null_fd);
+          if (wait_final (id, VM_STOP_WAIT_MS, &ec) < 0)
+            {
+              cli_err ("%s: the VM did not stop", argv[i]);
+              code = CLI_FAIL;
+              continue;
+            }
+        }
+      struct vm_ctr v;
+      struct terr err;
+      vm_ctr_paths (&v, id, &err);
+      if (rm_tree (v.dir) < 0)
+        {
+          cli_err ("%s: cannot remove %s", argv[i], v.dir);
+          code = CLI_FAIL;
+          continue;
+        }
+      printf ("%s\n", argv[i]);
+    }
+  return code;
+}
+
+int vm_cli_exec (int argc, char **argv)
+{
+  int k = cli_exec_operand (argc, argv);
+  if (k <= 0 || k >= argc)
+    {
+      struct cli c = { .host = "unix:/nonexistent" };
+      return k == 0 ? cli_exec (&c, argc, argv) : CLI_FAIL_RUN; /* --help, or the parse error printed */
+    }
+  char id[65], a[200];
+  if (!resolve (argv[k], id))
+    return CLI_FAIL_RUN;
+  if (endpoint_addr (id, a, sizeof a) == NULL)
+    return cli_err ("%s: container is not running", argv[k]), CLI_FAIL_RUN;
+  argv[k] = id;
+  return via_endpoint (cli_exec, a, argv, argc);
+}
+
+struct list_ctx {
+  bool all;
+  ContainerInfo *items[4096];
+  size_t n;
+};
+
+static int collect (const char *id, void *ctx)
+{
+  struct list_ctx *l = ctx;
+  struct terr err;
+  ContainerInfo *ci = vm_state_load (id, &err);
+  if (ci == NULL)
+    return 0;
+  if ((!l->all && ci->status && strcmp (ci->status, "exited") == 0) || l->n >= 4096)
+    {
+      container_info__free_unpacked (ci, NULL);
+      return 0;
+    }
+  l->items[l->n++] = ci;
+  return 0;
+}
+
+static int by_created_desc (const void *a, const void *b)
+{
+  const ContainerInfo *x = *(ContainerInfo *const *) a, *y = *(ContainerInfo *const *) b;
+  return x->created_ns < y->created_ns ? 1 : x->created_ns > y->created_ns ? -1 : 0;
+}
+
+int vm_cli_ps (int argc, char **argv)
+{
+  static struct list_ctx l;
+  bool as_json = false;
+  l.all = false;
+  l.n = 0;
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "-a") == 0 || strcmp (argv[i], "--all") == 0)
+      l.all = true;
+    else if (strcmp (argv[i], "--json") == 0)
+      as_json = true;
+    else
+      {
+        struct cli c = { .host = "unix:/nonexistent" };
+        return cli_ps (&c, argc, argv); /* --help and errors */
+      }
+  vm_each (collect, &l);
+  qsort (l.items, l.n, sizeof l.items[0], by_created_desc);
+  ContainerList cl = CONTAINER_LIST__INIT;
+  cl.containers = l.items;
+  cl.n_containers = l.n;
+  ps_print (&cl, as_json);
+  for (size_t i = 0; i < l.n; i++)
+    container_info__free_unpacked (l.items[i], NULL);
+  return fflush (stdout) == 0 ? 0 : CLI_FAIL;
+}
+
+int vm_cli_inspect (int argc, char **argv)
+{
+  int code = 0;
+  bool first = true;
+  fputs ("[", stdout);
+  for (int i = 1; i < argc; i++)
+    {
+      char id[65], path[VM_PATH_MAX + 100];
+      if (strcmp (argv[i], "--") == 0)
+        continue;
+      if (!resolve (argv[i], id))
+        {
+          code = CLI_FAIL;
+          continue;
+        }
+      snprintf (path, sizeof path, "%s/containers/%s/state.json", state_dir (), id);
+      FILE *f = fopen (path, "re");
+      if (f == NULL)
+        {
+          cli_err ("%s: %s", path, strerror (errno));
+          code = CLI_FAIL;
+          continue;
+        }
+      fputs (first ? "\n" : ",\n", stdout);
+      first = false;
+      char buf[8192];
+      size_t n, last = 0;
+      char lastc = 0;
+      while ((n = fread (buf, 1, sizeof buf, f)) > 0)
+        {
+          /* the file ends with a newline; the array adds its own */
+          if (lastc)
+            fputc (lastc, stdout);
+          fwrite (buf, 1, n - 1, stdout);
+          lastc = buf[n - 1];
+          last = n;
+        }
+      if (lastc && lastc != '\n')
+        fputc (lastc, stdout);
+      (void) last;
+      fclose (f);
+    }
+  fputs (first ? "]\n" : "\n]\n", stdout);
+  return fflush (stdout) == 0 ? code : CLI_FAIL;
+}
+
+/* ping ID: the tether inside that container's VM, through its endpoint. */
+int vm_cli_ping (int argc, char **argv)
+{
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    {
+      fputs ("usage: tetherctl ping ID\n       tetherctl -H unix:PATH ping\n"
+             "Round trip to the tether and its counters (uptime, RSS, containers, frames, resyncs).\n",
+             stdout);
+      return 0;
+    }
+  if (argc != 2)
+    return cli_err ("ping: give the container (see tetherctl ping --help)"), CLI_FAIL;
+  char id[65], a[200];
+  if (!resolve (argv[1], id))
+    return CLI_FAIL;
+  if (endpoint_addr (id, a, sizeof a) == NULL)
+    return cli_err ("%s: container is not running", argv[1]), CLI_FAIL;
+  char *args[] = { "ping", NULL };
+  return via_endpoint (cli_ping, a, args, 1);
+}
+
+/* Copies what path holds past *off to fd; returns 0, or -1 on a write error. */
+static int copy_new (const char *path, off_t *off, int fd)
+{
+  int in = open (path, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return 0; /* not written yet */
+  char buf[65536];
+  ssize_t n;
+  int r = 0;
+  while ((n = pread (in, buf, sizeof buf, *off)) > 0)
+    {
+      if (fd_write_all (fd, buf, (size_t) n) < 0)
+        {
+          r = -1;
+          break;
+        }
+      *off += n;
+    }
+  close (in);
+  return r;
+}
+
+/* logs [-f] ID: the endpoint's stdout.log to stdout, stderr.log to stderr (each
+ * in order; the two are not interleaved by time: no times are kept yet). */
+int vm_cli_logs (int argc, char **argv)
+{
+  bool follow = false;
+  int k = 1;
+  for (; k < argc && argv[k][0] == '-' && argv[k][1]; k++)
+    {
+      if (strcmp (argv[k], "--help") == 0)
+        {
+          fputs ("usage: tetherctl logs [-f] ID\n"
+                 "The container's output: its stdout on stdout, its stderr on stderr.\n"
+                 "  -f, --follow   keep writing new output until the container ends\n",
+                 stdout);
+          return 0;
+        }
+      if (strcmp (argv[k], "-f") == 0 || strcmp (argv[k], "--follow") == 0)
+        follow = true;
+      else if (strcmp (argv[k], "--") == 0)
+        {
+          k++;
+          break;
+        }
+      else
+        return cli_err ("logs: unknown option %s (-t: no times are kept yet)", argv[k]), CLI_FAIL;
+    }
+  if (k != argc - 1)
+    return cli_err ("logs: give one container (see tetherctl logs --help)"), CLI_FAIL;
+  char id[65];
+  if (!resolve (argv[k], id))
+    return CLI_FAIL;
+  struct vm_ctr v;
+  struct terr err;
+  if (vm_ctr_paths (&v, id, &err) < 0)
+    return cli_err ("%s", err.msg), CLI_FAIL;
+  char out_path[VM_PATH_MAX + 16], err_path[VM_PATH_MAX + 16];
+  snprintf (out_path, sizeof out_path, "%s/stdout.log", v.dir);
+  snprintf (err_path, sizeof err_path, "%s/stderr.log", v.dir);
+  off_t off[2] = { 0, 0 };
+  for (;;)
+    {
+      /* Whether it ended is read before copying, so nothing written before the
+       * end is missed by the last round. */
+      int code, state = follow ? load_exit (id, &code) : 0; /* 0 ended, 1 running, -1 unreadable */
+      bool ended = state != 1;
+      if (copy_new (out_path, &off[0], STDOUT_FILENO) < 0 || copy_new (err_path, &off[1], STDERR_FILENO) < 0)
+        return CLI_FAIL; /* the reader went away */
+      if (ended)
+        return 0;
+      struct timespec ts = { 0, 100 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+}

@@ -1,0 +1,26 @@
+/* Times and ages as docker prints them. All times are CLOCK_REALTIME ns. */
+#ifndef TETHER_CTL_TIMEFMT_H
+#define TETHER_CTL_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+
+#define RFC3339_LEN 40
+
+/* "2024-05-06T07:08:09.123456789Z": RFC 3339 UTC, exactly 9 fractional digits.
+ * 0 is the zero time, "0001-01-01T00:00:00Z", as docker prints unset times. */
+const char *fmt_rfc3339 (int64_t ns, char buf[RFC3339_LEN]);
+
+/* docker's units.HumanDuration: "Less than a second", "5 seconds",
+ * "About a minute", "3 hours", "2 weeks"... Negative durations count as 0. */
+const char *fmt_human_duration (int64_t ns, char *buf, size_t cap);
+
+/* The STATUS column of `ps`: "Created", "Up 3 seconds",
+ * "Exited (0) 2 seconds ago", "Restarting (1) 5 seconds ago". */
+const char *fmt_ps_status (const char *status, int exit_code, int64_t started_ns,
+                           int64_t finished_ns, int64_t now_ns, char *buf, size_t cap);
+
+
+#endif

@@ -1,0 +1,84 @@
+/* The per-VM endpoint (DESIGN §1, docs/endpoint.md): owns QEMU, its QMP socket
+ * and the guest channel, keeps containers/ID/ current, and serves clients on
+ * its own socket with the protocol of `tether --listen`, by proxying. */
+#ifndef TETHER_CTL_EP_H
+#define TETHER_CTL_EP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "link.h"
+#include "vmstate.h"
+
+#define EP_GUEST_BACKLOG (1024u * 1024u) /* stop reading clients past this much queued for the guest */
+#define EP_MAX_CLIENTS 64
+#define EP_MAX_HANDLES 512
+#define EP_MAX_REQUESTS 1024
+#define EP_LOG_HANDLE 1            /* the endpoint's own attachment (stdout.log, stderr.log) */
+#define EP_HELLO_EVERY_MS 250
+#define EP_CLIENT_WAIT_MS 10000    /* foreground run: hold the guest's hello for its attach */
+#define EP_BOOT_TIMEOUT_S 60       /* hello_reply bound; $TETHER_BOOT_TIMEOUT_S */
+#define EP_POWEROFF_GRACE_MS 15000 /* exit acked, VM still up: QMP quit */
+#define EP_STOP_GRACE_MS 10000     /* DESIGN §4: quit at stop timeout + 10 s */
+
+struct ep_client {
+  bool used;
+  bool hello_done;
+  struct link l;
+  /* a frame that arrived before the guest was ready, replayed once it is */
+  bool has_held;
+  uint8_t held_type;
+  uint32_t held_handle, held_len;
+  uint8_t *held;
+};
+
+struct ep_hmap { bool used; int cl; uint32_t ch, gh; };
+struct ep_rmap { bool used; int cl; uint64_t crid, grid; int body; };
+
+struct ep {
+  struct vm_ctr *v;
+  bool wait_client;          /* a foreground run will attach: hold the guest's hello */
+  bool client_attach_seen;
+  struct link guest;
+  bool guest_connected, guest_ready, guest_gone;
+  int64_t start_ms, last_hello_ms, boot_deadline_ms;
+  int listen_fd, pidfd;
+  bool qemu_gone;
+  struct ep_client clients[EP_MAX_CLIENTS];
+  struct ep_hmap hmap[EP_MAX_HANDLES];
+  struct ep_rmap rmap[EP_MAX_REQUESTS];
+  uint32_t next_gh;
+  uint64_t next_grid;
+  /* the endpoint's own attachment */
+  int out_fd[3];
+  uint64_t log_next[3], log_acked[3];
+  bool has_exit;             /* the run ended and state.json says so */
+  bool failed;               /* ended 125 by the endpoint */
+  int64_t poweroff_deadline_ms, stop_deadline_ms, powerdown_next_ms;
+  char guest_version[64];
+};
+
+/* proxy.c */
+/* Handles one frame from a client; returns 1 if it must wait for the guest (held). */
+int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, const uint8_t *payload, uint32_t len);
+void proxy_guest_frame (struct ep *e, const struct frame *f);
+/* One closing line: how much unusable input the guest sent in all. */
+void proxy_log_garbage_total (void);
+void proxy_client_gone (struct ep *e, int cl);
+/* Ends every pending request and attached session of clients with exit 125. */
+void proxy_fail_all (struct ep *e, const char *why);
+/* The logger acks what it has written. */
+void proxy_log_ack (struct ep *e, uint32_t exit_run);
+void proxy_guest_ready (struct ep *e);
+
+/* endpoint.c */
+void ep_on_exit (struct ep *e, const Exit *x);
+void ep_on_info (struct ep *e, const ContainerInfo *ci);
+void ep_on_stop (struct ep *e, int timeout_s);
+void ep_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* Runs the endpoint for v (already set up on disk) and never returns. ready_fd
+ * gets one byte once clients may connect (closed without one on failure). */
+_Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, bool wait_client);
+
+#endif
