@@ -15,6 +15,7 @@
 #include "cinit.h"
 #include "log.h"
 #include "report.h"
+#include "spawn.h"
 #include "tether.h"
 
 static int own_pidns_fd = -1;
@@ -119,16 +120,6 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
   launch_exec (&ls);
 }
 
-static void close_all (int *fds, int n)
-{
-  for (int i = 0; i < n; i++)
-    if (fds[i] >= 0)
-      {
-        close (fds[i]);
-        fds[i] = -1;
-      }
-}
-
 int exec_start (struct container *c, const Exec *req, struct conn *conn, struct session **out, struct terr *err)
 {
   (void) conn;
@@ -157,61 +148,48 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
     return terr_set (err, errno, "open own pid namespace");
 
   int pidfd = c->primary.pidfd;
-  int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 }, rep[2] = { -1, -1 };
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rep) < 0
-      || (!req->tty && (pipe2 (outp, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0))
-      || (!req->tty && req->open_stdin && pipe2 (inp, O_CLOEXEC) < 0))
-    {
-      terr_set (err, errno, "pipe");
-      goto fail;
-    }
+  struct spawn_fds f;
+  if (spawn_fds_open (&f, req->tty, req->open_stdin, err) < 0)
+    return -1;
   struct session *s = calloc (1, sizeof *s);
   if (!s)
     {
-      terr_set (err, ENOMEM, "exec session");
-      goto fail;
+      spawn_fds_close (&f);
+      return terr_set (err, ENOMEM, "exec session");
     }
+  session_init (s, SESSION_EXEC, c);
+  snprintf (s->exec_id, sizeof s->exec_id, "%s", req->exec_id);
   /* setns(CLONE_NEWPID) moves only our future children: fork, then come back. */
   if (setns (pidfd, CLONE_NEWPID) < 0)
     {
-      free (s);
       terr_set (err, errno, "join pid namespace of %.12s", c->id);
-      goto fail;
+      spawn_fds_close (&f);
+      free (s);
+      return -1;
     }
   pid_t pid = (pid_t) syscall (SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid == 0)
     {
-      int stdio[3] = { inp[0], outp[1], errp[1] };
-      int keep[8] = { rep[1], pidfd, inp[0], outp[1], errp[1], -1, -1, -1 };
+      int stdio[3] = { f.in[0], f.out[1], f.err[1] };
+      int keep[8] = { f.rep[1], pidfd, f.in[0], f.out[1], f.err[1], -1, -1, -1 };
       close_fds_except (keep, 8);
-      exec_child (req, c->cfg, pidfd, stdio, rep[1]);
+      exec_child (req, c->cfg, pidfd, stdio, f.rep[1]);
     }
   int fork_errno = errno;
   if (setns (own_pidns_fd, CLONE_NEWPID) < 0)
     log_warn ("return to own pid namespace: %s", strerror (errno));
   if (pid < 0)
     {
-      free (s);
       terr_set (err, fork_errno, "fork exec");
-      goto fail;
-    }
-  int child_ends[4] = { rep[1], outp[1], errp[1], inp[0] };
-  close_all (child_ends, 4);
-  rep[1] = outp[1] = errp[1] = inp[0] = -1;
-
-  session_init (s, SESSION_EXEC, c);
-  struct terr e2 = { 0 };
-  if (reap_hold (pid, s, &e2) < 0)
-    {
-      kill (pid, SIGKILL); /* not reaped yet: the pid is still our child's */
-      *err = e2;
-      err->code = ERR_LAUNCH;
-      err->exit_code = 125;
+      spawn_fds_close (&f);
       free (s);
-      goto fail;
+      return -1;
     }
-  snprintf (s->exec_id, sizeof s->exec_id, "%s", req->exec_id);
-  s->pid = pid;
+  if (spawn_hand_over (s, pid, &f, req->tty, err) < 0)
+    {
+      free (s);
+      return -1;
+    }
   s->run = 1;
   s->running = true;
   s->tty = req->tty;
@@ -223,22 +201,6 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
   s->next = c->execs;
   c->execs = s;
   c->n_execs++;
-  if (loop_add (&s->report_w, rep[0], EPOLLIN, run_report_event, &e2) < 0)
-    {
-      close (rep[0]);
-      log_warn ("exec %s: %s", s->exec_id, e2.msg);
-    }
-  if (session_set_fds (s, outp[0], errp[0], inp[1], -1, &e2) < 0)
-    log_warn ("exec %s: %s", s->exec_id, e2.msg);
-  if (req->tty)
-    s->out[0].eof = false; /* the pty master is on its way over the report socket */
   *out = s;
   return 0;
-
-fail:
-  close_all (outp, 2);
-  close_all (errp, 2);
-  close_all (inp, 2);
-  close_all (rep, 2);
-  return -1;
 }

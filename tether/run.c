@@ -16,20 +16,13 @@
 #include "cinit.h"
 #include "log.h"
 #include "report.h"
+#include "spawn.h"
 #include "tether.h"
 #include "vm.h"
 
 
 /* VM mode sets this to the mounted container root; NULL in host mode. */
 const char *run_rootfs;
-
-static void close_pair (int p[2])
-{
-  for (int i = 0; i < 2; i++)
-    if (p[i] >= 0)
-      close (p[i]);
-  p[0] = p[1] = -1;
-}
 
 /* fork() with namespace flags: the child returns 0 like fork. */
 static pid_t clone_ns (unsigned long flags)
@@ -41,34 +34,17 @@ int run_start (struct container *c, struct terr *err)
 {
   const ContainerConfig *cfg = c->cfg;
   struct session *s = &c->primary;
-  int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, in[2] = { -1, -1 }, rep[2] = { -1, -1 };
+  struct spawn_fds f;
   err->code = ERR_LAUNCH;
   err->exit_code = 125;
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rep) < 0)
-    return terr_set (err, errno, "socketpair");
-  if (!cfg->tty)
-    {
-      if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0
-          || (cfg->open_stdin && pipe2 (in, O_CLOEXEC) < 0))
-        {
-          int e = errno;
-          close_pair (out), close_pair (errp), close_pair (in), close_pair (rep);
-          return terr_set (err, e, "pipe");
-        }
-    }
-  /* Big output pipes: the relay moves large batches with fewer wakeups. Pages
-   * are only allocated as data is written, so idle sessions cost nothing. */
-  if (out[0] >= 0)
-    {
-      fcntl (out[0], F_SETPIPE_SZ, OUTPUT_PIPE_SIZE);
-      fcntl (errp[0], F_SETPIPE_SZ, OUTPUT_PIPE_SIZE);
-    }
+  if (spawn_fds_open (&f, cfg->tty, cfg->open_stdin, err) < 0)
+    return -1;
   struct cinit_args a = {
     .launch = { .argv = cfg->argv, .argc = cfg->n_argv, .env = cfg->env, .n_env = cfg->n_env,
                 .cwd = cfg->cwd, .create_cwd = cfg->create_cwd, .user = cfg->user,
                 .hostname = cfg->hostname && cfg->hostname[0] ? cfg->hostname : NULL, .tty = cfg->tty,
-                .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = rep[1] },
-    .stdio = { in[0], out[1], errp[1] },
+                .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = f.rep[1] },
+    .stdio = { f.in[0], f.out[1], f.err[1] },
     .rootfs = run_rootfs,
     .rows = cfg->rows,
     .cols = cfg->cols,
@@ -82,38 +58,15 @@ int run_start (struct container *c, struct terr *err)
   pid_t pid = clone_ns (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC);
   if (pid == 0)
     cinit_main (&a);
-  int e = errno;
-  /* The child's ends live on in the child only. */
-  int child_ends[4] = { rep[1], out[1], errp[1], in[0] };
-  for (int i = 0; i < 4; i++)
-    if (child_ends[i] >= 0)
-      close (child_ends[i]);
   if (pid < 0)
     {
-      close (rep[0]);
-      close_pair (out), close_pair (errp);
-      if (in[1] >= 0)
-        close (in[1]);
+      int e = errno;
+      spawn_fds_close (&f);
       return terr_set (err, e, "clone container init");
     }
-  /* From here the run exists: failures below end it through the normal path. */
-  struct terr e2 = { 0 };
-  if (reap_hold (pid, s, &e2) < 0)
-    {
-      /* Without a handle it cannot be signalled safely: end it now, the reaper
-       * collects it as an orphan. */
-      kill (pid, SIGKILL);
-      close (rep[0]);
-      close_pair (out), close_pair (errp);
-      if (in[1] >= 0)
-        close (in[1]);
-      *err = e2;
-      err->code = ERR_LAUNCH;
-      err->exit_code = 125;
-      return -1;
-    }
+  if (spawn_hand_over (s, pid, &f, cfg->tty, err) < 0)
+    return -1;
   s->run++;
-  s->pid = pid;
   s->running = true;
   s->status_known = s->reaped = s->finished = s->grace_over = false;
   s->exit_code = 0;
@@ -125,15 +78,6 @@ int run_start (struct container *c, struct terr *err)
   s->open_stdin = cfg->open_stdin;
   for (struct attach *at = s->attaches; at; at = at->next_in_session)
     at->exit_sent = false;
-  if (loop_add (&s->report_w, rep[0], EPOLLIN, run_report_event, &e2) < 0)
-    {
-      close (rep[0]);
-      log_warn ("container %.12s: %s", c->id, e2.msg);
-    }
-  if (session_set_fds (s, out[0], errp[0], in[1], -1, &e2) < 0)
-    log_warn ("container %.12s: %s", c->id, e2.msg);
-  if (cfg->tty)
-    s->out[0].eof = false; /* the pty master is on its way over the report socket */
   return 0;
 }
 

@@ -24,6 +24,7 @@ static const char main_usage[]
       "  stop      stop a container gracefully\n"
       "  rm        remove containers\n"
       "  ping      round trip and tether statistics\n"
+      "  logs      a container VM's output (without -H)\n"
       "  image     build layer disks (image build DIR|TAR -o OUT.vmdk)\n"
       "\n"
       "Run 'tetherctl VERB --help' for a verb's options.\n";
@@ -45,6 +46,17 @@ static int verb_image (const struct cli *cli, int argc, char **argv)
   return cmd_image (argc, argv);
 }
 
+/* Host mode has no endpoint to keep output: say so instead of "unknown verb". */
+static int verb_logs_host (const struct cli *cli, int argc, char **argv)
+{
+  (void) cli;
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    return fputs ("Usage: tetherctl logs [-f] ID\n"
+                  "A container VM's stdout and stderr as its endpoint logged them (without -H).\n", stdout), 0;
+  return cli_err ("logs: a host-mode tether keeps no logs (it frees output once a client acks it); "
+                  "logs are kept for container VMs (tetherctl without -H)"), CLI_FAIL;
+}
+
 static const struct verb
 {
   const char *name;
@@ -56,7 +68,7 @@ static const struct verb
   { "inspect", cli_inspect, CLI_FAIL }, { "wait", cli_wait, CLI_FAIL },
   { "kill", cli_kill, CLI_FAIL },    { "stop", cli_stop, CLI_FAIL },
   { "rm", cli_rm, CLI_FAIL },        { "ping", cli_ping, CLI_FAIL },
-  { "image", verb_image, CLI_FAIL },
+  { "image", verb_image, CLI_FAIL }, { "logs", verb_logs_host, CLI_FAIL },
 };
 
 int main (int argc, char **argv)
@@ -85,10 +97,8 @@ int main (int argc, char **argv)
     }
   if (i >= argc)
     return cli_err ("a verb is required (see tetherctl --help)"), CLI_FAIL;
-  /* `VERB --help` is the same text in both modes: the host verbs print it before
-   * connecting anywhere */
-  bool wants_help = i + 1 < argc && strcmp (argv[i + 1], "--help") == 0;
-  if ((cli.host == NULL || *cli.host == '\0') && !wants_help)
+  /* Without -H the VM verbs, their --help included (that mode's options). */
+  if (cli.host == NULL || *cli.host == '\0')
     for (size_t k = 0; k < sizeof vm_verbs / sizeof vm_verbs[0]; k++)
       if (strcmp (argv[i], vm_verbs[k].name) == 0)
         {

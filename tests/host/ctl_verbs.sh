@@ -79,6 +79,11 @@ rc=$?
 if [ $rc = 143 ]; then echo "ok   sig-proxy-term"; passes=$((passes + 1)); else echo "FAIL sig-proxy-term: rc=$rc"; fails=$((fails + 1)); fi
 
 check ping 0 "ok" "" -- sh -c "'$CTL' ping | grep -q '^uptime: ' && echo ok"
+check logs-host-mode 1 "" "tetherctl: logs: a host-mode tether keeps no logs (it frees output once a client acks it); logs are kept for container VMs (tetherctl without -H)" -- "$CTL" logs web
+# --help shows that mode's options: VM-only ones without -H, none with it
+check help-run-vm 0 "1" "" -- sh -c "TETHER_HOST= '$CTL' run --help | grep -c -- '--serial' || true"
+check help-run-host 0 "0" "" -- sh -c "'$CTL' run --help | grep -c -- '--serial' || true"
+check help-logs-vm 0 "1" "" -- sh -c "TETHER_HOST= '$CTL' logs --help | grep -ci '^usage: tetherctl logs'"
 kill $tpid; wait $tpid 2>/dev/null
 check lost-tether 1 "" "tetherctl: cannot connect to $dir/s: No such file or directory" -- "$CTL" ps
 echo "$passes passed, $fails failed"
