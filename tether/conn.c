@@ -85,7 +85,7 @@ static bool conn_owes_nothing (const struct conn *c)
   if (c->out.len || conn_holds_work (c) || c->waiters)
     return false;
   for (const struct attach *a = c->attaches; a; a = a->next_in_conn)
-    if (!a->s->finished || !a->exit_sent)
+    if (!session_finished (a->s) || !a->exit_sent)
       return false;
   return true;
 }

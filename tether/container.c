@@ -129,7 +129,7 @@ int container_start (struct container *c, struct terr *err)
 
 int container_signal (struct container *c, int signo, struct terr *err)
 {
-  if (c->state != C_RUNNING || !c->primary.running)
+  if (c->state != C_RUNNING || !session_running (&c->primary))
     return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is not running", c->id));
   if (signo <= 0 || signo >= 65)
     return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "bad signal %d", signo));
@@ -143,14 +143,14 @@ static void kill_fallback (struct timer *t)
 {
   struct container *c = container_of (t, struct container, kill_timer);
   /* The container init did not act on SIGKILL: end the whole namespace. */
-  if (c->primary.running && session_kill (&c->primary, SIGKILL) == 0)
+  if (session_running (&c->primary) && session_kill (&c->primary, SIGKILL) == 0)
     log_warn ("container %.12s: init silent after SIGKILL, killing its namespace", c->id);
 }
 
 static void stop_timeout (struct timer *t)
 {
   struct container *c = container_of (t, struct container, stop_timer);
-  if (!c->primary.running)
+  if (!session_running (&c->primary))
     return;
   run_request_signal (&c->primary, SIGKILL);
   timer_arm (&c->kill_timer, KILL_FALLBACK_MS, kill_fallback);
@@ -158,7 +158,7 @@ static void stop_timeout (struct timer *t)
 
 int container_stop (struct container *c, int signo, int timeout_s)
 {
-  if (!c->primary.running)
+  if (!session_running (&c->primary))
     return 0;
   if (signo <= 0)
     signo = c->cfg->stop_signal ? (int) c->cfg->stop_signal : SIGTERM;
@@ -245,7 +245,7 @@ static void answer_removers (struct container *c)
 
 int container_remove (struct container *c, bool force, struct terr *err)
 {
-  if (c->primary.running)
+  if (session_running (&c->primary))
     {
       if (!force)
         return (err->code = ERR_CONFLICT,
@@ -298,12 +298,12 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   const struct session *s = &c->primary;
   info->config = c->cfg;
   info->status = (char *) state_name (c);
-  info->pid = s->running && !session_process_gone (s) ? s->pid : 0;
+  info->pid = session_running (s) && !session_process_gone (s) ? s->pid : 0;
   info->exit_code = s->exit_code;
   info->error = (char *) s->error;
   info->created_ns = c->created_ns;
   info->started_ns = s->started_ns;
-  info->finished_ns = s->running ? 0 : s->finished_ns;
+  info->finished_ns = session_running (s) ? 0 : s->finished_ns;
   info->run = s->run;
   info->signal = (uint32_t) s->signal;
   info->rtc_clock = vm_mode && !tether_clock_stepped; /* times come from the guest's RTC */

@@ -178,7 +178,7 @@ static void on_signal (struct conn *c, uint64_t rid, const Signal *sg)
           return;
         }
     }
-  else if (!s->running || run_request_signal (s, (int) sg->signo) < 0)
+  else if (!session_running (s) || run_request_signal (s, (int) sg->signo) < 0)
     {
       conn_send_error (c, rid, ERR_CONFLICT, "exec session is not running", 0);
       return;
@@ -215,7 +215,7 @@ static void on_wait_or_stop (struct conn *c, uint64_t rid, const char *id, bool 
   struct session *s = &ct->primary;
   if (stop)
     container_stop (ct, signo, timeout_s);
-  if (s->running || (!stop && ct->state == C_CREATED))
+  if (session_running (s) || (!stop && ct->state == C_CREATED))
     waiter_add (s, c, rid, WAIT_EXIT);
   else
     session_send_exit (s, c, rid, 0);

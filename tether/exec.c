@@ -27,7 +27,7 @@ static unsigned execs_running (void)
   unsigned n = 0;
   for (struct container *c = containers; c; c = c->next)
     for (struct session *s = c->execs; s; s = s->next)
-      n += !s->finished;
+      n += !session_finished (s);
   return n;
 }
 
@@ -76,7 +76,7 @@ void exec_keep_undelivered (struct session *s)
   unsigned kept = 0;
   struct session *oldest = NULL;
   for (struct session *e = c->execs; e; e = e->next)
-    if (e->finished && !e->delivered && !e->detached && !e->attaches)
+    if (session_finished (e) && e->life != LIFE_DELIVERED && !e->detached && !e->attaches)
       {
         kept++;
         oldest = e; /* the list is newest first */
@@ -86,7 +86,7 @@ void exec_keep_undelivered (struct session *s)
   log_warn ("container %.12s: more than %d finished exec records undelivered: dropping %s", c->id,
             MAX_EXEC_DONE_PER_CONTAINER, oldest->exec_id);
   c->exec_records_dropped++;
-  oldest->delivered = true; /* given up on: free it like a delivered one */
+  session_set_life (oldest, LIFE_DELIVERED); /* given up on: freed like a delivered one */
   session_want_gc (oldest);
 }
 
@@ -137,7 +137,7 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
     return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "exec id must be 1..71 bytes"));
   if (req->n_argv == 0)
     return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "no command given"));
-  if (!c->primary.running)
+  if (!session_running (&c->primary))
     return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is not running", c->id));
   if (session_process_gone (&c->primary) || c->primary.status_known)
     return (err->code = ERR_CONFLICT,
@@ -191,7 +191,7 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
       return -1;
     }
   s->run = 1;
-  s->running = true;
+  session_set_life (s, LIFE_RUNNING);
   s->tty = req->tty;
   s->open_stdin = req->open_stdin;
   s->detached = req->detach;

@@ -77,7 +77,7 @@ static void release_pidfd (struct session *s)
 
 bool session_process_gone (const struct session *s)
 {
-  return s->pidfd < 0 || s->reaped;
+  return s->pidfd < 0 || session_reaped (s);
 }
 
 int session_kill (struct session *s, int signo)
@@ -92,14 +92,14 @@ int session_kill (struct session *s, int signo)
 
 void reap_forget (struct session *s)
 {
-  if (s->pidfd >= 0 && !s->reaped && s->pid > 0)
+  if (s->pidfd >= 0 && !session_reaped (s) && s->pid > 0)
     reap_untrack (s->pid); /* reaped as an orphan from now on */
   release_pidfd (s);
 }
 
 static void reaped (struct session *s, int status)
 {
-  s->reaped = true;
+  session_set_life (s, LIFE_DRAINING);
   release_pidfd (s);
   if (s->kind == SESSION_EXEC)
     {

@@ -67,8 +67,8 @@ int run_start (struct container *c, struct terr *err)
   if (spawn_hand_over (s, pid, &f, cfg->tty, err) < 0)
     return -1;
   s->run++;
-  s->running = true;
-  s->status_known = s->reaped = s->finished = s->grace_over = false;
+  session_set_life (s, LIFE_RUNNING);
+  s->status_known = s->grace_over = false;
   s->exit_code = 0;
   s->signal = 0;
   s->error[0] = '\0';
@@ -120,7 +120,7 @@ void run_report_event (struct watch *w, uint32_t events)
           close (rfd);
           if (s->tty && s->out[0].w.fd < 0)
             s->out[0].eof = true; /* no pty ever came */
-          if (s->kind == SESSION_PRIMARY && s->reaped)
+          if (s->kind == SESSION_PRIMARY && session_reaped (s))
             reap_judge_init (s);
           session_check_finished (s);
           return;

@@ -271,7 +271,7 @@ static void ostream_event (struct watch *w, uint32_t events)
     }
   session_pump (s);
   /* An exec's exit waits for what its pipe held at the reap (see drained_at_reap). */
-  if (got_eof || (s->reaped && s->kind == SESSION_EXEC && got > 0))
+  if (got_eof || (session_reaped (s) && s->kind == SESSION_EXEC && got > 0))
     session_check_finished (s);
 }
 
@@ -352,7 +352,7 @@ static void attach_pump (struct attach *a)
    * few bytes of output would wait for the next control message. */
   if (c->out.len > 0)
     conn_flush (c);
-  if (s->finished && !a->exit_sent)
+  if (session_finished (s) && !a->exit_sent)
     send_exit (a);
 }
 
@@ -394,7 +394,7 @@ static void free_acked (struct session *s)
 static bool session_idle_for (const struct attach *a)
 {
   const struct session *s = a->s;
-  return s->finished && a->exit_sent && a->acked[0] >= ostream_head (&s->out[0])
+  return session_finished (s) && a->exit_sent && a->acked[0] >= ostream_head (&s->out[0])
          && a->acked[1] >= ostream_head (&s->out[1]);
 }
 
@@ -413,7 +413,7 @@ void session_ack (struct attach *a, uint64_t out_off, uint64_t err_off)
   free_acked (s);
   if (s->kind == SESSION_EXEC && session_idle_for (a))
     {
-      s->delivered = true;
+      session_set_life (s, LIFE_DELIVERED);
       session_want_gc (s);
     }
 }
@@ -477,7 +477,7 @@ void session_detach (struct attach *a)
     s->stdin_owner = NULL;
   free (a);
   free_acked (s);
-  if (s->kind == SESSION_EXEC && s->finished && !s->attaches && (s->delivered || s->detached))
+  if (s->kind == SESSION_EXEC && session_finished (s) && !s->attaches && ((s->life == LIFE_DELIVERED) || s->detached))
     session_want_gc (s);
 }
 
@@ -613,6 +613,23 @@ static bool drained_at_reap (const struct session *s)
   return true;
 }
 
+void session_set_life (struct session *s, enum session_life to)
+{
+  static const char *const names[] = { "idle", "running", "draining", "finished", "delivered" };
+  enum session_life from = s->life;
+  bool ok = (to == LIFE_RUNNING && (from == LIFE_IDLE || (from == LIFE_FINISHED && s->kind == SESSION_PRIMARY)))
+            || (to == LIFE_DRAINING && from == LIFE_RUNNING)
+            || (to == LIFE_FINISHED && from == LIFE_DRAINING)
+            || (to == LIFE_DELIVERED && from == LIFE_FINISHED && s->kind == SESSION_EXEC);
+  if (!ok)
+    {
+      log_warn ("session %.12s: no transition %s -> %s", s->kind == SESSION_EXEC ? s->exec_id : s->c->id,
+                names[from], names[to]);
+      return;
+    }
+  s->life = to;
+}
+
 void session_want_gc (struct session *s)
 {
   s->gc_wanted = true;
@@ -630,10 +647,10 @@ void session_check_finished (struct session *s)
 {
   /* The report socket closes once the child exec'd or exited: waiting for it
    * keeps a launch error's text from arriving after the exit it explains. */
-  if (s->finished || !s->running || !s->status_known || s->report_w.fd >= 0)
+  if (session_finished (s) || !session_running (s) || !s->status_known || s->report_w.fd >= 0)
     return;
   bool outputs_done = s->out[0].eof && s->out[1].eof;
-  if (s->kind == SESSION_PRIMARY && !(s->reaped && outputs_done))
+  if (s->kind == SESSION_PRIMARY && !(session_reaped (s) && outputs_done))
     return;
   if (s->kind == SESSION_EXEC && !outputs_done && !s->grace_over)
     {
@@ -648,8 +665,7 @@ void session_check_finished (struct session *s)
   for (int i = 0; i < 2; i++)
     if (!s->out[i].eof)
       s->out[i].discard = true;
-  s->running = false;
-  s->finished = true;
+  session_set_life (s, LIFE_FINISHED);
   if (!s->finished_ns)
     s->finished_ns = now_real_ns ();
   stdin_close (s);
@@ -679,7 +695,7 @@ void session_check_finished (struct session *s)
     container_run_finished (s->c);
   else if (s->detached)
     session_want_gc (s);
-  else if (!s->delivered)
+  else if (s->life != LIFE_DELIVERED)
     exec_keep_undelivered (s);
 }
 
@@ -757,7 +773,7 @@ void session_gc (void)
             if (session_idle_for (a))
               session_detach (a);
           }
-        if (s->finished && !s->attaches && !s->waiters && (s->delivered || s->detached))
+        if (session_finished (s) && !s->attaches && !s->waiters && ((s->life == LIFE_DELIVERED) || s->detached))
           exec_maybe_free (s);
       }
 }

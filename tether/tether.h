@@ -66,6 +66,18 @@ struct waiter {
 
 enum session_kind { SESSION_PRIMARY, SESSION_EXEC };
 
+/* A session's life (docs/design.md draws it). A primary goes round from FINISHED
+ * to RUNNING for each run; an exec lives once and ends DELIVERED. The status (how
+ * the process ended) is a separate fact: a primary's may arrive from its init
+ * before or after the init is reaped. */
+enum session_life {
+  LIFE_IDLE,      /* never started (a created container) */
+  LIFE_RUNNING,   /* the process lives; its pidfd is held */
+  LIFE_DRAINING,  /* reaped: no signal, no exec; its output still flows */
+  LIFE_FINISHED,  /* status and final offsets fixed; exit sent after the last byte */
+  LIFE_DELIVERED, /* exec: a client took the exit and acked all output (or given up) */
+};
+
 /* A process the client can talk to: a container's primary (all its runs) or an exec. */
 struct session {
   enum session_kind kind;
@@ -89,11 +101,9 @@ struct session {
   pid_t pid;                  /* for display and the reaper's table only */
   int pidfd;                  /* the process itself; -1 once reaped (reap.c) */
   struct watch report_w;      /* SEQPACKET from the container init / launch child */
-  bool running;               /* started, not yet finished */
+  enum session_life life;     /* change it with session_set_life */
   bool status_known;
-  bool reaped;
   int init_status;            /* the container init's own wait status */
-  bool finished;              /* status known and outputs at EOF (or grace over) */
   uint32_t run;
   int exit_code;
   int signal;
@@ -104,7 +114,6 @@ struct session {
   struct timer grace;         /* exec: report after EXEC_EOF_GRACE_MS */
   bool grace_over;
   bool gc_wanted;             /* finished exec: free once nobody needs it */
-  bool delivered;             /* exec: a client took the exit and acked all output */
   struct session *next;       /* in container's exec list */
 };
 
@@ -194,6 +203,21 @@ void dispatch_data (struct conn *c, const struct frame *f);
 
 /* session.c: relay */
 void session_init (struct session *s, enum session_kind kind, struct container *c);
+/* The one place the life changes: refuses (and logs) a transition the drawing has not. */
+void session_set_life (struct session *s, enum session_life to);
+/* Started and not yet finished (running or draining). */
+static inline bool session_running (const struct session *s)
+{
+  return s->life == LIFE_RUNNING || s->life == LIFE_DRAINING;
+}
+static inline bool session_reaped (const struct session *s)
+{
+  return s->life >= LIFE_DRAINING;
+}
+static inline bool session_finished (const struct session *s)
+{
+  return s->life >= LIFE_FINISHED;
+}
 /* Takes ownership of the fds (-1 for absent). */
 int session_set_fds (struct session *s, int out_fd, int err_fd, int in_fd, int tty_fd, struct terr *err);
 void session_pump (struct session *s);

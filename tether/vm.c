@@ -40,8 +40,9 @@ static void fail_start (const char *why)
   log_warn ("container cannot start: %s", why);
   started = true;
   s->run++;
-  s->running = true;
-  s->status_known = s->reaped = true;
+  session_set_life (s, LIFE_RUNNING);
+  session_set_life (s, LIFE_DRAINING);
+  s->status_known = true;
   s->exit_code = 125;
   s->started_ns = s->finished_ns = now_real_ns ();
   snprintf (s->error, sizeof s->error, "%s", why);
@@ -191,7 +192,7 @@ void vm_on_run_finished (struct container *c)
 void vm_on_ack (struct attach *a, uint32_t exit_run)
 {
   struct session *s = a->s;
-  if (vm_mode && s->kind == SESSION_PRIMARY && s->c == vm_c && s->finished && exit_run == s->run && exit_run)
+  if (vm_mode && s->kind == SESSION_PRIMARY && s->c == vm_c && session_finished (s) && exit_run == s->run && exit_run)
     {
       exit_acked = true;
       timer_arm (&off_timer, 0, off_check);

@@ -113,6 +113,12 @@ else
   else
     report tether/sanitizers ok
   fi
+  # A session life change the state machine does not allow is a bug, logged.
+  if grep -q 'no transition' "$TLOG"; then
+    report tether/session_life fail "$(grep -m1 'no transition' "$TLOG" | head -c 300)"
+  else
+    report tether/session_life ok
+  fi
 fi
 echo "host tests took $((SECONDS - t0)) s"
 echo "$passed passed, $failed failed"
