@@ -86,7 +86,7 @@ $(B)/tether: $(O)/rel/tether/main.o $(call TETHER_LIBS,$(O)/rel) $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $< $(call group,$(call TETHER_LIBS,$(O)/rel)) $(MUSL_LIBS)
 
 $(B)/tetherctl: $(O)/rel/host/cli/main.o $(call HOST_LIBS,$(O)/rel) $(DEPS_STAMP)
-	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/rel)) -lprotobuf-c -lmd
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/rel)) -lprotobuf-c -lmd -ljansson
 
 $(B)/init: $(O)/boot/init/main.o $(O)/boot/libinit.a $(O)/boot/libbase.a
 	$(MUSL_CC) $(INIT_LDFLAGS) -o $@ $< $(call group,$(O)/boot/libinit.a $(O)/boot/libbase.a)
@@ -99,7 +99,7 @@ $(SAN)/tether: $(O)/san/tether/main.o $(call TETHER_LIBS,$(O)/san)
 
 $(SAN)/tetherctl: $(O)/san/host/cli/main.o $(call HOST_LIBS,$(O)/san)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lprotobuf-c -lmd
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lprotobuf-c -lmd -ljansson
 
 # Every object's dependency file, once it exists.
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -25,14 +25,14 @@ JOBS=$(nproc)
 # Debian packages the project needs on the build/test host.
 PACKAGES=(
     build-essential musl-tools musl-dev gperf
-    protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev libmd-dev
+    protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev libmd-dev libjansson-dev
     dpkg-dev pkg-config linux-libc-dev
     qemu-system-x86 qemu-utils xorriso isolinux syslinux-common
     busybox-static socat tini e2fsprogs cpio kmod zstd xz-utils gzip
     clang libclang-rt-14-dev python3 ca-certificates file
 )
 # Debian source packages built into the sysroot.
-SOURCES=(libseccomp libcap2 protobuf-c libmd)
+SOURCES=(libseccomp libcap2 protobuf-c libmd jansson)
 
 # Flags for the libraries: the same baseline as mk/deps.mk's MUSL_CFLAGS
 # (x86-64 baseline only: QEMU TCG has no SSE4.2), minus -Werror, which is
@@ -294,6 +294,34 @@ build_libmd() {
     stamp lib-libmd "$(libkey libmd)"
 }
 
+# jansson: JSON for the host side (QMP). Debian's tree has no generated
+# configure; the library is a handful of C files and one config header, which we
+# write here for musl (what its configure would find: stdint, unistd, urandom,
+# atomic builtins).
+build_jansson() {
+    current lib-jansson "$(libkey jansson)" && [[ -e $SYSROOT/lib/libjansson.a ]] && return
+    local src obj=$OBJ/jansson f
+    src=$(srcdir jansson)
+    say "build libjansson.a"
+    rm -rf "$obj"; mkdir -p "$obj"
+    sed -e 's/@json_inline@/inline/' -e 's/@json_have_long_long@/1/' -e 's/@json_have_localeconv@/1/' \
+        -e 's/@json_have_atomic_builtins@/1/' -e 's/@json_have_sync_builtins@/1/' \
+        "$src/src/jansson_config.h.in" >"$obj/jansson_config.h"
+    # Every feature test of the template holds on Linux with musl, but Windows' crypto API.
+    sed -e 's/^#cmakedefine USE_WINDOWS_CRYPTOAPI 1/\/* no USE_WINDOWS_CRYPTOAPI *\//' \
+        -e 's/^#cmakedefine /#define /' -e 's/@JANSSON_INITIAL_HASHTABLE_ORDER@/3/' \
+        "$src/cmake/jansson_private_config.h.cmake" >"$obj/jansson_private_config.h"
+    for f in "$src"/src/*.c; do
+        run jansson.log musl-gcc "${LIB_CFLAGS[@]}" -std=gnu99 -DHAVE_CONFIG_H=1 -I"$obj" -I"$src/src" \
+            -c "$f" -o "$obj/$(basename "${f%.c}").o"
+    done
+    run jansson.log ar rcsD "$obj/libjansson.a" "$obj"/*.o
+    install -D -m 644 "$obj/libjansson.a" "$SYSROOT/lib/libjansson.a"
+    install -D -m 644 "$src/src/jansson.h" "$SYSROOT/include/jansson.h"
+    install -D -m 644 "$obj/jansson_config.h" "$SYSROOT/include/jansson_config.h"
+    stamp lib-jansson "$(libkey jansson)"
+}
+
 versions_step() {
     local musl
     musl=$(dpkg-query -W -f='${Version}' musl-dev)
@@ -316,6 +344,7 @@ main() {
     build_libcap
     build_protobuf_c
     build_libmd
+    build_jansson
     versions_step
 }
 

@@ -14,7 +14,7 @@ UNIT_BINS := $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%) $(UNIT_TETHER:%=$(SAN)/tes
 
 $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(O)/san/libproto.a $(O)/san/libbase.a
-	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(O)/san/libproto.a $(O)/san/libbase.a) -lcmocka -lprotobuf-c -lmd
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(O)/san/libproto.a $(O)/san/libbase.a) -lcmocka -lprotobuf-c -lmd -ljansson
 
 $(UNIT_TETHER:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(call TETHER_LIBS,$(O)/san)
@@ -22,7 +22,7 @@ $(UNIT_TETHER:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/te
 
 $(UNIT_HOST:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(call HOST_LIBS,$(O)/san)
-	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lcmocka -lprotobuf-c -lmd
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lcmocka -lprotobuf-c -lmd -ljansson
 
 .PHONY: test-unit
 test-unit: $(UNIT_BINS)
@@ -38,7 +38,7 @@ test-ctl-host: $(SAN)/tether $(SAN)/tetherctl
 INC_tests/host = $(HOST_INC)
 $(SAN)/tests/image_mkdisk: $(O)/san/tests/host/image_mkdisk.o $(call HOST_LIBS,$(O)/san)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lprotobuf-c -lmd
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lprotobuf-c -lmd -ljansson
 
 .PHONY: test-image
 test-image: $(SAN)/tetherctl $(SAN)/tests/image_mkdisk

@@ -180,7 +180,7 @@ void json_strn (struct json *j, const char *s, size_t len)
 void json_str (struct json *j, const char *s)
 {
   if (s == NULL)
-    json_null (j);
+    json_write_null (j);
   else
     json_strn (j, s, strlen (s));
 }
@@ -206,7 +206,7 @@ void json_bool (struct json *j, bool v)
   puts_ (j, v ? "true" : "false");
 }
 
-void json_null (struct json *j)
+void json_write_null (struct json *j)
 {
   before_value (j);
   puts_ (j, "null");
@@ -235,7 +235,7 @@ void json_kstrv (struct json *j, const char *key, char *const *v, size_t n, bool
   json_key (j, key);
   if (n == 0 && null_if_empty)
     {
-      json_null (j);
+      json_write_null (j);
       return;
     }
   json_arr_begin (j);

@@ -32,7 +32,7 @@ void json_str (struct json *j, const char *s);
 void json_strn (struct json *j, const char *s, size_t len);
 void json_int (struct json *j, int64_t v);
 void json_bool (struct json *j, bool v);
-void json_null (struct json *j);
+void json_write_null (struct json *j);
 
 /* key + value in one call */
 void json_kstr (struct json *j, const char *key, const char *s);

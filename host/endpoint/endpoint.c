@@ -112,7 +112,7 @@ static void kill_qemu (void)
   struct terr err;
   if (ep.qemu_gone)
     return;
-  if (qmp_once (ep.v->qmp_sock, "{\"execute\": \"quit\"}", EP_QMP_MS, &err) < 0)
+  if (qmp_once (ep.v->qmp_sock, "quit", NULL, EP_QMP_MS, &err) < 0)
     ep_log ("quit: %s", err.msg);
   struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
   if (ep.pidfd >= 0 && poll (&p, 1, EP_KILL_WAIT_MS) > 0)
@@ -331,7 +331,7 @@ static void timers (void)
     {
       struct terr err;
       ep_log ("stop: the VM is still up, pressing the power button");
-      qmp_once (ep.v->qmp_sock, "{\"execute\": \"system_powerdown\"}", EP_QMP_MS, &err);
+      qmp_once (ep.v->qmp_sock, "system_powerdown", NULL, EP_QMP_MS, &err);
       ep.powerdown_next_ms = now + 2000;
     }
   if ((ep.stop_deadline_ms && now >= ep.stop_deadline_ms)

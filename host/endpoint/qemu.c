@@ -10,7 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "json.h"
 #include "qmp.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
@@ -137,39 +136,23 @@ int qemu_spawn (struct vm_ctr *v, struct terr *err)
 static int plug_one (int fd, const struct vm_ctr *v, size_t i, struct terr *err)
 {
   const struct vm_disk *d = &v->disks[i];
-  char node[16];
+  char node[32];
   snprintf (node, sizeof node, "d%zu", i);
-  struct json j;
-  json_init (&j, 0);
-  json_obj_begin (&j);
-  json_kstr (&j, "execute", "blockdev-add");
-  json_key (&j, "arguments");
-  json_obj_begin (&j);
-  json_kstr (&j, "driver", d->format);
-  json_kstr (&j, "node-name", node);
-  json_kbool (&j, "read-only", d->read_only);
-  json_key (&j, "file");
-  json_obj_begin (&j);
-  json_kstr (&j, "driver", "file");
-  json_kstr (&j, "filename", d->file);
-  json_kbool (&j, "read-only", d->read_only);
-  json_obj_end (&j);
-  json_obj_end (&j);
-  json_obj_end (&j);
-  int r = qmp_exec (fd, j.buf, QMP_TIMEOUT_MS, err);
-  json_free (&j);
-  if (r < 0)
-    return terr_wrap (err, "blockdev-add %s", d->file);
+  json_t *blk = json_pack ("{s:s, s:s, s:b, s:{s:s, s:s, s:b}}", "driver", d->format, "node-name", node,
+                           "read-only", d->read_only, "file", "driver", "file", "filename", d->file, "read-only",
+                           d->read_only);
+  if (!blk || qmp_exec (fd, "blockdev-add", blk, QMP_TIMEOUT_MS, err) < 0)
+    return blk ? terr_wrap (err, "blockdev-add %s", d->file) : terr_set (err, ENOMEM, "blockdev-add");
   const char *skip = getenv ("TETHER_TEST_SKIP_DISK");
   if (skip && strcmp (skip, d->serial) == 0)
     return 0;
-  char cmd[512];
-  snprintf (cmd, sizeof cmd,
-            "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-blk-pci\", \"drive\": \"%s\", "
-            "\"bus\": \"rp%zu\", \"id\": \"disk%zu\", \"serial\": \"%s\"}}",
-            node, i + 1, i, d->serial); /* serials are [a-z0-9] we chose */
-  if (qmp_exec (fd, cmd, QMP_TIMEOUT_MS, err) < 0)
-    return terr_wrap (err, "device_add %s", d->serial);
+  char bus[32], id[32];
+  snprintf (bus, sizeof bus, "rp%zu", i + 1);
+  snprintf (id, sizeof id, "disk%zu", i);
+  json_t *dev = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "driver", "virtio-blk-pci", "drive", node, "bus", bus,
+                           "id", id, "serial", d->serial);
+  if (!dev || qmp_exec (fd, "device_add", dev, QMP_TIMEOUT_MS, err) < 0)
+    return dev ? terr_wrap (err, "device_add %s", d->serial) : terr_set (err, ENOMEM, "device_add");
   return 0;
 }
 

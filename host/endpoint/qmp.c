@@ -5,13 +5,17 @@
 #include <unistd.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 
 
-/* Reads one line (QMP answers one JSON object per line). */
+/* QMP answers one JSON object per line. */
+#define QMP_LINE_MAX 65536
+
+/* Reads one line; a longer one is an error, not a truncated reply. */
 static int read_line (int fd, char *buf, size_t cap, long long deadline, struct terr *err)
 {
   size_t len = 0;
@@ -34,29 +38,60 @@ static int read_line (int fd, char *buf, size_t cap, long long deadline, struct 
           buf[len] = '\0';
           return 0;
         }
-      if (len + 1 < cap)
-        buf[len++] = ch;
+      if (len + 1 >= cap)
+        return terr_set (err, 0, "QMP: a line longer than %zu bytes", cap);
+      buf[len++] = ch;
     }
 }
 
-int qmp_exec (int fd, const char *cmd_json, int timeout_ms, struct terr *err)
+/* One reply line: 1 for "return", 0 for anything else (events), -1 for "error"
+ * or a line that is not a JSON object. */
+static int judge_reply (const char *line, struct terr *err)
 {
-  if (fd_write_all (fd, cmd_json, strlen (cmd_json)) < 0 || fd_write_all (fd, "\n", 1) < 0)
+  json_error_t jerr;
+  json_t *r = json_loads (line, JSON_REJECT_DUPLICATES, &jerr);
+  if (!json_is_object (r))
+    {
+      json_decref (r);
+      return terr_set (err, 0, "QMP: not a JSON object (%s): %.120s", jerr.text, line);
+    }
+  int verdict = 0;
+  json_t *e = json_object_get (r, "error");
+  if (json_object_get (r, "return"))
+    verdict = 1;
+  else if (e)
+    {
+      const char *desc = json_string_value (json_object_get (e, "desc"));
+      verdict = terr_set (err, 0, "QMP: %.200s", desc ? desc : "error without a description");
+    }
+  json_decref (r);
+  return verdict;
+}
+
+int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err)
+{
+  json_t *cmd = json_pack ("{s:s}", "execute", command);
+  if (cmd && args)
+    json_object_set_new (cmd, "arguments", args);
+  else
+    json_decref (args);
+  char *text = cmd ? json_dumps (cmd, JSON_COMPACT) : NULL;
+  json_decref (cmd);
+  if (!text)
+    return terr_set (err, ENOMEM, "QMP %s", command);
+  int w = fd_write_all (fd, text, strlen (text)) < 0 || fd_write_all (fd, "\n", 1) < 0 ? -1 : 0;
+  free (text);
+  if (w < 0)
     return terr_set (err, errno, "QMP write");
   long long deadline = now_mono_ms () + timeout_ms;
-  char line[4096];
+  static char line[QMP_LINE_MAX];
   for (;;)
     {
       if (read_line (fd, line, sizeof line, deadline, err) < 0)
         return -1;
-      if (strncmp (line, "{\"return\"", 9) == 0)
-        return 0;
-      if (strncmp (line, "{\"error\"", 8) == 0)
-        {
-          const char *d = strstr (line, "\"desc\": \"");
-          return terr_set (err, 0, "QMP: %.200s", d ? d + 9 : line);
-        }
-      /* {"event": ...} and anything else: skip */
+      int v = judge_reply (line, err);
+      if (v != 0)
+        return v > 0 ? 0 : -1;
     }
 }
 
@@ -74,9 +109,9 @@ int qmp_open (const char *path, int timeout_ms, struct terr *err)
         return terr_set (err, errno, "socket");
       if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0)
         {
-          char line[4096];
+          static char line[QMP_LINE_MAX];
           if (read_line (fd, line, sizeof line, deadline, err) < 0
-              || qmp_exec (fd, "{\"execute\": \"qmp_capabilities\"}", (int) (deadline - now_mono_ms () + 1), err) < 0)
+              || qmp_exec (fd, "qmp_capabilities", NULL, (int) (deadline - now_mono_ms () + 1), err) < 0)
             {
               close (fd);
               return -1;
@@ -92,12 +127,15 @@ int qmp_open (const char *path, int timeout_ms, struct terr *err)
     }
 }
 
-int qmp_once (const char *path, const char *cmd_json, int timeout_ms, struct terr *err)
+int qmp_once (const char *path, const char *command, json_t *args, int timeout_ms, struct terr *err)
 {
   int fd = qmp_open (path, timeout_ms, err);
   if (fd < 0)
-    return -1;
-  int r = qmp_exec (fd, cmd_json, timeout_ms, err);
+    {
+      json_decref (args);
+      return -1;
+    }
+  int r = qmp_exec (fd, command, args, timeout_ms, err);
   close (fd);
   return r;
 }

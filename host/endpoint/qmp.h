@@ -6,14 +6,17 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "terr.h"
 
 /* Returns a connected fd that accepted qmp_capabilities, or -1. */
 int qmp_open (const char *path, int timeout_ms, struct terr *err);
-/* Sends one {"execute": ...} line and waits for its return or error, skipping
- * events. 0 on "return", -1 on "error" (err holds its desc) or a lost socket. */
-int qmp_exec (int fd, const char *cmd_json, int timeout_ms, struct terr *err);
+/* Sends {"execute": command, "arguments": args} (args may be NULL; the reference
+ * is taken) and waits for its return or error, skipping events. 0 on "return", -1
+ * on "error" (err holds its desc), a reply that is not JSON, or a lost socket. */
+int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err);
 /* Opens, runs one command, closes. */
-int qmp_once (const char *path, const char *cmd_json, int timeout_ms, struct terr *err);
+int qmp_once (const char *path, const char *command, json_t *args, int timeout_ms, struct terr *err);
 
 #endif

@@ -54,7 +54,7 @@ static void layout_compact (void **state)
   json_kint (&j, "n", -42);
   json_kbool (&j, "t", 1);
   json_key (&j, "z");
-  json_null (&j);
+  json_write_null (&j);
   json_kstrv (&j, "e", NULL, 0, 1);
   json_kstrv (&j, "l", NULL, 0, 0);
   json_key (&j, "o");
