@@ -109,6 +109,15 @@ static void ps_table (struct ps_rows *t)
   free (t->rows);
 }
 
+/* A JSON document on stdout, or the error if it could not be built. */
+static int print_json (const struct json *j)
+{
+  if (j->oom)
+    return cli_err ("out of memory writing JSON"), -1;
+  printf ("%s\n", j->buf);
+  return 0;
+}
+
 void ps_print (const ContainerList *cl, bool as_json)
 {
   int64_t now = now_real_ns ();
@@ -120,7 +129,7 @@ void ps_print (const ContainerList *cl, bool as_json)
       for (size_t i = 0; i < cl->n_containers; i++)
         ps_json_write (&j, cl->containers[i], now);
       json_arr_end (&j);
-      printf ("%s\n", j.buf);
+      print_json (&j);
       json_free (&j);
     }
   else
@@ -193,8 +202,9 @@ int cli_ps (const struct cli *cli, int argc, char **argv)
         }
     }
   json_arr_end (&j);
+  int code = 0;
   if (as_json)
-    printf ("%s\n", j.buf);
+    code = print_json (&j) < 0 ? CLI_FAIL : 0;
   else
     {
       if (t.n == 0)
@@ -203,7 +213,7 @@ int cli_ps (const struct cli *cli, int argc, char **argv)
     }
   json_free (&j);
   conn_close (c);
-  return fflush (stdout) == 0 ? 0 : CLI_FAIL;
+  return fflush (stdout) == 0 ? code : CLI_FAIL;
 }
 
 int cli_inspect (const struct cli *cli, int argc, char **argv)
@@ -249,7 +259,8 @@ int cli_inspect (const struct cli *cli, int argc, char **argv)
         inspect_write (&j, r->container_list->containers[k]);
     }
   json_arr_end (&j);
-  printf ("%s\n", j.buf);
+  if (print_json (&j) < 0)
+    code = CLI_FAIL;
   json_free (&j);
   conn_close (c);
   return fflush (stdout) == 0 ? code : CLI_FAIL;

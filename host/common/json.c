@@ -5,8 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Out of memory marks the document failed (and empties it) instead of exiting:
+ * the long-lived endpoint writes state.json with this and must keep its VM. */
 static void put (struct json *j, const char *s, size_t n)
 {
+  if (j->oom)
+    return;
   if (n > SIZE_MAX - j->len - 1)
     abort ();
   if (j->len + n + 1 > j->cap)
@@ -21,8 +25,11 @@ static void put (struct json *j, const char *s, size_t n)
       char *b = realloc (j->buf, cap);
       if (b == NULL)
         {
-          fputs ("tetherctl: out of memory\n", stderr);
-          exit (1);
+          j->oom = true;
+          if (j->buf)
+            j->buf[0] = '\0';
+          j->len = 0;
+          return;
         }
       j->buf = b;
       j->cap = cap;

@@ -1,6 +1,7 @@
 /* A small JSON writer into a growing buffer, indented like `docker inspect`
  * (4 spaces). Strings are escaped per RFC 8259; invalid UTF-8 becomes U+FFFD so the
- * output is always valid JSON. tetherctl is a short-lived CLI: it exits on OOM. */
+ * output is always valid JSON. Out of memory sets `oom` and empties the document:
+ * every writer checks it (the endpoint must not exit over a failed allocation). */
 #ifndef TETHER_CTL_JSON_H
 #define TETHER_CTL_JSON_H
 
@@ -18,6 +19,7 @@ struct json {
   int indent;                           /* spaces per level; 0 = compact */
   bool has_items[JSON_MAX_DEPTH];       /* the open container has an element */
   bool after_key;                       /* a key was written, its value is next */
+  bool oom;                             /* an allocation failed: the document is lost */
 };
 
 void json_init (struct json *j, int indent);

@@ -111,7 +111,7 @@ int vm_state_save (const struct vm_ctr *v, struct terr *err)
   struct json j;
   json_init (&j, 4);
   inspect_write_extra (&j, &info, vm_object_cb, v);
-  char *text = malloc (j.len + 2);
+  char *text = j.oom ? NULL : malloc (j.len + 2);
   if (text == NULL)
     return json_free (&j), terr_set (err, ENOMEM, "state.json");
   memcpy (text, j.buf, j.len);
