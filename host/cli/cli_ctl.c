@@ -97,6 +97,54 @@ static int no_opt (int ch, const char *arg, void *ctx)
 
 static const struct option help_only[] = { { "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 } };
 
+/* One request per container operand, as docker's verbs do: each id's reply is
+ * printed (the id, or for wait the exit code) or its error said, and the verb
+ * fails if any did. `fill` builds the request for one id in q's storage. */
+struct id_req {
+  union {
+    Signal sg;
+    Remove rm;
+    Wait w;
+  } u;
+  int signo;
+  bool force;
+};
+typedef void (*fill_fn) (Msg *m, struct id_req *q, char *id);
+
+static int each_id (const struct cli *cli, char **ids, int n, fill_fn fill, struct id_req *q, Msg__BodyCase want)
+{
+  struct conn *c = cli_connect (cli);
+  if (c == NULL)
+    return CLI_FAIL;
+  int code = 0;
+  for (int i = 0; i < n; i++)
+    {
+      Msg m = MSG__INIT;
+      fill (&m, q, ids[i]);
+      Msg *r = cli_request (c, &m, want, ids[i]);
+      if (r == NULL)
+        {
+          code = CLI_FAIL;
+          continue;
+        }
+      if (want == MSG__BODY_EXIT)
+        printf ("%d\n", r->exit->exit_code);
+      else
+        printf ("%s\n", ids[i]);
+      fflush (stdout);
+    }
+  conn_close (c);
+  return code;
+}
+
+static void fill_wait (Msg *m, struct id_req *q, char *id)
+{
+  q->u.w = (Wait) WAIT__INIT;
+  q->u.w.id = id;
+  m->body_case = MSG__BODY_WAIT;
+  m->wait = &q->u.w;
+}
+
 int cli_wait (const struct cli *cli, int argc, char **argv)
 {
   int first = parse (argc, argv, "+:", help_only, no_opt, NULL);
@@ -104,28 +152,8 @@ int cli_wait (const struct cli *cli, int argc, char **argv)
     return cli_usage (wait_usage), 0;
   if (first < 0)
     return CLI_FAIL;
-  struct conn *c = cli_connect (cli);
-  if (c == NULL)
-    return CLI_FAIL;
-  int code = 0;
-  for (int i = first; i < argc; i++)
-    {
-      Wait w = WAIT__INIT;
-      w.id = argv[i];
-      Msg m = MSG__INIT;
-      m.body_case = MSG__BODY_WAIT;
-      m.wait = &w;
-      Msg *r = cli_request (c, &m, MSG__BODY_EXIT, argv[i]);
-      if (r == NULL)
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      printf ("%d\n", r->exit->exit_code);
-      fflush (stdout);
-    }
-  conn_close (c);
-  return code;
+  struct id_req q;
+  return each_id (cli, argv + first, argc - first, fill_wait, &q, MSG__BODY_EXIT);
 }
 
 static int kill_opt (int ch, const char *arg, void *ctx)
@@ -136,6 +164,15 @@ static int kill_opt (int ch, const char *arg, void *ctx)
   return 0;
 }
 
+static void fill_kill (Msg *m, struct id_req *q, char *id)
+{
+  q->u.sg = (Signal) SIGNAL__INIT;
+  q->u.sg.id = id;
+  q->u.sg.signo = (uint32_t) q->signo;
+  m->body_case = MSG__BODY_SIGNAL;
+  m->signal = &q->u.sg;
+}
+
 int cli_kill (const struct cli *cli, int argc, char **argv)
 {
   static const struct option longs[] = {
@@ -143,34 +180,13 @@ int cli_kill (const struct cli *cli, int argc, char **argv)
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
-  int signo = 9; /* docker's default: KILL */
-  int first = parse (argc, argv, "+:s:", longs, kill_opt, &signo);
+  struct id_req q = { .signo = 9 }; /* docker's default: KILL */
+  int first = parse (argc, argv, "+:s:", longs, kill_opt, &q.signo);
   if (first == 0)
     return cli_usage (kill_usage), 0;
   if (first < 0)
     return CLI_FAIL;
-  struct conn *c = cli_connect (cli);
-  if (c == NULL)
-    return CLI_FAIL;
-  int code = 0;
-  for (int i = first; i < argc; i++)
-    {
-      Signal s = SIGNAL__INIT;
-      s.id = argv[i];
-      s.signo = (uint32_t) signo;
-      Msg m = MSG__INIT;
-      m.body_case = MSG__BODY_SIGNAL;
-      m.signal = &s;
-      if (cli_request (c, &m, MSG__BODY_OK, argv[i]) == NULL)
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      printf ("%s\n", argv[i]);
-      fflush (stdout);
-    }
-  conn_close (c);
-  return code;
+  return each_id (cli, argv + first, argc - first, fill_kill, &q, MSG__BODY_OK);
 }
 
 static int stop_opt (int ch, const char *arg, void *ctx)
@@ -263,6 +279,15 @@ static int rm_opt (int ch, const char *arg, void *ctx)
   return 0;
 }
 
+static void fill_rm (Msg *m, struct id_req *q, char *id)
+{
+  q->u.rm = (Remove) REMOVE__INIT;
+  q->u.rm.id = id;
+  q->u.rm.force = q->force;
+  m->body_case = MSG__BODY_REMOVE;
+  m->remove = &q->u.rm;
+}
+
 int cli_rm (const struct cli *cli, int argc, char **argv)
 {
   static const struct option longs[] = {
@@ -270,34 +295,13 @@ int cli_rm (const struct cli *cli, int argc, char **argv)
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
-  bool force = false;
-  int first = parse (argc, argv, "+:f", longs, rm_opt, &force);
+  struct id_req q = { .force = false };
+  int first = parse (argc, argv, "+:f", longs, rm_opt, &q.force);
   if (first == 0)
     return cli_usage (rm_usage), 0;
   if (first < 0)
     return CLI_FAIL;
-  struct conn *c = cli_connect (cli);
-  if (c == NULL)
-    return CLI_FAIL;
-  int code = 0;
-  for (int i = first; i < argc; i++)
-    {
-      Remove rm = REMOVE__INIT;
-      rm.id = argv[i];
-      rm.force = force;
-      Msg m = MSG__INIT;
-      m.body_case = MSG__BODY_REMOVE;
-      m.remove = &rm;
-      if (cli_request (c, &m, MSG__BODY_OK, argv[i]) == NULL)
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      printf ("%s\n", argv[i]);
-      fflush (stdout);
-    }
-  conn_close (c);
-  return code;
+  return each_id (cli, argv + first, argc - first, fill_rm, &q, MSG__BODY_OK);
 }
 
 static int64_t mono_ns (void)
