@@ -16,7 +16,6 @@
 #define CONN_OUT_MAX (512u * 1024u)  /* + room for control replies; past it: drop client */
 #define CHANNEL_OUT_MAX (4u * 1024u * 1024u) /* the VM channel is never dropped: more slack */
 #define CONN_IN_PEND (64u * 1024u)   /* one read; kept while the client's replies back up */
-#define EVENTS_PER_WAIT 64
 #define HELLO_TIMEOUT_MS 10000       /* a client's hello is due within this after connecting */
 #define OUTPUT_PIPE_SIZE (1024 * 1024) /* F_SETPIPE_SZ of container stdout/stderr pipes */
 /* A process writing small chunks fast (head writes 4 KiB at a time) would cost a

@@ -31,6 +31,11 @@ char tether_boot_id[40];
 static struct watch signal_w;
 static bool shutting_down;
 
+static void loop_warning (const char *msg)
+{
+  log_warn ("%s", msg);
+}
+
 static void usage (FILE *f)
 {
   fprintf (f, "usage: tether [-v] --listen unix:PATH | --channel DEV | --channel vsock:PORT\n"
@@ -220,6 +225,7 @@ int main (int argc, char **argv)
   stats.boot_ms = now_mono_ms ();
   make_boot_id ();
   int sfd = signals_setup (&err);
+  loop_set_warn (loop_warning);
   if (sfd < 0 || loop_init (&err) < 0 || loop_add (&signal_w, sfd, EPOLLIN, signal_event, &err) < 0)
     return setup_failed (&err);
   if (!tether_is_pid1 && prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)

@@ -2,6 +2,7 @@
  * proxy clients, record the run, make sure QEMU ends, exit (docs/endpoint.md). */
 #include "clock.h"
 #include "ep.h"
+#include "loop.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -282,9 +283,12 @@ static void accept_clients (void)
     }
 }
 
+static struct watch w_client[EP_MAX_CLIENTS];
+
 static void drop_client (int cl)
 {
   proxy_client_gone (&ep, cl);
+  loop_del (&w_client[cl]); /* before the fd closes: its number may come back */
   link_close (&ep.clients[cl].l);
   ep.clients[cl].used = false;
   ep.clients[cl].has_held = false;
@@ -343,74 +347,112 @@ static void timers (void)
     }
 }
 
+/* The endpoint's watches on the loop of lib/loop.c. Their interest is set from
+ * the state before each round (a backed-up guest stops clients being read, held
+ * frames stop their client being read, queued output asks for EPOLLOUT). */
+static struct watch w_qemu, w_listen, w_guest;
+static struct timer tick;
+
+static void on_qemu_event (struct watch *w, uint32_t events)
+{
+  (void) w, (void) events;
+  on_qemu_gone ();
+}
+
+static void on_listen_event (struct watch *w, uint32_t events)
+{
+  (void) w, (void) events;
+  accept_clients ();
+}
+
+static void on_guest_event (struct watch *w, uint32_t events)
+{
+  (void) w;
+  if (events & EPOLLOUT)
+    link_flush (&ep.guest);
+  struct frame f;
+  for (int round = 0; round < 64 && link_read (&ep.guest) > 0; round++)
+    while (link_next (&ep.guest, &f) > 0)
+      proxy_guest_frame (&ep, &f);
+  if (ep.guest.dead)
+    ep.guest_gone = true; /* QEMU is going: the pidfd says when */
+  if (ep.guest_ready && !ep.has_exit && (ep.log_next[1] != ep.log_acked[1] || ep.log_next[2] != ep.log_acked[2]))
+    proxy_log_ack (&ep, 0);
+}
+
+static void on_client_event (struct watch *w, uint32_t events)
+{
+  int cl = (int) (w - w_client);
+  if (!ep.clients[cl].used)
+    return;
+  if (events & EPOLLOUT)
+    link_flush (&ep.clients[cl].l);
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+    {
+      int r = link_read (&ep.clients[cl].l);
+      if (r > 0)
+        serve_client (cl);
+      else if (r < 0)
+        drop_client (cl);
+    }
+}
+
+/* Registers w on fd with events, or changes them; fd -1 unregisters. Watches
+ * leave the loop before their fd is closed (drop_client), so an fd number
+ * reused by a new client is never confused with the old one. */
+static void watch_set (struct watch *w, int fd, uint32_t events, watch_fn fn)
+{
+  if (w->fn != NULL && w->fd != fd)
+    loop_del (w);
+  if (fd < 0)
+    return;
+  if (w->fn == NULL || w->fd != fd)
+    {
+      struct terr err;
+      if (loop_add (w, fd, events, fn, &err) < 0)
+        ep_log ("watch fd %d: %s", fd, err.msg);
+      return;
+    }
+  loop_mod (w, events);
+}
+
+static void watches_sync (void)
+{
+  watch_set (&w_qemu, ep.qemu_gone ? -1 : ep.pidfd, EPOLLIN, on_qemu_event);
+  watch_set (&w_listen, ep.listen_fd, EPOLLIN, on_listen_event);
+  bool guest_live = ep.guest_connected && !ep.guest.dead;
+  watch_set (&w_guest, guest_live ? ep.guest.fd : -1, EPOLLIN | (link_has_out (&ep.guest) ? EPOLLOUT : 0),
+             on_guest_event);
+  /* Backpressure: while the guest link is backed up, take nothing more from
+   * clients (a stdin flood must not grow the queue to its limit). */
+  bool guest_full = ep.guest.out_len - ep.guest.out_pos > EP_GUEST_BACKLOG;
+  for (int i = 0; i < EP_MAX_CLIENTS; i++)
+    {
+      struct ep_client *c = &ep.clients[i];
+      uint32_t ev = (c->has_held || guest_full ? 0 : EPOLLIN) | (link_has_out (&c->l) ? EPOLLOUT : 0);
+      watch_set (&w_client[i], c->used ? c->l.fd : -1, ev, on_client_event);
+    }
+}
+
+/* The bounds and hellos of timers () run at least every EP_TICK_MS. */
+static void tick_fn (struct timer *t)
+{
+  timer_arm (t, EP_TICK_MS, tick_fn);
+}
+
 static _Noreturn void loop (void)
 {
+  struct terr err;
+  if (loop_init (&err) < 0)
+    fail (err.msg);
+  for (int i = 0; i < EP_MAX_CLIENTS; i++)
+    w_client[i].fd = -1;
+  w_qemu.fd = w_listen.fd = w_guest.fd = -1;
+  timer_arm (&tick, EP_TICK_MS, tick_fn);
   for (;;)
     {
-      struct pollfd p[3 + EP_MAX_CLIENTS];
-      int idx[3 + EP_MAX_CLIENTS];
-      nfds_t n = 0;
-      p[n] = (struct pollfd){ .fd = ep.pidfd, .events = POLLIN }, idx[n++] = -1;
-      p[n] = (struct pollfd){ .fd = ep.listen_fd, .events = POLLIN }, idx[n++] = -2;
-      if (ep.guest_connected && !ep.guest.dead)
-        {
-          p[n] = (struct pollfd){ .fd = ep.guest.fd, .events = POLLIN };
-          if (link_has_out (&ep.guest))
-            p[n].events |= POLLOUT;
-          idx[n++] = -3;
-        }
-      for (int i = 0; i < EP_MAX_CLIENTS; i++)
-        if (ep.clients[i].used)
-          {
-            /* Backpressure: while the guest link is backed up, take nothing more
-             * from clients (a stdin flood must not grow the queue to its limit). */
-            bool guest_full = ep.guest.out_len - ep.guest.out_pos > EP_GUEST_BACKLOG;
-            p[n] = (struct pollfd){ .fd = ep.clients[i].l.fd,
-                                    .events = ep.clients[i].has_held || guest_full ? 0 : POLLIN };
-            if (link_has_out (&ep.clients[i].l))
-              p[n].events |= POLLOUT;
-            idx[n++] = i;
-          }
-      if (poll (p, n, EP_TICK_MS) < 0 && errno != EINTR)
-        fail ("poll failed");
-      for (nfds_t k = 0; k < n; k++)
-        {
-          if (!p[k].revents)
-            continue;
-          if (idx[k] == -1)
-            on_qemu_gone ();
-          else if (idx[k] == -2)
-            accept_clients ();
-          else if (idx[k] == -3)
-            {
-              if (p[k].revents & POLLOUT)
-                link_flush (&ep.guest);
-              int r;
-              struct frame f;
-              for (int round = 0; round < 64 && (r = link_read (&ep.guest)) > 0; round++)
-                while (link_next (&ep.guest, &f) > 0)
-                  proxy_guest_frame (&ep, &f);
-              if (ep.guest.dead)
-                ep.guest_gone = true; /* QEMU is going: the pidfd says when */
-              if (ep.guest_ready && !ep.has_exit
-                  && (ep.log_next[1] != ep.log_acked[1] || ep.log_next[2] != ep.log_acked[2]))
-                proxy_log_ack (&ep, 0);
-            }
-          else
-            {
-              int cl = idx[k];
-              if (p[k].revents & POLLOUT)
-                link_flush (&ep.clients[cl].l);
-              if (p[k].revents & (POLLIN | POLLHUP | POLLERR))
-                {
-                  int r = link_read (&ep.clients[cl].l);
-                  if (r > 0)
-                    serve_client (cl);
-                  else if (r < 0)
-                    drop_client (cl);
-                }
-            }
-        }
+      watches_sync ();
+      loop_run_once ();
       /* frames held for the guest go once it is ready */
       for (int i = 0; i < EP_MAX_CLIENTS; i++)
         if (ep.clients[i].used && ep.clients[i].has_held && (ep.guest_ready || ep.has_exit))

@@ -5,10 +5,28 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "caps.h"
-#include "log.h"
+
+#define LOOP_EVENTS 64 /* events taken per epoll_wait */
 
 static int epoll_fd = -1;
+
+static void warn_stderr (const char *msg)
+{
+  fprintf (stderr, "%s\n", msg);
+}
+static void (*warn) (const char *msg) = warn_stderr;
+
+void loop_set_warn (void (*fn) (const char *msg))
+{
+  warn = fn ? fn : warn_stderr;
+}
+
+static void warnf (const char *what, int fd)
+{
+  char msg[160];
+  snprintf (msg, sizeof msg, "%s fd %d: %s", what, fd, strerror (errno));
+  warn (msg);
+}
 static struct timer *timers; /* unsorted: few are armed at once */
 
 int loop_init (struct terr *err)
@@ -61,7 +79,7 @@ int loop_mod (struct watch *w, uint32_t events)
     }
   if (r < 0)
     {
-      log_warn ("epoll_ctl fd %d: %s", w->fd, strerror (errno));
+      warnf ("epoll_ctl", w->fd);
       return -1;
     }
   w->events = events;
@@ -136,12 +154,12 @@ static void run_due_timers (void)
 
 void loop_run_once (void)
 {
-  struct epoll_event evs[EVENTS_PER_WAIT];
-  int n = epoll_wait (epoll_fd, evs, EVENTS_PER_WAIT, next_timeout_ms ());
+  struct epoll_event evs[LOOP_EVENTS];
+  int n = epoll_wait (epoll_fd, evs, LOOP_EVENTS, next_timeout_ms ());
   if (n < 0)
     {
       if (errno != EINTR) /* EINTR: a stop and continue (signal(7)) */
-        log_warn ("epoll_wait: %s", strerror (errno));
+        warnf ("epoll_wait", epoll_fd);
       n = 0;
     }
   for (int i = 0; i < n; i++)

@@ -1,4 +1,5 @@
-/* The one event loop: epoll over watches, plus a short list of timers. */
+/* The one event loop of a process (the tether, the per-VM endpoint): epoll over
+ * watches, plus a short list of timers. Single-threaded. */
 #ifndef TETHER_LOOP_H
 #define TETHER_LOOP_H
 
@@ -27,6 +28,8 @@ struct timer {
 };
 
 int loop_init (struct terr *err);
+/* Where the loop reports a failed epoll call (default: a line on stderr). */
+void loop_set_warn (void (*fn) (const char *msg));
 int loop_add (struct watch *w, int fd, uint32_t events, watch_fn fn, struct terr *err);
 /* Changes the interest set; no syscall when it is unchanged. events = 0 takes
  * the fd out of the epoll set: EPOLLHUP and EPOLLERR are reported whatever the
