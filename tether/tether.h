@@ -201,7 +201,7 @@ void dispatch_msg (struct conn *c, const Msg *m);
 void dispatch_list_continue (struct conn *c);
 void dispatch_data (struct conn *c, const struct frame *f);
 
-/* session.c: relay */
+/* session.c: a session's fds, its output streams, its life */
 void session_init (struct session *s, enum session_kind kind, struct container *c);
 /* The one place the life changes: refuses (and logs) a transition the drawing has not. */
 void session_set_life (struct session *s, enum session_life to);
@@ -220,13 +220,26 @@ static inline bool session_finished (const struct session *s)
 }
 /* Takes ownership of the fds (-1 for absent). */
 int session_set_fds (struct session *s, int out_fd, int err_fd, int in_fd, int tty_fd, struct terr *err);
+/* When bytes were read: mark them, look a time up, forget what acks freed. */
+void ostream_mark_read (struct ostream *o, int64_t ns);
+int64_t ostream_mark_lookup (const struct ostream *o, uint64_t off, uint64_t *run);
+void ostream_marks_drop_below (struct ostream *o);
+
+/* attach.c: output to attached clients, acks, the exit after the last byte */
 void session_pump (struct session *s);
 void session_ack (struct attach *a, uint64_t out_off, uint64_t err_off);
-void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, size_t n);
-void session_stdin_close (struct attach *a, uint64_t offset);
 struct attach *session_attach (struct session *s, struct conn *c, uint32_t handle, uint64_t out_off,
                                uint64_t err_off, bool want_stdin, struct terr *err);
 void session_detach (struct attach *a);
+/* The client has everything: the exit of a finished session and all output acked. */
+bool session_idle_for (const struct attach *a);
+
+/* stdin.c: client bytes into the process */
+void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, size_t n);
+void session_stdin_close (struct attach *a, uint64_t offset);
+void session_stdin_event (struct watch *w, uint32_t events);
+/* The process's stdin ends now (what is queued counts as delivered later). */
+void session_stdin_end (struct session *s);
 void session_check_finished (struct session *s);
 /* An exec's main process was reaped: what its pipes hold now must be delivered. */
 void session_note_reaped (struct session *s);
@@ -234,8 +247,8 @@ void session_close_fds (struct session *s);
 /* rm -f: what nobody read is dropped, so the run can reach end of file. */
 void session_discard_output (struct session *s);
 void session_release (struct session *s); /* frees rings; detaches everyone */
-void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals);
-/* An exit message on conn: on a handle (request_id 0) or as a reply. */
+void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals);  /* attach.c */
+/* An exit message on conn: on a handle (request_id 0) or as a reply. (attach.c) */
 void session_send_exit (struct session *s, struct conn *c, uint64_t request_id, uint32_t handle);
 /* Frees finished exec sessions nobody is attached to (run between loop rounds). */
 void session_gc (void);
