@@ -17,5 +17,18 @@ orphan_primary () {
   [[ -z "$(descendants "$TPID")" ]] || fail "processes left under the tether: $(descendants "$TPID" | xargs -r ps -o pid=,stat=,args= -p)"
 }
 
+# The container init reaps every orphan a SIGCHLD stands for: signals merge, so
+# a burst of orphans dying at once must not leave zombies in the namespace.
+orphan_bursts () {
+  ctl run -d --name reap-burst sh -c 'for r in 1 2 3; do for i in $(seq 40); do (sleep 0.3 &); done; sleep 0.5; done; sleep 30' >/dev/null \
+    || fail "run -d failed"
+  trap 'ctl rm -f reap-burst >/dev/null 2>&1' EXIT
+  sleep 3
+  local z n; z=$(zombies_under "$TPID"); n=$(grep -c . <<<"$z")
+  [[ -z "$z" ]] || fail "$n zombies in the container after bursts of orphans: $(head -3 <<<"$z" | tr '\n' ' ')"
+  ctl inspect reap-burst | grep -q '"Status": "running"' || fail "the container is not running any more"
+}
+
 t orphan_exec orphan_exec 30
+t orphan_bursts orphan_bursts 30
 t orphan_primary orphan_primary 30
