@@ -23,6 +23,7 @@ include mk/proto.mk
 include mk/tether-unit.mk
 -include mk/test-vm.mk
 -include mk/test-host.mk
+-include mk/mutants.mk
 
 TETHER_CPPFLAGS := -Itether $(PROTO_CPPFLAGS)
 

@@ -26,10 +26,11 @@ exec_codes () {
   grep -q 'no-such-binary-here' err || fail "exec 127: stderr lacks the reason: '$(cat err)'"
   exec_code 126 /etc/passwd
   grep -qi 'permission denied' err || fail "exec 126: stderr lacks the reason: '$(cat err)'"
-  # the code and the output of one exec: the code is not taken from another session
+  # the code and the streams of one exec, stdout apart from stderr
   local out
-  out=$(ctl exec exec-codes sh -c 'echo six; exit 6'); local rc=$?
-  expect_eq "exec output/code" "$out/$rc" "six/6"
+  out=$(ctl exec exec-codes sh -c 'echo six; echo err6 >&2; exit 6' 2>err); local rc=$?
+  expect_eq "exec stdout/code" "$out/$rc" "six/6"
+  expect_eq "exec stderr" "$(cat err)" "err6"
 }
 
 # An exec killed by a signal another process sends (not its own kill).

@@ -29,6 +29,21 @@ orphan_bursts () {
   ctl inspect reap-burst | grep -q '"Status": "running"' || fail "the container is not running any more"
 }
 
+# The tether's own reaper drains waitpid too: a container killed with 20 execs
+# inside ends 21 of the tether's children at once (one merged SIGCHLD).
+children_end_together () {
+  ctl run -d --name reap-many sleep 60 >/dev/null || fail "run -d failed"
+  trap 'ctl rm -f reap-many >/dev/null 2>&1' EXIT
+  local i
+  for i in $(seq 20); do ctl exec -d reap-many sleep 60 || fail "exec -d $i failed"; done
+  ctl kill reap-many >/dev/null || fail "kill failed"
+  wait_for 10 bash -c '"$CTL" -H "unix:$SOCK" inspect reap-many | grep -q "\"Status\": \"exited\""' || fail "not exited after kill"
+  sleep 1
+  local z n; z=$(zombies_under "$TPID"); n=$(grep -c . <<<"$z")
+  [[ -z "$z" ]] || fail "$n zombies under the tether after 21 children ended at once: $(head -3 <<<"$z" | tr '\n' ' ')"
+}
+
 t orphan_exec orphan_exec 30
+t children_end_together children_end_together 30
 t orphan_bursts orphan_bursts 30
 t orphan_primary orphan_primary 30
