@@ -18,6 +18,9 @@
 #   kill: SHELL                run in the scratch tree; must fail with the mutant.
 #                              Helpers: host GROUP... | ctlhost | unit | vm NAME...
 set -u
+# The whole script is one brace group, parsed before it runs: editing this file
+# during a run (minutes) must not change what the running copy does.
+{
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LIST=${MUTANTS_LIST:-$ROOT/tests/mutants/list}
 TMO=${MUTANTS_TIMEOUT:-600}
@@ -64,7 +67,7 @@ export MAKEFLAGS=
 helpers='
 host () { make -s build/san/tether build/san/tetherctl >/dev/null || exit 99; bash tests/host/run.sh "$@"; }
 ctlhost () { make -s build/san/tether build/san/tetherctl >/dev/null || exit 99; bash tests/host/ctl_verbs.sh build/san/tether build/san/tetherctl; }
-unit () { make -s test-unit; }
+unit () { make -s unit-bins >/dev/null || exit 99; make -s test-unit; }
 vm () { make -s build/tetherctl build/initramfs.cpio.gz build/bootstrap.iso >/dev/null || exit 99; TETHER_ASSETS=$PWD/build VM_ONLY="$*" bash tests/vm/run.sh build/tetherctl; }
 '
 run_kill () { # KILL LOG: exit status of the kill command (99: did not build; 124: timeout)
@@ -131,7 +134,7 @@ for i in "${sel[@]}"; do
     echo "SURVIVED $name ($secs s): $f: '${froms[i]}' -> '${tos[i]}' passes: $k"
     survived=$((survived + 1)); surv_names+=("$name")
   else
-    why=$(grep -m2 -E '^(FAIL|not ok)' "$log" | tr '\n' ' ' | head -c 160)
+    why=$(grep -m2 -E '^(FAIL|not ok)|\[  FAILED  \] [a-z]' "$log" | tr '\n' ' ' | head -c 160)
     ((rc == 124)) && why="timed out after $TMO s"
     echo "killed   $name ($secs s): ${why:-exit $rc}"
     killed=$((killed + 1))
@@ -140,3 +143,5 @@ done
 echo "mutants: ${#sel[@]} run, $killed killed, $survived survived, $broken broken, $((SECONDS - t0)) s"
 ((survived)) && echo "mutants: survivors: ${surv_names[*]}"
 ((survived == 0 && broken == 0))
+exit
+}

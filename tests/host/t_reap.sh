@@ -24,7 +24,7 @@ orphan_bursts () {
     || fail "run -d failed"
   trap 'ctl rm -f reap-burst >/dev/null 2>&1' EXIT
   sleep 3
-  local z n; z=$(zombies_under "$TPID"); n=$(grep -c . <<<"$z")
+  local z n; z=$(lasting_zombies_under "$TPID"); n=$(grep -c . <<<"$z")
   [[ -z "$z" ]] || fail "$n zombies in the container after bursts of orphans: $(head -3 <<<"$z" | tr '\n' ' ')"
   ctl inspect reap-burst | grep -q '"Status": "running"' || fail "the container is not running any more"
 }
@@ -39,7 +39,7 @@ children_end_together () {
   ctl kill reap-many >/dev/null || fail "kill failed"
   wait_for 10 bash -c '"$CTL" -H "unix:$SOCK" inspect reap-many | grep -q "\"Status\": \"exited\""' || fail "not exited after kill"
   sleep 1
-  local z n; z=$(zombies_under "$TPID"); n=$(grep -c . <<<"$z")
+  local z n; z=$(lasting_zombies_under "$TPID"); n=$(grep -c . <<<"$z")
   [[ -z "$z" ]] || fail "$n zombies under the tether after 21 children ended at once: $(head -3 <<<"$z" | tr '\n' ' ')"
 }
 
