@@ -45,5 +45,17 @@ exec_signalled () {
   expect_eq "exec killed by SIGUSR1" $rc 138
 }
 
+# A grandchild that keeps the exec's pipes open does not hold its exit: reported
+# at most 1 s after the main process ends (DESIGN §3), with the output so far.
+exec_grandchild () {
+  exec_host exec-gc
+  local t0=$(date +%s%N) out rc
+  out=$(ctl exec exec-gc sh -c 'sleep 30 & echo done; exit 5'); rc=$?
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  expect_eq "exec output/code" "$out/$rc" "done/5"
+  ((ms < 4000)) || fail "exec took $ms ms: a grandchild held its exit"
+}
+
 t exec_codes exec_codes 40
+t exec_grandchild exec_grandchild 30
 t exec_signalled exec_signalled 30
