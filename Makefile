@@ -20,6 +20,7 @@ include mk/unit.mk
 include mk/vm.mk
 include mk/test-vm.mk
 include mk/test-host.mk
+include mk/mutants.mk
 
 # The main job: boot a container VM from the built-in default image and run CMD in it.
 CMD ?= sh -c 'echo "hello from container $$(hostname), kernel $$(uname -r)"'

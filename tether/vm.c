@@ -21,7 +21,7 @@ extern const char *run_rootfs;
 
 static struct container *vm_c;
 static bool have_hello, hello_waited, started, exit_acked;
-static int64_t disk_deadline_ms, scan_deadline_ms;
+static int64_t disk_deadline_ms, scan_deadline_ms, finished_ms;
 static struct timer scan_timer, hello_timer, disk_timer, off_timer;
 
 static void try_start (void);
@@ -176,8 +176,11 @@ static void off_check (struct timer *t)
   (void) t;
   if (exit_acked)
     vmpower_off ("the container exited and the endpoint has its status");
-  if (now_mono_ms () - stats.last_rx_ms > VM_ENDPOINT_GONE_MS)
-    vmpower_off ("the container exited and no endpoint was heard for 5 s");
+  /* The bound counts from the exit: an endpoint that had nothing to say while the
+   * container was quiet is not gone, only perhaps slow to read the last bytes. */
+  int64_t quiet_since = stats.last_rx_ms > finished_ms ? stats.last_rx_ms : finished_ms;
+  if (now_mono_ms () - quiet_since > VM_ENDPOINT_GONE_MS)
+    vmpower_off ("the container exited and no endpoint was heard for 5 s since");
   timer_arm (&off_timer, 100, off_check);
 }
 
@@ -186,6 +189,7 @@ void vm_on_run_finished (struct container *c)
   if (c != vm_c)
     return;
   /* Restart policies (later) decide here; for now a finished run ends the VM. */
+  finished_ms = now_mono_ms ();
   timer_arm (&off_timer, 0, off_check);
 }
 

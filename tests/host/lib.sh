@@ -35,6 +35,17 @@ zombies_under () {
   ps -o pid=,stat=,comm= -p "${d%,}" | awk '$2 ~ /^Z/'
 }
 
+# Zombie descendants of $1 that are still there 0.5 s later (same pid): not a
+# child caught between its exit and its parent's waitpid.
+lasting_zombies_under () {
+  local a b
+  a=$(zombies_under "$1")
+  [[ -n "$a" ]] || return 0
+  sleep 0.5
+  b=$(zombies_under "$1")
+  awk 'NR == FNR { seen[$1] = 1; next } seen[$1]' <(printf '%s\n' "$a") <(printf '%s\n' "$b")
+}
+
 # wait_for SECONDS CMD...: polls CMD every 0.05 s until it succeeds.
 wait_for () {
   local end=$((SECONDS + $1)); shift

@@ -28,3 +28,12 @@ while i < len(d):
 }
 
 t resume_after_kill9 resume_after_kill9 60
+
+# The lossless promise itself: a client that reads without acking and goes away
+# leaves every unacked byte in the ring; the next client, attached from offset 0,
+# resumes at the last ack and gets everything from there (tproto.py noack).
+resume_unacked () {
+  python3 "$HT_DIR/tproto.py" noack "$SOCK" >py.out 2>&1 || fail "$(grep FAILED py.out | head -3 | tr '\n' ';') $(tail -n 2 py.out)"
+}
+
+t resume_unacked resume_unacked 40

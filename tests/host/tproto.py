@@ -6,6 +6,12 @@ proto/tether.proto. Subcommands (each exits 0 when every check held, else 1
 after printing what failed):
   badinput SOCK          malformed frames and unknown ids on a unix socket
   channel TETHER WORKDIR tether --channel over a pty pair, garbage around frames
+  noack SOCK             lossless resume: a client reads without acking and goes;
+                         a new one attached from offset 0 gets every byte from the
+                         last ack on (output is freed on ack, not on send)
+  times SOCK             started/finished ns in the exit message, in Wait and in
+                         inspect: finished - started is how long the process ran,
+                         and stays the same however late a client asks
   raw SOCK HEX           send bytes, print the decoded replies (debugging)
 """
 import os
@@ -432,6 +438,182 @@ def channel(tether, workdir):
         log.close()
 
 
+# ---- shared helpers for the session tests ----
+def new_id():
+    return "%064x" % int.from_bytes(os.urandom(32), "big")
+
+
+def hello(sock):
+    p = Peer.unix(sock)
+    m = p.request(1, 10, hello_body())
+    if not (m and m[0] == "hello_reply"):
+        raise SystemExit("no hello_reply from %s" % sock)
+    return p
+
+
+def create(p, rid, cid, argv):
+    cfg = f_bytes(1, cid) + b"".join(f_bytes(3, a) for a in argv)
+    m = p.request(rid, 12, f_bytes(1, cfg))
+    check(m is not None and m[0] == "ok", "create %s (%s)" % (cid[:12], err_text(m) if m and m[0] == "error" else m and m[0]))
+
+
+def attach(p, rid, ref, handle, out_off=0, err_off=0):
+    m = p.request(rid, 17, f_bytes(1, ref) + f_int(2, handle) + f_int(3, out_off) + f_int(4, err_off))
+    check(m is not None and m[0] == "attached", "attach %s on handle %d (%s)"
+          % (ref[:12], handle, err_text(m) if m and m[0] == "error" else m and m[0]))
+    return m
+
+
+def ack(p, handle, out_off, err_off, exit_run=0):
+    p.send(msg(0, 28, f_int(1, handle) + f_int(2, out_off) + f_int(3, err_off)
+               + (f_int(5, exit_run) if exit_run else b"")))
+
+
+def collect(p, handle, out, stop, timeout=20):
+    """Appends the data frames of `handle` to out[1]/out[2] (checking offsets: no gap,
+    no duplicate) until stop(out, msg) is true; never acks. Returns the exit message
+    of that handle if one arrived, and whether the offsets were contiguous."""
+    state = {"exit": None, "gap": None}
+
+    def pred(m):
+        if m[0] == "data" and m[1] == handle:
+            stream, off, data = m[2]
+            if off != out[stream + 10] + len(out[stream]) and state["gap"] is None:
+                state["gap"] = "stream %d: frame at %d, have up to %d" % (stream, off, out[stream + 10] + len(out[stream]))
+            elif off == out[stream + 10] + len(out[stream]):
+                out[stream] += data
+        elif m[0] == "exit" and one(m[2], 2) == handle:
+            state["exit"] = m
+        return stop(out, m)
+
+    p.recv_until(pred, timeout)
+    return state["exit"], state["gap"]
+
+
+def streams(base_out=0, base_err=0):
+    # out[1], out[2]: bytes from the bases; out[11], out[12]: the base offsets
+    return {1: bytearray(), 2: bytearray(), 11: base_out, 12: base_err}
+
+
+# ---- noack: output is freed when acked, not when sent ----
+def noack(sock):
+    part1 = "".join("o%d\n" % i for i in range(1, 40001)).encode()
+    part2 = "".join("p%d\n" % i for i in range(1, 20001)).encode()
+    err = "".join("e%d\n" % i for i in range(1, 20001)).encode()
+    want_out = part1 + part2
+    script = "seq 1 40000 | sed s/^/o/; seq 1 20000 | sed s/^/e/ >&2; sleep 1.5; seq 1 20000 | sed s/^/p/; exit 5"
+    cid = new_id()
+    p1 = hello(sock)
+    create(p1, 2, cid, ["sh", "-c", script])
+    attach(p1, 3, cid, 1)
+    m = p1.request(4, 13, f_bytes(1, cid))
+    check(m is not None and m[0] == "started", "start (%s)" % (m and m[0]))
+    # Client 1 reads all of the first burst; it acks only the first K bytes of stdout.
+    K = 100000
+    o1 = streams()
+    ex, gap = collect(p1, 1, o1, lambda o, m: len(o[1]) >= len(part1) and len(o[2]) >= len(err), 20)
+    check(gap is None, "client 1: offsets contiguous (%s)" % gap)
+    check(bytes(o1[1][:len(part1)]) == part1 and bytes(o1[2]) == err,
+          "client 1 read the first burst (%d/%d stdout, %d/%d stderr)" % (len(o1[1]), len(part1), len(o1[2]), len(err)))
+    ack(p1, 1, K, 0)
+    ping(p1, 5)  # the ack is taken before the ping is answered
+    p1.sock.close()  # gone, as if killed: everything past K was sent and never acked
+    # Client 2 attaches from offset 0: the tether resumes at what was acked (K) and
+    # must still hold every byte from there, sent or not.
+    p2 = hello(sock)
+    m = attach(p2, 2, cid, 7, 0, 0)
+    if m:
+        check(one(m[2], 2) == K and one(m[2], 3) == 0,
+              "attached at stdout %d stderr %d (want %d and 0: the last acked offsets)" % (one(m[2], 2), one(m[2], 3), K))
+    o2 = streams(K, 0)
+    ex, gap = collect(p2, 7, o2, lambda o, m: m[0] == "exit" and one(m[2], 2) == 7, 30)
+    check(gap is None, "client 2: offsets contiguous (%s)" % gap)
+    check(bytes(o2[1]) == want_out[K:], "client 2 got stdout from %d to the end (%d of %d bytes)"
+          % (K, len(o2[1]), len(want_out) - K))
+    check(bytes(o2[2]) == err, "client 2 got all of stderr (%d of %d bytes)" % (len(o2[2]), len(err)))
+    check(ex is not None and one(ex[2], 4) == 5, "client 2: exit 5 (%s)" % (one(ex[2], 4) if ex else "no exit"))
+    if ex:
+        check(one(ex[2], 8) == len(want_out) and one(ex[2], 9) == len(err),
+              "exit finals %d/%d" % (one(ex[2], 8), one(ex[2], 9)))
+    # Client 2 never acked either: a third client, after it is gone, gets it all again.
+    p2.sock.close()
+    p3 = hello(sock)
+    attach(p3, 2, cid, 9, K, 0)
+    o3 = streams(K, 0)
+    ex, gap = collect(p3, 9, o3, lambda o, m: m[0] == "exit" and one(m[2], 2) == 9, 30)
+    check(gap is None and bytes(o3[1]) == want_out[K:] and bytes(o3[2]) == err and ex is not None,
+          "client 3 (after an unacked client 2) got everything again (%d of %d stdout)" % (len(o3[1]), len(want_out) - K))
+    ack(p3, 9, len(want_out), len(err), 1)
+    m = p3.request(3, 25, f_bytes(1, cid) + f_int(2, 1))
+    check(m is not None and m[0] == "ok", "remove (%s)" % (m and m[0]))
+    return not FAILS
+
+
+# ---- times: finished_ns is taken at reap and never again ----
+def inspect_info(p, rid, ref):
+    m = p.request(rid, 27, f_bytes(1, ref))
+    if not (m and m[0] == "container_list" and 1 in m[2]):
+        check(False, "inspect %s (%s)" % (ref[:12], m and m[0]))
+        return {}
+    return pb_decode(m[2][1][0])
+
+
+def check_span(what, started, finished, lo_ms, hi_ms):
+    ms = (finished - started) / 1e6
+    check(started > 0 and lo_ms <= ms <= hi_ms, "%s: finished - started = %.0f ms (want %d..%d)" % (what, ms, lo_ms, hi_ms))
+
+
+def times(sock):
+    cid = new_id()
+    p = hello(sock)
+    create(p, 2, cid, ["sh", "-c", "sleep 1; exit 2"])
+    attach(p, 3, cid, 1)
+    m = p.request(4, 13, f_bytes(1, cid))
+    check(m is not None and m[0] == "started", "start (%s)" % (m and m[0]))
+    ex, _ = collect(p, 1, streams(), lambda o, m: m[0] == "exit", 20)
+    if not check(ex is not None and one(ex[2], 4) == 2, "primary: exit 2 (%s)" % (one(ex[2], 4) if ex else "no exit")):
+        return False
+    st, fin = one(ex[2], 6), one(ex[2], 7)
+    check_span("primary exit message", st, fin, 950, 2500)
+    now = time.time_ns()
+    check(fin <= now, "primary: finished_ns is not in the future (%d ns ahead)" % (fin - now))
+    ack(p, 1, 0, 0, 1)
+    time.sleep(1.0)  # a client that asks late must get the same times
+    w = p.request(5, 24, f_bytes(1, cid))
+    check(w is not None and w[0] == "exit" and one(w[2], 6) == st and one(w[2], 7) == fin,
+          "primary: Wait 1 s later gives the same started/finished (%s)"
+          % (str((one(w[2], 6) - st, one(w[2], 7) - fin)) if w and w[0] == "exit" else w and w[0],))
+    info = inspect_info(p, 6, cid)
+    check(one(info, 7) == st and one(info, 8) == fin, "primary: inspect gives the same started/finished (%s)"
+          % (str((one(info, 7) - st, one(info, 8) - fin)) if info else None,))
+    info2 = inspect_info(p, 7, cid)
+    check(one(info2, 8) == fin, "primary: a second inspect gives the same finished")
+
+    # an exec: its times come from the tether's own reaper
+    host = new_id()
+    create(p, 8, host, ["sleep", "30"])
+    m = p.request(9, 13, f_bytes(1, host))
+    check(m is not None and m[0] == "started", "start the exec's container (%s)" % (m and m[0]))
+    xid = "times-x-%d" % os.getpid()
+    m = p.request(10, 15, f_bytes(1, host) + f_bytes(2, xid) + f_int(3, 2)
+                  + b"".join(f_bytes(4, a) for a in ["sh", "-c", "sleep 1; exit 3"]))
+    check(m is not None and m[0] == "exec_started", "exec (%s)" % (err_text(m) if m and m[0] == "error" else m and m[0]))
+    ex, _ = collect(p, 2, streams(), lambda o, m: m[0] == "exit" and one(m[2], 2) == 2, 20)
+    if check(ex is not None and one(ex[2], 4) == 3, "exec: exit 3 (%s)" % (one(ex[2], 4) if ex else "no exit")):
+        xst, xfin = one(ex[2], 6), one(ex[2], 7)
+        check_span("exec exit message", xst, xfin, 950, 2500)
+        time.sleep(1.0)
+        attach(p, 11, xid, 3)  # not acked: the record is kept; a new handle gets the exit again
+        ex2, _ = collect(p, 3, streams(), lambda o, m: m[0] == "exit" and one(m[2], 2) == 3, 10)
+        check(ex2 is not None and one(ex2[2], 6) == xst and one(ex2[2], 7) == xfin,
+              "exec: the exit 1 s later has the same started/finished (%s)"
+              % (str((one(ex2[2], 6) - xst, one(ex2[2], 7) - xfin)) if ex2 else "no exit",))
+    for rid, ref in ((12, cid), (13, host)):
+        m = p.request(rid, 25, f_bytes(1, ref) + f_int(2, 1))
+        check(m is not None and m[0] == "ok", "remove %s (%s)" % (ref[:12], m and m[0]))
+    return not FAILS
+
+
 def raw(sock, hexstr):
     p = Peer.unix(sock)
     p.send(bytes.fromhex(hexstr))
@@ -445,5 +627,7 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     ok = {"badinput": lambda: badinput(sys.argv[2]),
           "channel": lambda: channel(sys.argv[2], sys.argv[3]),
+          "noack": lambda: noack(sys.argv[2]),
+          "times": lambda: times(sys.argv[2]),
           "raw": lambda: raw(sys.argv[2], sys.argv[3])}[cmd]()
     sys.exit(0 if ok else 1)
