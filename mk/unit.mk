@@ -14,14 +14,17 @@ UNIT_BINS := $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%) $(UNIT_TETHER:%=$(SAN)/tes
 
 $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(O)/san/libproto.a $(O)/san/libbase.a
+	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(O)/san/libproto.a $(O)/san/libbase.a) -lcmocka -lprotobuf-c -lmd -ljansson
 
 $(UNIT_TETHER:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(call TETHER_LIBS,$(O)/san)
+	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call TETHER_LIBS,$(O)/san)) -lcmocka $(SAN_TETHER_LIBS)
 
 $(UNIT_HOST:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(call HOST_LIBS,$(O)/san)
+	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lcmocka -lprotobuf-c -lmd -ljansson
 
 .PHONY: test-unit
