@@ -46,6 +46,21 @@ Msg *msg_unpack (struct msg_arena *a, const uint8_t *payload, size_t len)
   return m;
 }
 
+uint64_t msg_request_id (struct msg_arena *a, const uint8_t *payload, size_t len)
+{
+  ProtobufCAllocator allocator = { .alloc = arena_alloc, .free = arena_free, .allocator_data = a };
+  size_t mark = a->used;
+  uint64_t id = 0;
+  if (len <= FRAME_MAX_PAYLOAD)
+    {
+      MsgId *m = msg_id__unpack (&allocator, len, payload);
+      if (m)
+        id = m->request_id;
+    }
+  a->used = mark;
+  return id;
+}
+
 ssize_t msg_frame_pack (const Msg *m, int with_pcrc, uint8_t *out, size_t cap)
 {
   size_t len = msg__get_packed_size (m);

@@ -24,6 +24,10 @@ void msg_arena_reset (struct msg_arena *a);
 /* NULL if the payload is malformed or would not fit the arena. */
 Msg *msg_unpack (struct msg_arena *a, const uint8_t *payload, size_t len);
 
+/* The request_id of a payload msg_unpack refused (0 if even that is unreadable),
+ * through the MsgId view of the same bytes. Leaves the arena as it was. */
+uint64_t msg_request_id (struct msg_arena *a, const uint8_t *payload, size_t len);
+
 /* Packs m as one complete CONTROL frame (header, payload, payload CRC if
  * with_pcrc) into out. Returns the frame's length, or -1 if it would exceed
  * FRAME_MAX_PAYLOAD or cap (nothing is written then). */

@@ -321,24 +321,6 @@ void conn_send_data (struct conn *c, uint32_t handle, int stream, uint64_t offse
     loop_mod (&c->w, conn_interest (c));
 }
 
-/* The request id of a message that could not be unpacked (e.g. too large for the
- * arena), so the error answers that request instead of leaving the client
- * waiting. protobuf-c writes fields in number order, so request_id (field 1, a
- * varint) leads when present. */
-static uint64_t peek_request_id (const uint8_t *p, size_t n)
-{
-  if (n < 2 || p[0] != 0x08)
-    return 0;
-  uint64_t v = 0;
-  for (size_t i = 1; i < n && i <= 10; i++)
-    {
-      v |= (uint64_t) (p[i] & 0x7f) << (7 * (i - 1));
-      if (!(p[i] & 0x80))
-        return v;
-    }
-  return 0;
-}
-
 static void handle_frame (struct conn *c, const struct frame *f)
 {
   c->frames_in++;
@@ -351,7 +333,7 @@ static void handle_frame (struct conn *c, const struct frame *f)
     }
   Msg *m = msg_unpack (&arena, f->payload, f->len);
   if (!m)
-    conn_send_error (c, peek_request_id (f->payload, f->len), ERR_BAD_REQUEST,
+    conn_send_error (c, msg_request_id (&arena, f->payload, f->len), ERR_BAD_REQUEST,
                      "malformed control message, or too large to unpack", 0);
   else
     dispatch_msg (c, m);

@@ -348,6 +348,34 @@ static void arena_exhaustion_is_null (void **state)
   assert_int_equal (m->container_list->n_containers, small / 2);
 }
 
+/* A request too large to unpack still has its id read (the error must answer it);
+ * garbage gives 0; the arena is left as it was either way. */
+static void request_id_of_refused (void **state)
+{
+  (void) state;
+  static uint8_t p[FRAME_MAX_PAYLOAD];
+  size_t body = FRAME_MAX_PAYLOAD - 8;
+  body -= body & 1;
+  p[0] = 0x08; /* request_id = 300 */
+  p[1] = 0xac;
+  p[2] = 0x02;
+  p[3] = 0xf2; /* field 30 (container_list), length-delimited */
+  p[4] = 0x01;
+  p[5] = (uint8_t) (0x80 | (body & 0x7f));
+  p[6] = (uint8_t) (0x80 | ((body >> 7) & 0x7f));
+  p[7] = (uint8_t) (body >> 14);
+  for (size_t i = 0; i < body; i += 2) {
+    p[8 + i] = 0x0a; /* containers, empty: too many for the arena */
+    p[9 + i] = 0x00;
+  }
+  assert_null (msg_unpack (&arena, p, 8 + body));
+  assert_int_equal (msg_request_id (&arena, p, 8 + body), 300);
+  assert_int_equal (arena.used, 0);
+  static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff };
+  assert_int_equal (msg_request_id (&arena, junk, sizeof junk), 0);
+  assert_int_equal (arena.used, 0);
+}
+
 /* Run out of arena at every allocation protobuf-c makes for a full message:
  * each attempt fails cleanly until there is room, then succeeds. */
 static void arena_short_by_any_amount (void **state)
@@ -478,6 +506,7 @@ int main (void)
     cmocka_unit_test_setup (msg_name_edges, setup),
     cmocka_unit_test_setup (malformed_payload_is_null, setup),
     cmocka_unit_test_setup (arena_exhaustion_is_null, setup),
+    cmocka_unit_test_setup (request_id_of_refused, setup),
     cmocka_unit_test_setup (arena_short_by_any_amount, setup),
     cmocka_unit_test_setup (pack_size_limits, setup),
     cmocka_unit_test_setup (data_frame_round_trip, setup),
