@@ -247,17 +247,29 @@ static void on_remove (struct conn *c, uint64_t rid, const Remove *rm)
 /* Each list message must fit one frame: fill it up to a byte budget, and leave a
  * config out of an entry that alone would not fit. */
 #define LIST_BUDGET (FRAME_MAX_PAYLOAD - 1024)
-static void send_list_page (struct conn *c, uint64_t rid, struct container **list, size_t n, bool more)
+static ContainerInfo list_infos[LIST_CHUNK];
+
+/* Fills list_infos[k] for ct and returns its packed size; a config that alone
+ * would not fit a frame is left out (inspect shows what fits). */
+static size_t list_fill (size_t k, struct container *ct)
 {
-  static ContainerInfo infos[LIST_CHUNK];
+  ContainerInfo *info = &list_infos[k];
+  container_fill_info (ct, info, NULL);
+  size_t sz = container_info__get_packed_size (info) + 8;
+  if (sz > LIST_BUDGET)
+    {
+      info->config = NULL;
+      sz = container_info__get_packed_size (info) + 8;
+    }
+  return sz;
+}
+
+/* Sends list_infos[0..n) as one container_list message. */
+static void send_list_page (struct conn *c, uint64_t rid, size_t n, bool more)
+{
   ContainerInfo *ptrs[LIST_CHUNK];
   for (size_t k = 0; k < n; k++)
-    {
-      container_fill_info (list[k], &infos[k], NULL);
-      if (container_info__get_packed_size (&infos[k]) + 8 > LIST_BUDGET)
-        infos[k].config = NULL; /* too big to list whole: inspect shows what fits */
-      ptrs[k] = &infos[k];
-    }
+    ptrs[k] = &list_infos[k];
   Msg m = MSG__INIT;
   ContainerList cl = CONTAINER_LIST__INIT;
   cl.containers = ptrs;
@@ -268,19 +280,6 @@ static void send_list_page (struct conn *c, uint64_t rid, struct container **lis
   reply (c, rid, &m);
 }
 
-static size_t list_entry_size (struct container *ct)
-{
-  ContainerInfo info;
-  container_fill_info (ct, &info, NULL);
-  size_t sz = container_info__get_packed_size (&info) + 8;
-  if (sz > LIST_BUDGET)
-    {
-      info.config = NULL;
-      sz = container_info__get_packed_size (&info) + 8;
-    }
-  return sz;
-}
-
 /* Pages go out while the client reads them (the conn's out ring has room), so
  * any number of containers lists without piling replies up. The table is
  * newest first by seq; the cursor is the seq below which listing continues, so
@@ -289,26 +288,31 @@ void dispatch_list_continue (struct conn *c)
 {
   while (c->list.active && !c->closed && c->out.len < CONN_OUT_DATA)
     {
-      struct container *page[LIST_CHUNK];
       size_t n = 0, bytes = 0;
+      uint64_t last_seq = c->list.next_seq;
       bool more = false;
       for (struct container *ct = containers; ct; ct = ct->next)
         {
           if (ct->seq >= c->list.next_seq || !(c->list.all || ct->state == C_RUNNING))
             continue;
-          size_t sz = list_entry_size (ct);
-          if (n == LIST_CHUNK || (n > 0 && bytes + sz > LIST_BUDGET))
+          if (n == LIST_CHUNK)
             {
               more = true;
               break;
             }
-          page[n++] = ct;
+          size_t sz = list_fill (n, ct);
+          if (n > 0 && bytes + sz > LIST_BUDGET)
+            {
+              more = true; /* filled but not taken: the next page starts with it */
+              break;
+            }
+          n++;
           bytes += sz;
+          last_seq = ct->seq;
         }
-      if (n > 0)
-        c->list.next_seq = page[n - 1]->seq;
+      c->list.next_seq = last_seq;
       c->list.active = more;
-      send_list_page (c, c->list.request_id, page, n, more);
+      send_list_page (c, c->list.request_id, n, more);
     }
 }
 
@@ -323,7 +327,8 @@ static void on_list (struct conn *c, uint64_t rid, bool all, const char *one)
           reply_err (c, rid, &e);
           return;
         }
-      send_list_page (c, rid, &ct, 1, false);
+      list_fill (0, ct);
+      send_list_page (c, rid, 1, false);
       return;
     }
   c->list.active = true;

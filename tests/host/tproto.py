@@ -14,6 +14,7 @@ after printing what failed):
                          and stays the same however late a client asks
   raw SOCK HEX           send bytes, print the decoded replies (debugging)
 """
+import contextlib
 import os
 import select
 import socket
@@ -357,17 +358,28 @@ def badinput(sock):
 
 
 # ---- channel over a pty pair ----
-def channel(tether, workdir):
+@contextlib.contextmanager
+def pty_tether(tether, workdir, logname):
+    """tether --channel on a raw pty pair; yields (proc, peer) and ends both."""
     import tty
     master, slave = os.openpty()
     tty.setraw(master)
-    spath = os.ttyname(slave)
-    log = open(os.path.join(workdir, "channel.log"), "wb")
-    proc = subprocess.Popen([tether, "--channel", spath], stdout=log, stderr=log)
+    log = open(os.path.join(workdir, logname), "wb")
+    proc = subprocess.Popen([tether, "--channel", os.ttyname(slave)], stdout=log, stderr=log)
     try:
         os.set_blocking(master, False)
-        p = Peer(master)
         time.sleep(0.3)
+        yield proc, Peer(master)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+        os.close(slave)
+        log.close()
+
+
+def channel(tether, workdir):
+    with pty_tether(tether, workdir, "channel.log") as (proc, p):
         g1 = b"\x00garbage at boot\r\nTh\x01" + bytes(range(256)).replace(b"T", b"") + b"T"
         p.send(g1)
         m = p.request(1, 10, hello_body(), timeout=10)
@@ -430,12 +442,6 @@ def channel(tether, workdir):
             check(one(exitm[0][2], 8) == len(want), "exit stdout_final = %d" % one(exitm[0][2], 8))
         check(proc.poll() is None, "tether --channel still running")
         return not FAILS
-    finally:
-        proc.kill()
-        proc.wait()
-        os.close(master)
-        os.close(slave)
-        log.close()
 
 
 # ---- shared helpers for the session tests ----

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 
-from tproto import (FAILS, Peer, check, err_text, f_bytes, f_int, hello_body, msg, one)
+from tproto import (FAILS, Peer, check, err_text, f_bytes, f_int, hello_body, msg, one, pty_tether)
 
 # Msg body field numbers (proto/tether.proto)
 CREATE, START, EXEC, ATTACH, SIGNAL, LIST, INSPECT, REMOVE, ACK, PING = 12, 13, 15, 17, 20, 26, 27, 25, 28, 31
@@ -139,8 +139,8 @@ def wedge_on(p, seconds, label, vm_cid=None):
                   % (label, rounds, len(want), got[1]))
             return False  # the connection is wedged: nothing more will be answered on it
         time.sleep(random.random() * 0.01)
-    check(True, "%s: %d rounds of 6 lists + 1 ping answered in %d s, %d bytes relayed meanwhile"
-              % (label, rounds, seconds, got[1]))
+    print("  %s: %d rounds of 6 lists + 1 ping answered in %d s, %d bytes relayed meanwhile"
+          % (label, rounds, seconds, got[1]))
     check(got[1] > 0, "%s: output flowed (%d bytes)" % (label, got[1]))
     if vm_cid:
         return not FAILS
@@ -155,27 +155,13 @@ def wedge(sock, seconds):
 
 
 def wedge_channel(tether, workdir, seconds):
-    import tty
-    master, slave = os.openpty()
-    tty.setraw(master)
-    log = open(os.path.join(workdir, "wedge-channel.log"), "wb")
-    proc = subprocess.Popen([tether, "--channel", os.ttyname(slave)], stdout=log, stderr=log)
-    try:
-        os.set_blocking(master, False)
-        p = Peer(master)
-        time.sleep(0.3)
+    with pty_tether(tether, workdir, "wedge-channel.log") as (proc, p):
         m = p.request(1, 10, hello_body(), timeout=10)
         if not check(m is not None and m[0] == "hello_reply", "hello over the pty"):
             return False
         wedge_on(p, int(seconds), "channel")
         check(proc.poll() is None, "tether --channel still running")
         return not FAILS
-    finally:
-        proc.kill()
-        proc.wait()
-        os.close(master)
-        os.close(slave)
-        log.close()
 
 
 # ---- exec counters: execs freed with their container must not count any more ----
