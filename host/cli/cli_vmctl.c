@@ -3,6 +3,7 @@
  * reached through its endpoint's socket, a finished one through state.pb/json. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -343,11 +344,14 @@ int vm_cli_ps (int argc, char **argv)
   return fflush (stdout) == 0 ? 0 : CLI_FAIL;
 }
 
+/* Each state.json is loaded (jansson) and the objects dumped as one array indented
+ * like docker's; a file that does not parse is reported, not passed through. */
 int vm_cli_inspect (int argc, char **argv)
 {
   int code = 0;
-  bool first = true;
-  fputs ("[", stdout);
+  json_t *all = json_array ();
+  if (all == NULL)
+    return cli_err ("inspect: out of memory"), CLI_FAIL;
   for (int i = 1; i < argc; i++)
     {
       char id[65], path[VM_PATH_MAX + 100];
@@ -359,34 +363,21 @@ int vm_cli_inspect (int argc, char **argv)
           continue;
         }
       snprintf (path, sizeof path, "%s/containers/%s/state.json", state_dir (), id);
-      FILE *f = fopen (path, "re");
-      if (f == NULL)
+      json_error_t jerr;
+      json_t *obj = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
+      if (obj == NULL || json_array_append_new (all, obj) < 0)
         {
-          cli_err ("%s: %s", path, strerror (errno));
+          cli_err ("%s: %s", path, obj ? "out of memory" : jerr.text);
           code = CLI_FAIL;
-          continue;
         }
-      fputs (first ? "\n" : ",\n", stdout);
-      first = false;
-      char buf[8192];
-      size_t n, last = 0;
-      char lastc = 0;
-      while ((n = fread (buf, 1, sizeof buf, f)) > 0)
-        {
-          /* the file ends with a newline; the array adds its own */
-          if (lastc)
-            fputc (lastc, stdout);
-          fwrite (buf, 1, n - 1, stdout);
-          lastc = buf[n - 1];
-          last = n;
-        }
-      if (lastc && lastc != '\n')
-        fputc (lastc, stdout);
-      (void) last;
-      fclose (f);
     }
-  fputs (first ? "]\n" : "\n]\n", stdout);
-  return fflush (stdout) == 0 ? code : CLI_FAIL;
+  char *text = json_dumps (all, JSON_INDENT (4));
+  json_decref (all);
+  if (text == NULL)
+    return cli_err ("inspect: out of memory"), CLI_FAIL;
+  int r = printf ("%s\n", text);
+  free (text);
+  return r >= 0 && fflush (stdout) == 0 ? code : CLI_FAIL;
 }
 
 /* ping ID: the tether inside that container's VM, through its endpoint. */

@@ -1,74 +1,7 @@
 #include "json.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Out of memory marks the document failed (and empties it) instead of exiting:
- * the long-lived endpoint writes state.json with this and must keep its VM. */
-static void put (struct json *j, const char *s, size_t n)
-{
-  if (j->oom)
-    return;
-  if (n > SIZE_MAX - j->len - 1)
-    abort ();
-  if (j->len + n + 1 > j->cap)
-    {
-      size_t cap = j->cap ? j->cap : 256;
-      while (cap < j->len + n + 1)
-        {
-          if (cap > SIZE_MAX / 2)
-            abort ();
-          cap *= 2;
-        }
-      char *b = realloc (j->buf, cap);
-      if (b == NULL)
-        {
-          j->oom = true;
-          if (j->buf)
-            j->buf[0] = '\0';
-          j->len = 0;
-          return;
-        }
-      j->buf = b;
-      j->cap = cap;
-    }
-  memcpy (j->buf + j->len, s, n);
-  j->len += n;
-  j->buf[j->len] = '\0';
-}
-
-static void puts_ (struct json *j, const char *s)
-{
-  put (j, s, strlen (s));
-}
-
-static void newline (struct json *j)
-{
-  if (j->indent == 0)
-    return;
-  put (j, "\n", 1);
-  for (int i = 0; i < j->depth * j->indent; i++)
-    put (j, " ", 1);
-}
-
-/* Separator and indentation before a value (or a key) in the open container. */
-static void before_value (struct json *j)
-{
-  if (j->after_key)
-    {
-      j->after_key = false;
-      return;
-    }
-  if (j->depth > 0)
-    {
-      if (j->has_items[j->depth - 1])
-        put (j, ",", 1);
-      j->has_items[j->depth - 1] = true;
-      newline (j);
-    }
-}
 
 void json_init (struct json *j, int indent)
 {
@@ -78,37 +11,95 @@ void json_init (struct json *j, int indent)
 
 void json_free (struct json *j)
 {
+  json_decref (j->root);
+  free (j->key);
   free (j->buf);
-  j->buf = NULL;
-  j->len = j->cap = 0;
+  json_init (j, j->indent);
 }
 
-static void open_ (struct json *j, const char *c)
+static void fail (struct json *j)
 {
-  before_value (j);
+  int indent = j->indent;
+  json_free (j);
+  j->indent = indent;
+  j->oom = true;
+}
+
+/* Dumps the finished document into buf (jansson keeps insertion order). */
+static void finish (struct json *j)
+{
+  size_t flags = JSON_ENCODE_ANY | (j->indent ? JSON_INDENT (j->indent) : JSON_COMPACT);
+  j->buf = json_dumps (j->root, flags);
+  if (j->buf == NULL)
+    {
+      fail (j);
+      return;
+    }
+  j->len = strlen (j->buf);
+}
+
+/* Puts v (a new reference, NULL when its allocation failed) where the document
+ * stands: under the pending key, at the end of the open array, or as the root. */
+static void place (struct json *j, json_t *v)
+{
+  if (j->oom || v == NULL)
+    {
+      json_decref (v);
+      fail (j);
+      return;
+    }
+  if (j->depth == 0)
+    {
+      if (j->root != NULL)
+        abort (); /* a programming error: one value per document */
+      j->root = v;
+      if (!json_is_object (v) && !json_is_array (v))
+        finish (j);
+      return;
+    }
+  json_t *parent = j->open[j->depth - 1];
+  int r;
+  if (json_is_object (parent))
+    {
+      if (j->key == NULL)
+        abort (); /* a value in an object without its key */
+      r = json_object_set_new (parent, j->key, v);
+      free (j->key);
+      j->key = NULL;
+    }
+  else
+    r = json_array_append_new (parent, v);
+  if (r < 0)
+    fail (j);
+}
+
+static void open_ (struct json *j, json_t *c)
+{
   if (j->depth >= JSON_MAX_DEPTH)
     abort (); /* a programming error: our documents are shallow */
-  puts_ (j, c);
-  j->has_items[j->depth++] = false;
+  json_t *borrowed = c;
+  place (j, c);
+  if (j->oom)
+    return;
+  j->open[j->depth++] = borrowed;
 }
 
-static void close_ (struct json *j, const char *c)
+static void close_ (struct json *j)
 {
+  if (j->oom)
+    return;
   if (j->depth <= 0)
     abort ();
-  bool had = j->has_items[--j->depth];
-  if (had)
-    newline (j);
-  puts_ (j, c);
+  if (--j->depth == 0)
+    finish (j);
 }
 
-void json_obj_begin (struct json *j) { open_ (j, "{"); }
-void json_obj_end (struct json *j) { close_ (j, "}"); }
-void json_arr_begin (struct json *j) { open_ (j, "["); }
-void json_arr_end (struct json *j) { close_ (j, "]"); }
+void json_obj_begin (struct json *j) { open_ (j, json_object ()); }
+void json_obj_end (struct json *j) { close_ (j); }
+void json_arr_begin (struct json *j) { open_ (j, json_array ()); }
+void json_arr_end (struct json *j) { close_ (j); }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid (RFC 3629:
- * no overlongs, no surrogates, nothing above U+10FFFF). */
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static size_t utf8_len (const unsigned char *s, size_t avail)
 {
   unsigned char c = s[0];
@@ -138,50 +129,48 @@ static size_t utf8_len (const unsigned char *s, size_t avail)
   return n;
 }
 
-void json_strn (struct json *j, const char *s, size_t len)
+char *json_utf8_clean (const char *s, size_t len, size_t *out_len)
 {
-  before_value (j);
-  put (j, "\"", 1);
+  static const char replacement[] = "\xef\xbf\xbd";
+  if (len > (SIZE_MAX - 1) / 3)
+    return NULL;
+  char *out = malloc (len * 3 + 1); /* each byte at worst becomes 3 */
+  if (out == NULL)
+    return NULL;
   const unsigned char *p = (const unsigned char *) s;
-  size_t i = 0;
+  size_t i = 0, o = 0;
   while (i < len)
     {
-      unsigned char c = p[i];
-      char esc[8];
-      const char *rep = NULL;
-      switch (c)
-        {
-        case '"': rep = "\\\""; break;
-        case '\\': rep = "\\\\"; break;
-        case '\b': rep = "\\b"; break;
-        case '\f': rep = "\\f"; break;
-        case '\n': rep = "\\n"; break;
-        case '\r': rep = "\\r"; break;
-        case '\t': rep = "\\t"; break;
-        default:
-          if (c < 0x20 || c == 0x7f)
-            {
-              snprintf (esc, sizeof esc, "\\u%04x", c);
-              rep = esc;
-            }
-        }
-      if (rep != NULL)
-        {
-          puts_ (j, rep);
-          i++;
-          continue;
-        }
       size_t n = utf8_len (p + i, len - i);
       if (n == 0)
         {
-          puts_ (j, "\\ufffd");
+          memcpy (out + o, replacement, 3);
+          o += 3;
           i++;
           continue;
         }
-      put (j, s + i, n);
+      memcpy (out + o, s + i, n);
+      o += n;
       i += n;
     }
-  put (j, "\"", 1);
+  out[o] = '\0';
+  *out_len = o;
+  return out;
+}
+
+void json_strn (struct json *j, const char *s, size_t len)
+{
+  if (j->oom)
+    return;
+  size_t n;
+  char *clean = json_utf8_clean (s, len, &n);
+  if (clean == NULL)
+    {
+      fail (j);
+      return;
+    }
+  place (j, json_stringn_nocheck (clean, n)); /* checked just above */
+  free (clean);
 }
 
 void json_str (struct json *j, const char *s)
@@ -194,30 +183,19 @@ void json_str (struct json *j, const char *s)
 
 void json_key (struct json *j, const char *key)
 {
-  json_str (j, key);
-  put (j, j->indent ? ": " : ":", j->indent ? 2 : 1);
-  j->after_key = true;
+  if (j->oom)
+    return;
+  if (j->depth == 0 || !json_is_object (j->open[j->depth - 1]) || j->key != NULL)
+    abort (); /* a key outside an object, or two keys in a row */
+  size_t n;
+  j->key = json_utf8_clean (key, strlen (key), &n);
+  if (j->key == NULL)
+    fail (j);
 }
 
-void json_int (struct json *j, int64_t v)
-{
-  char b[24];
-  before_value (j);
-  snprintf (b, sizeof b, "%" PRId64, v);
-  puts_ (j, b);
-}
-
-void json_bool (struct json *j, bool v)
-{
-  before_value (j);
-  puts_ (j, v ? "true" : "false");
-}
-
-void json_write_null (struct json *j)
-{
-  before_value (j);
-  puts_ (j, "null");
-}
+void json_int (struct json *j, int64_t v) { place (j, json_integer (v)); }
+void json_bool (struct json *j, bool v) { place (j, json_boolean (v)); }
+void json_write_null (struct json *j) { place (j, json_null ()); }
 
 void json_kstr (struct json *j, const char *key, const char *s)
 {
