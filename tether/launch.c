@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "mkdirp.h"
 #include "report.h"
 #include "security.h"
 #include "user.h"
@@ -79,22 +80,6 @@ _Noreturn void launch_fail (int report_fd, int exit_code, const char *fmt, ...)
   va_end (ap);
   report_send (report_fd, REPORT_FAIL, exit_code, real_ns (), text);
   _exit (exit_code);
-}
-
-static int mkdir_p (const char *path)
-{
-  char buf[4096];
-  if (snprintf (buf, sizeof buf, "%s", path) >= (int) sizeof buf)
-    return (errno = ENAMETOOLONG, -1);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (buf, 0755) < 0 && errno != EEXIST)
-          return -1;
-        *p = '/';
-      }
-  return mkdir (buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 static const char *env_get (char **env, size_t n, const char *key)
@@ -228,7 +213,7 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
     launch_fail (rfd, 126, "%s", err.msg);
 
   const char *cwd = ls->cwd && *ls->cwd ? ls->cwd : "/";
-  if (ls->create_cwd && mkdir_p (cwd) < 0)
+  if (ls->create_cwd && mkdir_p (cwd, 0755) < 0)
     launch_fail (rfd, 126, "mkdir %s: %s", cwd, strerror (errno));
   if (security_confine (&err) < 0)
     launch_fail (rfd, 126, "%s", err.msg);

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "mkdirp.h"
 #include "fdio.h"
 #include "log.h"
 #include "vm.h"
@@ -70,27 +71,12 @@ const char *vmdisk_missing (const ContainerConfig *cfg)
   return NULL;
 }
 
-static int mkdir_p (const char *path)
-{
-  char buf[4096];
-  snprintf (buf, sizeof buf, "%s", path);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (buf, 0755) < 0 && errno != EEXIST)
-          return -1;
-        *p = '/';
-      }
-  return mkdir (buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int mount_rec (const char *src, const char *target, const char *type, unsigned long flags, const char *data,
                       struct terr *err)
 {
   if (n_mounted >= MAX_MOUNTS)
     return terr_set (err, 0, "too many mounts");
-  if (mkdir_p (target) < 0)
+  if (mkdir_p (target, 0755) < 0)
     return terr_set (err, errno, "mkdir %s", target);
   if (mount (src, target, type, flags, data) < 0)
     return terr_set (err, errno, "mount %s (%s) on %s", src, type, target);

@@ -31,6 +31,18 @@ int cli_random_id (char out[65]);
 /* Parses a non-negative decimal int; -1 if not one. */
 int cli_parse_uint (const char *s, int max);
 
+/* wait, kill, stop, rm in either mode: the options, then one request per id
+ * (printing the id, or wait's exit code, unless quiet; -1 after saying why). */
+enum ctl_verb { CTL_WAIT, CTL_KILL, CTL_STOP, CTL_RM };
+struct ctl_opts {
+  int signo;                 /* kill -s (default SIGKILL) */
+  int timeout_s;             /* stop -t (-1: the container's own) */
+  bool force;                /* rm -f */
+};
+/* Returns the first id's index; 0 after printing --help; -1 after an error message. */
+int ctl_parse (enum ctl_verb verb, int argc, char **argv, struct ctl_opts *o);
+int ctl_one (struct conn *c, enum ctl_verb verb, const struct ctl_opts *o, const char *id, bool quiet);
+
 int cli_run (const struct cli *cli, int argc, char **argv);
 int cli_exec (const struct cli *cli, int argc, char **argv);
 int cli_attach (const struct cli *cli, int argc, char **argv);
@@ -41,5 +53,7 @@ int cli_kill (const struct cli *cli, int argc, char **argv);
 int cli_stop (const struct cli *cli, int argc, char **argv);
 int cli_rm (const struct cli *cli, int argc, char **argv);
 int cli_ping (const struct cli *cli, int argc, char **argv);
+/* ping over an open connection (closed after): prints the RTT and the tether's stats. */
+int ping_over (struct conn *c);
 
 #endif

@@ -59,25 +59,63 @@ static const char ping_usage[]
 
 enum { OPT_HELP = 256 };
 
-/* getopt over a verb with one optional valued option; returns optind, 0 for --help,
- * -1 after an error message. */
-static int parse (int argc, char **argv, const char *shorts, const struct option *longs,
-                  int (*on_opt) (int ch, const char *arg, void *ctx), void *ctx)
+static const struct option wait_longs[] = { { "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 } };
+static const struct option kill_longs[] = {
+  { "signal", required_argument, NULL, 's' }, { "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 },
+};
+static const struct option stop_longs[] = {
+  { "time", required_argument, NULL, 't' },    { "timeout", required_argument, NULL, 't' },
+  { "help", no_argument, NULL, OPT_HELP },     { NULL, 0, NULL, 0 },
+};
+static const struct option rm_longs[] = {
+  { "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 },
+};
+
+static const struct {
+  const char *shorts;
+  const struct option *longs;
+  const char *usage;
+} verbs[] = {
+  [CTL_WAIT] = { "+:", wait_longs, wait_usage },
+  [CTL_KILL] = { "+:s:", kill_longs, kill_usage },
+  [CTL_STOP] = { "+:t:", stop_longs, stop_usage },
+  [CTL_RM] = { "+:f", rm_longs, rm_usage },
+};
+
+static int take (struct ctl_opts *o, const char *verb, int ch, const char *arg)
 {
-  optind = 0;
+  switch (ch)
+    {
+    case 's':
+      if ((o->signo = sig_parse (arg)) < 0)
+        return cli_err ("%s: invalid signal: %s", verb, arg), -1;
+      return 0;
+    case 't':
+      if ((o->timeout_s = cli_parse_uint (arg, 1000000)) < 0)
+        return cli_err ("%s: invalid time: %s", verb, arg), -1;
+      return 0;
+    case 'f': o->force = true; return 0;
+    }
+  return -1;
+}
+
+int ctl_parse (enum ctl_verb verb, int argc, char **argv, struct ctl_opts *o)
+{
+  *o = (struct ctl_opts) { .signo = SIGKILL, .timeout_s = -1 }; /* docker's kill default; the container's stop timeout */
+  optind = 0; /* glibc: full re-initialisation */
   opterr = 0;
   int ch;
-  while ((ch = getopt_long (argc, argv, shorts, longs, NULL)) != -1)
+  while ((ch = getopt_long (argc, argv, verbs[verb].shorts, verbs[verb].longs, NULL)) != -1)
     {
       if (ch == OPT_HELP)
-        return 0;
+        return cli_usage (verbs[verb].usage), 0;
       if (ch == ':')
         return cli_err ("%s: option %s needs a value", argv[0], argv[optind - 1]), -1;
       if (ch == '?')
         return cli_err ("%s: unknown option %s (see tetherctl %s --help)", argv[0], argv[optind - 1],
                         argv[0]),
                -1;
-      if (on_opt (ch, optarg, ctx) < 0)
+      if (take (o, argv[0], ch, optarg) < 0)
         return -1;
     }
   if (optind < argc && strcmp (argv[optind], "--") == 0)
@@ -87,114 +125,6 @@ static int parse (int argc, char **argv, const char *shorts, const struct option
                     argv[0]),
            -1;
   return optind;
-}
-
-static int no_opt (int ch, const char *arg, void *ctx)
-{
-  (void) ch, (void) arg, (void) ctx;
-  return -1;
-}
-
-static const struct option help_only[] = { { "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 } };
-
-/* One request per container operand, as docker's verbs do: each id's reply is
- * printed (the id, or for wait the exit code) or its error said, and the verb
- * fails if any did. `fill` builds the request for one id in q's storage. */
-struct id_req {
-  union {
-    Signal sg;
-    Remove rm;
-    Wait w;
-  } u;
-  int signo;
-  bool force;
-};
-typedef void (*fill_fn) (Msg *m, struct id_req *q, char *id);
-
-static int each_id (const struct cli *cli, char **ids, int n, fill_fn fill, struct id_req *q, Msg__BodyCase want)
-{
-  struct conn *c = cli_connect (cli);
-  if (c == NULL)
-    return CLI_FAIL;
-  int code = 0;
-  for (int i = 0; i < n; i++)
-    {
-      Msg m = MSG__INIT;
-      fill (&m, q, ids[i]);
-      Msg *r = cli_request (c, &m, want, ids[i]);
-      if (r == NULL)
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      if (want == MSG__BODY_EXIT)
-        printf ("%d\n", r->exit->exit_code);
-      else
-        printf ("%s\n", ids[i]);
-      fflush (stdout);
-    }
-  conn_close (c);
-  return code;
-}
-
-static void fill_wait (Msg *m, struct id_req *q, char *id)
-{
-  q->u.w = (Wait) WAIT__INIT;
-  q->u.w.id = id;
-  m->body_case = MSG__BODY_WAIT;
-  m->wait = &q->u.w;
-}
-
-int cli_wait (const struct cli *cli, int argc, char **argv)
-{
-  int first = parse (argc, argv, "+:", help_only, no_opt, NULL);
-  if (first == 0)
-    return cli_usage (wait_usage), 0;
-  if (first < 0)
-    return CLI_FAIL;
-  struct id_req q;
-  return each_id (cli, argv + first, argc - first, fill_wait, &q, MSG__BODY_EXIT);
-}
-
-static int kill_opt (int ch, const char *arg, void *ctx)
-{
-  int *signo = ctx;
-  if (ch != 's' || (*signo = sig_parse (arg)) < 0)
-    return cli_err ("kill: invalid signal: %s", arg), -1;
-  return 0;
-}
-
-static void fill_kill (Msg *m, struct id_req *q, char *id)
-{
-  q->u.sg = (Signal) SIGNAL__INIT;
-  q->u.sg.id = id;
-  q->u.sg.signo = (uint32_t) q->signo;
-  m->body_case = MSG__BODY_SIGNAL;
-  m->signal = &q->u.sg;
-}
-
-int cli_kill (const struct cli *cli, int argc, char **argv)
-{
-  static const struct option longs[] = {
-    { "signal", required_argument, NULL, 's' },
-    { "help", no_argument, NULL, OPT_HELP },
-    { NULL, 0, NULL, 0 },
-  };
-  struct id_req q = { .signo = 9 }; /* docker's default: KILL */
-  int first = parse (argc, argv, "+:s:", longs, kill_opt, &q.signo);
-  if (first == 0)
-    return cli_usage (kill_usage), 0;
-  if (first < 0)
-    return CLI_FAIL;
-  return each_id (cli, argv + first, argc - first, fill_kill, &q, MSG__BODY_OK);
-}
-
-static int stop_opt (int ch, const char *arg, void *ctx)
-{
-  int *t = ctx;
-  if (ch != 't' || (*t = cli_parse_uint (arg, 1000000)) < 0)
-    return cli_err ("stop: invalid time: %s", arg), -1;
-  return 0;
 }
 
 static Msg *stop_request (struct conn *c, const char *id, int timeout_s, struct terr *err)
@@ -232,77 +162,80 @@ static Msg *stop_now (struct conn *c, const char *id, struct terr *err)
   return conn_request (c, &wm, NULL, NULL, -1, err);
 }
 
-int cli_stop (const struct cli *cli, int argc, char **argv)
+/* The request for one id and the reply that answers it. */
+static Msg *send_one (struct conn *c, enum ctl_verb verb, const struct ctl_opts *o, const char *id,
+                      Msg__BodyCase *want, struct terr *err)
 {
-  static const struct option longs[] = {
-    { "time", required_argument, NULL, 't' },
-    { "timeout", required_argument, NULL, 't' },
-    { "help", no_argument, NULL, OPT_HELP },
-    { NULL, 0, NULL, 0 },
-  };
-  int timeout = -1; /* the container's own stop timeout */
-  int first = parse (argc, argv, "+:t:", longs, stop_opt, &timeout);
-  if (first == 0)
-    return cli_usage (stop_usage), 0;
-  if (first < 0)
-    return CLI_FAIL;
+  Msg m = MSG__INIT;
+  Wait w = WAIT__INIT;
+  Signal sg = SIGNAL__INIT;
+  Remove rm = REMOVE__INIT;
+  switch (verb)
+    {
+    case CTL_STOP:
+      *want = MSG__BODY_EXIT;
+      return o->timeout_s == 0 ? stop_now (c, id, err) : stop_request (c, id, o->timeout_s, err);
+    case CTL_WAIT:
+      w.id = (char *) id;
+      m.body_case = MSG__BODY_WAIT, m.wait = &w, *want = MSG__BODY_EXIT;
+      return conn_request (c, &m, NULL, NULL, -1, err);
+    case CTL_KILL:
+      sg.id = (char *) id;
+      sg.signo = (uint32_t) o->signo;
+      m.body_case = MSG__BODY_SIGNAL, m.signal = &sg, *want = MSG__BODY_OK;
+      break;
+    case CTL_RM:
+      rm.id = (char *) id;
+      rm.force = o->force;
+      m.body_case = MSG__BODY_REMOVE, m.remove = &rm, *want = MSG__BODY_OK;
+      break;
+    }
+  return conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, err);
+}
+
+int ctl_one (struct conn *c, enum ctl_verb verb, const struct ctl_opts *o, const char *id, bool quiet)
+{
+  struct terr err;
+  terr_clear (&err);
+  Msg__BodyCase want;
+  Msg *r = send_one (c, verb, o, id, &want, &err);
+  /* stop: the reply is the exit, or a plain ok for an already stopped one */
+  bool stopped = r != NULL && verb == CTL_STOP && r->body_case == MSG__BODY_OK;
+  if (r == NULL || (!stopped && conn_reply_error (r, want, &err) < 0))
+    return cli_err ("%s: %s", id, err.msg), -1;
+  if (quiet)
+    return 0;
+  if (verb == CTL_WAIT)
+    printf ("%d\n", r->exit->exit_code);
+  else
+    printf ("%s\n", id);
+  return fflush (stdout) == 0 ? 0 : -1;
+}
+
+/* One request per container operand, as docker's verbs do: each id's answer is
+ * printed (the id, or for wait the exit code) or its error said, and the verb
+ * fails if any did. */
+static int each_id (const struct cli *cli, enum ctl_verb verb, int argc, char **argv)
+{
+  struct ctl_opts o;
+  int first = ctl_parse (verb, argc, argv, &o);
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL;
   struct conn *c = cli_connect (cli);
   if (c == NULL)
     return CLI_FAIL;
   int code = 0;
   for (int i = first; i < argc; i++)
-    {
-      struct terr err;
-      terr_clear (&err);
-      Msg *r = timeout == 0 ? stop_now (c, argv[i], &err) : stop_request (c, argv[i], timeout, &err);
-      /* the reply is the exit; accept a plain ok for an already stopped one */
-      if (r == NULL
-          || (r->body_case != MSG__BODY_OK && conn_reply_error (r, MSG__BODY_EXIT, &err) < 0))
-        {
-          cli_err ("%s: %s", argv[i], err.msg);
-          code = CLI_FAIL;
-          continue;
-        }
-      printf ("%s\n", argv[i]);
-      fflush (stdout);
-    }
+    if (ctl_one (c, verb, &o, argv[i], false) < 0)
+      code = CLI_FAIL;
   conn_close (c);
   return code;
 }
 
-static int rm_opt (int ch, const char *arg, void *ctx)
-{
-  (void) arg;
-  if (ch != 'f')
-    return -1;
-  *(bool *) ctx = true;
-  return 0;
-}
-
-static void fill_rm (Msg *m, struct id_req *q, char *id)
-{
-  q->u.rm = (Remove) REMOVE__INIT;
-  q->u.rm.id = id;
-  q->u.rm.force = q->force;
-  m->body_case = MSG__BODY_REMOVE;
-  m->remove = &q->u.rm;
-}
-
-int cli_rm (const struct cli *cli, int argc, char **argv)
-{
-  static const struct option longs[] = {
-    { "force", no_argument, NULL, 'f' },
-    { "help", no_argument, NULL, OPT_HELP },
-    { NULL, 0, NULL, 0 },
-  };
-  struct id_req q = { .force = false };
-  int first = parse (argc, argv, "+:f", longs, rm_opt, &q.force);
-  if (first == 0)
-    return cli_usage (rm_usage), 0;
-  if (first < 0)
-    return CLI_FAIL;
-  return each_id (cli, argv + first, argc - first, fill_rm, &q, MSG__BODY_OK);
-}
+int cli_wait (const struct cli *cli, int argc, char **argv) { return each_id (cli, CTL_WAIT, argc, argv); }
+int cli_kill (const struct cli *cli, int argc, char **argv) { return each_id (cli, CTL_KILL, argc, argv); }
+int cli_stop (const struct cli *cli, int argc, char **argv) { return each_id (cli, CTL_STOP, argc, argv); }
+int cli_rm (const struct cli *cli, int argc, char **argv) { return each_id (cli, CTL_RM, argc, argv); }
 
 static int64_t mono_ns (void)
 {
@@ -318,8 +251,11 @@ int cli_ping (const struct cli *cli, int argc, char **argv)
   if (argc > 1)
     return cli_err ("ping: unexpected argument %s (see tetherctl ping --help)", argv[1]), CLI_FAIL;
   struct conn *c = cli_connect (cli);
-  if (c == NULL)
-    return CLI_FAIL;
+  return c ? ping_over (c) : CLI_FAIL;
+}
+
+int ping_over (struct conn *c)
+{
   Ping p = PING__INIT;
   p.sent_ns = now_real_ns ();
   Msg m = MSG__INIT;

@@ -7,42 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runopts.h"
 #include "session.h"
 #include "sig.h"
 #include "vmrun.h"
 
 #define SESSION_HANDLE 1
-
-static const char run_usage[]
-    = "Usage: tetherctl [-H unix:PATH] run [OPTIONS] [--] COMMAND [ARG...]\n"
-      "\n"
-      "Create and start a container in the tether, relaying its stdio.\n"
-      "\n"
-      "Options:\n"
-      "  -d, --detach               print the container id and return\n"
-      "  -e, --env K=V              set an environment variable (K alone: take it from here)\n"
-      "  -i, --interactive          keep stdin open and relay it\n"
-      "      --name NAME            name the container\n"
-      "      --stop-signal SIG      signal `stop` sends first (default SIGTERM)\n"
-      "      --stop-timeout S       seconds `stop` waits before SIGKILL (default 10)\n"
-      "  -t, --tty                  allocate a pseudo-tty\n"
-      "  -u, --user UID[:GID]       run as this user\n"
-      "  -w, --workdir DIR          working directory (created if missing)\n"
-      "      --help                 print this help\n";
-
-static const char exec_usage[]
-    = "Usage: tetherctl [-H unix:PATH] exec [OPTIONS] CONTAINER [--] COMMAND [ARG...]\n"
-      "\n"
-      "Run a command in a running container.\n"
-      "\n"
-      "Options:\n"
-      "  -d, --detach               run in the background (output discarded)\n"
-      "  -e, --env K=V              set an environment variable\n"
-      "  -i, --interactive          keep stdin open and relay it\n"
-      "  -t, --tty                  allocate a pseudo-tty\n"
-      "  -u, --user UID[:GID]       run as this user\n"
-      "  -w, --workdir DIR          working directory\n"
-      "      --help                 print this help\n";
 
 static const char attach_usage[]
     = "Usage: tetherctl [-H unix:PATH] attach [OPTIONS] CONTAINER\n"
@@ -55,119 +25,7 @@ static const char attach_usage[]
       "      --stderr-offset N      resume stderr at byte N\n"
       "      --help                 print this help\n";
 
-enum { OPT_HELP = 256, OPT_NAME, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT };
-
-struct proc_opts {
-  bool interactive, tty, detach;
-  char **env;
-  size_t n_env;
-  char **built;              /* "K=V" strings made for "-e K", freed with env */
-  size_t n_built;
-  const char *cwd, *user, *name;
-  int stop_signal;           /* 0: default */
-  int stop_timeout;          /* -1: default */
-};
-
-static void env_add (struct proc_opts *o, const char *kv)
-{
-  const char *v = kv;
-  char *built = NULL;
-  if (strchr (kv, '=') == NULL)
-    {
-      /* docker: "-e K" passes K from our environment, or nothing if unset */
-      const char *val = getenv (kv);
-      if (val == NULL)
-        return;
-      size_t n = strlen (kv) + strlen (val) + 2;
-      built = malloc (n);
-      if (built == NULL)
-        abort ();
-      snprintf (built, n, "%s=%s", kv, val);
-      v = built;
-    }
-  char **e = realloc (o->env, (o->n_env + 1) * sizeof *e);
-  if (e == NULL)
-    abort ();
-  o->env = e;
-  o->env[o->n_env++] = (char *) v;
-  if (built != NULL)
-    {
-      char **b = realloc (o->built, (o->n_built + 1) * sizeof *b);
-      if (b == NULL)
-        abort ();
-      o->built = b;
-      o->built[o->n_built++] = built;
-    }
-}
-
-static void proc_opts_free (struct proc_opts *o)
-{
-  for (size_t i = 0; i < o->n_built; i++)
-    free (o->built[i]);
-  free (o->built);
-  free (o->env);
-  o->built = o->env = NULL;
-  o->n_built = o->n_env = 0;
-}
-
-/* Parses run/exec options up to the first operand. Returns the index of the first
- * operand, or -1 after an error message, or 0 for --help. */
-static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts *o)
-{
-  static const struct option run_longs[] = {
-    { "detach", no_argument, NULL, 'd' },       { "env", required_argument, NULL, 'e' },
-    { "interactive", no_argument, NULL, 'i' },  { "tty", no_argument, NULL, 't' },
-    { "user", required_argument, NULL, 'u' },   { "workdir", required_argument, NULL, 'w' },
-    { "help", no_argument, NULL, OPT_HELP },    { "name", required_argument, NULL, OPT_NAME },
-    { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
-    { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
-    { NULL, 0, NULL, 0 },
-  };
-  /* exec takes the first seven */
-  static struct option exec_longs[8];
-  memcpy (exec_longs, run_longs, 7 * sizeof run_longs[0]);
-  memset (&exec_longs[7], 0, sizeof exec_longs[7]);
-
-  memset (o, 0, sizeof *o);
-  o->stop_timeout = -1;
-  optind = 0; /* glibc: full re-initialisation */
-  opterr = 0;
-  int ch;
-  while ((ch = getopt_long (argc, argv, "+:de:itu:w:", is_run ? run_longs : exec_longs, NULL)) != -1)
-    switch (ch)
-      {
-      case 'd': o->detach = true; break;
-      case 'e': env_add (o, optarg); break;
-      case 'i': o->interactive = true; break;
-      case 't': o->tty = true; break;
-      case 'u': o->user = optarg; break;
-      case 'w': o->cwd = optarg; break;
-      case OPT_NAME: o->name = optarg; break;
-      case OPT_HELP: return 0;
-      case OPT_STOP_SIGNAL:
-        if ((o->stop_signal = sig_parse (optarg)) < 0)
-          return cli_err ("%s: invalid signal: %s", argv[0], optarg), -1;
-        break;
-      case OPT_STOP_TIMEOUT:
-        if ((o->stop_timeout = cli_parse_uint (optarg, 1000000)) < 0)
-          return cli_err ("%s: invalid stop timeout: %s", argv[0], optarg), -1;
-        break;
-      case ':':
-        return cli_err ("%s: option %s needs a value", argv[0], argv[optind - 1]), -1;
-      default:
-        return cli_err ("%s: unknown option %s (see tetherctl %s --help)", argv[0],
-                        argv[optind - 1], argv[0]), -1;
-      }
-  return optind;
-}
-
-int cli_exec_operand (int argc, char **argv)
-{
-  struct proc_opts o;
-  int first = parse_proc_opts (argc, argv, false, &o);
-  proc_opts_free (&o); /* -e values are copied here: LeakSanitizer fails san builds */
-  return first;
-}
+enum { OPT_HELP = 256 };
 
 static int run_fail (const struct terr *err)
 {
@@ -203,15 +61,12 @@ static Msg *session_request (struct conn *c, struct session *s, Msg *req, Msg__B
   return r;
 }
 
-static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opts *po)
+static int do_run (const struct cli *cli, int argc, char **argv, struct run_opts *po)
 {
-  struct proc_opts o;
-  int first = parse_proc_opts (argc, argv, true, po);
-  o = *po;
-  if (first == 0)
-    return cli_usage (run_usage), 0;
-  if (first < 0)
-    return CLI_FAIL_RUN;
+  int first = run_opts_parse (OPTS_RUN_HOST, argc, argv, po);
+  const struct run_opts o = *po;
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL_RUN;
   if (first < argc && strcmp (argv[first], "--") == 0)
     first++;
   if (first >= argc)
@@ -221,21 +76,7 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opt
   if (cli_random_id (id) < 0)
     return cli_err ("getrandom: %s", strerror (errno)), CLI_FAIL_RUN;
   ContainerConfig cfg = CONTAINER_CONFIG__INIT;
-  cfg.id = id;
-  cfg.name = (char *) (o.name ? o.name : "");
-  cfg.argv = argv + first;
-  cfg.n_argv = (size_t) (argc - first);
-  cfg.env = o.env;
-  cfg.n_env = o.n_env;
-  cfg.cwd = (char *) (o.cwd ? o.cwd : "");
-  cfg.create_cwd = o.cwd != NULL;
-  cfg.user = (char *) (o.user ? o.user : "");
-  cfg.tty = o.tty;
-  cfg.open_stdin = o.interactive;
-  cfg.stop_signal = (uint32_t) o.stop_signal;
-  cfg.stop_timeout_s = o.stop_timeout;
-  if (o.tty)
-    session_winsize (&cfg.rows, &cfg.cols);
+  run_opts_config (&o, id, argv + first, (size_t) (argc - first), &cfg);
 
   struct conn *c = cli_connect (cli);
   if (c == NULL)
@@ -289,48 +130,34 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opt
   return code;
 }
 
-static int do_exec (const struct cli *cli, int argc, char **argv, struct proc_opts *po)
+int exec_parse (int argc, char **argv, struct run_opts *o, int *cmd_at)
 {
-  struct proc_opts o;
-  int first = parse_proc_opts (argc, argv, false, po);
-  o = *po;
-  if (first == 0)
-    return cli_usage (exec_usage), 0;
-  if (first < 0)
-    return CLI_FAIL_RUN;
+  int first = run_opts_parse (OPTS_EXEC, argc, argv, o);
+  if (first <= 0)
+    return first;
   if (first >= argc)
-    return cli_err ("exec: a container and a command are required"), CLI_FAIL_RUN;
-  const char *cid = argv[first++];
+    return cli_err ("exec: a container and a command are required"), -1;
+  int cid = first++;
   if (first < argc && strcmp (argv[first], "--") == 0)
     first++;
   if (first >= argc)
-    return cli_err ("exec: a command is required (see tetherctl exec --help)"), CLI_FAIL_RUN;
+    return cli_err ("exec: a command is required (see tetherctl exec --help)"), -1;
+  *cmd_at = first;
+  return cid;
+}
 
+int exec_over (struct conn *c, const struct run_opts *po, char *cid, char **cmd, size_t n)
+{
+  const struct run_opts o = *po;
   char exec_id[65];
   if (cli_random_id (exec_id) < 0)
-    return cli_err ("getrandom: %s", strerror (errno)), CLI_FAIL_RUN;
+    return cli_err ("getrandom: %s", strerror (errno)), conn_close (c), CLI_FAIL_RUN;
   Exec ex = EXEC__INIT;
-  ex.container_id = (char *) cid;
-  ex.exec_id = exec_id;
+  run_opts_exec (&o, cid, exec_id, cmd, n, &ex);
   ex.handle = SESSION_HANDLE;
-  ex.argv = argv + first;
-  ex.n_argv = (size_t) (argc - first);
-  ex.env = o.env;
-  ex.n_env = o.n_env;
-  ex.cwd = (char *) (o.cwd ? o.cwd : "");
-  ex.user = (char *) (o.user ? o.user : "");
-  ex.tty = o.tty;
-  ex.open_stdin = o.interactive && !o.detach;
-  ex.detach = o.detach;
-  if (o.tty)
-    session_winsize (&ex.rows, &ex.cols);
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_EXEC;
   m.exec = &ex;
-
-  struct conn *c = cli_connect (cli);
-  if (c == NULL)
-    return CLI_FAIL_RUN;
   struct terr err;
   terr_clear (&err);
   if (o.detach)
@@ -355,17 +182,24 @@ static int do_exec (const struct cli *cli, int argc, char **argv, struct proc_op
 
 int cli_run (const struct cli *cli, int argc, char **argv)
 {
-  struct proc_opts o = { 0 };
+  struct run_opts o;
   int code = do_run (cli, argc, argv, &o);
-  proc_opts_free (&o);
+  run_opts_free (&o);
   return code;
 }
 
 int cli_exec (const struct cli *cli, int argc, char **argv)
 {
-  struct proc_opts o = { 0 };
-  int code = do_exec (cli, argc, argv, &o);
-  proc_opts_free (&o);
+  struct run_opts o;
+  int cmd_at, code, cid = exec_parse (argc, argv, &o, &cmd_at);
+  struct conn *c = cid > 0 ? cli_connect (cli) : NULL;
+  if (cid <= 0)
+    code = cid == 0 ? 0 : CLI_FAIL_RUN;
+  else if (c == NULL)
+    code = CLI_FAIL_RUN;
+  else
+    code = exec_over (c, &o, argv[cid], argv + cmd_at, (size_t) (argc - cmd_at));
+  run_opts_free (&o);
   return code;
 }
 

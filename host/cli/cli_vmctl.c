@@ -3,6 +3,7 @@
  * reached through its endpoint's socket, a finished one through state.pb/json. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +44,10 @@ static bool resolve (const char *ref, char id[65])
   return true;
 }
 
-/* Runs a host-mode verb against one container's endpoint: {verb, opts..., id}. */
-static int via_endpoint (int (*fn) (const struct cli *, int, char **), const char *addr, char **args, int n)
+/* A connection to one container's endpoint, or NULL (the error said). */
+static struct conn *endpoint_conn (const char *addr)
 {
-  struct cli c = { .host = addr };
-  return fn (&c, n, args);
+  return cli_connect (&(struct cli) { .host = addr });
 }
 
 static int load_exit (const char *id, int *code)
@@ -78,24 +78,29 @@ static int wait_final (const char *id, int timeout_ms, int *code)
   return -1;
 }
 
+/* For each id: its endpoint answers while the VM runs; after, the state dir. */
 int vm_cli_wait (int argc, char **argv)
 {
+  struct ctl_opts o;
+  int first = ctl_parse (CTL_WAIT, argc, argv, &o);
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL;
   int code = 0;
-  for (int i = 1; i < argc; i++)
+  for (int i = first; i < argc; i++)
     {
       char id[65], a[200];
-      if (strcmp (argv[i], "--") == 0 || !resolve (argv[i], id))
+      int ec;
+      if (!resolve (argv[i], id))
         {
-          code = strcmp (argv[i], "--") == 0 ? code : CLI_FAIL;
+          code = CLI_FAIL;
           continue;
         }
-      int ec;
-      if (endpoint_addr (id, a, sizeof a))
-        {
-          char *args[] = { "wait", id, NULL };
-          if (via_endpoint (cli_wait, a, args, 2) == 0)
-            continue;
-        }
+      struct conn *c = endpoint_addr (id, a, sizeof a) ? endpoint_conn (a) : NULL;
+      int r = c ? ctl_one (c, CTL_WAIT, &o, id, false) : -1;
+      if (c)
+        conn_close (c);
+      if (r == 0)
+        continue;
       if (wait_final (id, 24 * 3600 * 1000, &ec) < 0)
         code = CLI_FAIL;
       else
@@ -104,45 +109,31 @@ int vm_cli_wait (int argc, char **argv)
   return code;
 }
 
+/* One request to a running container's endpoint; -1 after saying why. */
+static int to_endpoint (const char *ref, const char *id, enum ctl_verb verb, const struct ctl_opts *o, bool quiet)
+{
+  char a[200];
+  if (endpoint_addr (id, a, sizeof a) == NULL)
+    return cli_err ("%s: container is not running", ref), -1;
+  struct conn *c = endpoint_conn (a);
+  if (c == NULL)
+    return -1;
+  int r = ctl_one (c, verb, o, id, quiet);
+  conn_close (c);
+  return r;
+}
+
 int vm_cli_kill (int argc, char **argv)
 {
-  const char *sig = "KILL";
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++)
+  struct ctl_opts o;
+  int first = ctl_parse (CTL_KILL, argc, argv, &o);
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL;
+  int code = 0;
+  for (int i = first; i < argc; i++)
     {
-      if ((strcmp (argv[i], "-s") == 0 || strcmp (argv[i], "--signal") == 0) && i + 1 < argc)
-        sig = argv[++i];
-      else if (strncmp (argv[i], "-s", 2) == 0)
-        sig = argv[i] + 2;
-      else if (strncmp (argv[i], "--signal=", 9) == 0)
-        sig = argv[i] + 9;
-      else if (strcmp (argv[i], "--") == 0)
-        {
-          i++;
-          break;
-        }
-      else
-        return cli_err ("kill: unknown option %s", argv[i]), CLI_FAIL;
-    }
-  if (sig_parse (sig) < 0)
-    return cli_err ("kill: invalid signal: %s", sig), CLI_FAIL;
-  int code = i < argc ? 0 : (cli_err ("kill: at least one container is required"), CLI_FAIL);
-  for (; i < argc; i++)
-    {
-      char id[65], a[200];
-      if (!resolve (argv[i], id))
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      if (endpoint_addr (id, a, sizeof a) == NULL)
-        {
-          cli_err ("%s: container is not running", argv[i]);
-          code = CLI_FAIL;
-          continue;
-        }
-      char *args[] = { "kill", "-s", (char *) sig, id, NULL };
-      if (via_endpoint (cli_kill, a, args, 4) != 0)
+      char id[65];
+      if (!resolve (argv[i], id) || to_endpoint (argv[i], id, CTL_KILL, &o, false) < 0)
         code = CLI_FAIL;
     }
   return code;
@@ -150,23 +141,12 @@ int vm_cli_kill (int argc, char **argv)
 
 int vm_cli_stop (int argc, char **argv)
 {
-  const char *t = NULL;
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++)
-    {
-      if ((strcmp (argv[i], "-t") == 0 || strcmp (argv[i], "--time") == 0 || strcmp (argv[i], "--timeout") == 0)
-          && i + 1 < argc)
-        t = argv[++i];
-      else if (strcmp (argv[i], "--") == 0)
-        {
-          i++;
-          break;
-        }
-      else
-        return cli_err ("stop: unknown option %s", argv[i]), CLI_FAIL;
-    }
-  int code = i < argc ? 0 : (cli_err ("stop: at least one container is required"), CLI_FAIL);
-  for (; i < argc; i++)
+  struct ctl_opts o;
+  int first = ctl_parse (CTL_STOP, argc, argv, &o);
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL;
+  int code = 0;
+  for (int i = first; i < argc; i++)
     {
       char id[65], a[200];
       int ec;
@@ -175,21 +155,18 @@ int vm_cli_stop (int argc, char **argv)
           code = CLI_FAIL;
           continue;
         }
-      if (endpoint_addr (id, a, sizeof a))
+      if (endpoint_addr (id, a, sizeof a) == NULL)
         {
-          char *args[] = { "stop", "-t", (char *) t, id, NULL };
-          if (t == NULL)
-            args[1] = id, args[2] = NULL;
-          if (via_endpoint (cli_stop, a, args, t ? 4 : 2) != 0)
-            {
-              code = CLI_FAIL;
-              continue;
-            }
-          /* printed the id; the VM powers off right after */
-          wait_final (id, VM_STOP_WAIT_MS, &ec);
+          printf ("%s\n", argv[i]); /* already stopped */
           continue;
         }
-      printf ("%s\n", argv[i]); /* already stopped */
+      if (to_endpoint (argv[i], id, CTL_STOP, &o, false) < 0)
+        {
+          code = CLI_FAIL;
+          continue;
+        }
+      /* printed the id; the VM powers off right after */
+      wait_final (id, VM_STOP_WAIT_MS, &ec);
     }
   return code;
 }
@@ -203,20 +180,13 @@ static int rm_tree (const char *dir)
 
 int vm_cli_rm (int argc, char **argv)
 {
-  bool force = false;
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++)
-    if (strcmp (argv[i], "-f") == 0 || strcmp (argv[i], "--force") == 0)
-      force = true;
-    else if (strcmp (argv[i], "--") == 0)
-      {
-        i++;
-        break;
-      }
-    else
-      return cli_err ("rm: unknown option %s", argv[i]), CLI_FAIL;
-  int code = i < argc ? 0 : (cli_err ("rm: at least one container is required"), CLI_FAIL);
-  for (; i < argc; i++)
+  struct ctl_opts o;
+  int first = ctl_parse (CTL_RM, argc, argv, &o);
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL;
+  const struct ctl_opts kill = { .signo = SIGKILL };
+  int code = 0;
+  for (int i = first; i < argc; i++)
     {
       char id[65], a[200];
       int ec;
@@ -231,26 +201,14 @@ int vm_cli_rm (int argc, char **argv)
         usleep (100 * 1000);
       if (endpoint_addr (id, a, sizeof a))
         {
-          if (!force)
+          if (!o.force)
             {
               cli_err ("%s: cannot remove a running container (stop it first or use -f)", argv[i]);
               code = CLI_FAIL;
               continue;
             }
-          char *args[] = { "kill", "-s", "KILL", id, NULL };
-          /* kill prints the id; rm prints it once, below: silence kill's. */
-          fflush (stdout);
-          int saved = dup (STDOUT_FILENO), null_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
-          if (null_fd >= 0)
-            dup2 (null_fd, STDOUT_FILENO);
-          via_endpoint (cli_kill, a, args, 4);
-          fflush (stdout);
-          if (saved >= 0)
-            dup2 (saved, STDOUT_FILENO);
-          if (saved >= 0)
-            close (saved);
-          if (null_fd >= 0)
-            close (null_fd);
+          /* quiet: rm prints the id once, below; a kill that raced the exit is fine */
+          to_endpoint (argv[i], id, CTL_KILL, &kill, true);
           if (wait_final (id, VM_STOP_WAIT_MS, &ec) < 0)
             {
               cli_err ("%s: the VM did not stop", argv[i]);
@@ -274,19 +232,20 @@ int vm_cli_rm (int argc, char **argv)
 
 int vm_cli_exec (int argc, char **argv)
 {
-  int k = cli_exec_operand (argc, argv);
-  if (k <= 0 || k >= argc)
-    {
-      struct cli c = { .host = "unix:/nonexistent" };
-      return k == 0 ? cli_exec (&c, argc, argv) : CLI_FAIL_RUN; /* --help, or the parse error printed */
-    }
+  struct run_opts o;
+  int cmd_at, code = CLI_FAIL_RUN, k = exec_parse (argc, argv, &o, &cmd_at);
   char id[65], a[200];
-  if (!resolve (argv[k], id))
-    return CLI_FAIL_RUN;
-  if (endpoint_addr (id, a, sizeof a) == NULL)
-    return cli_err ("%s: container is not running", argv[k]), CLI_FAIL_RUN;
-  argv[k] = id;
-  return via_endpoint (cli_exec, a, argv, argc);
+  struct conn *c = NULL;
+  if (k == 0)
+    code = 0;
+  else if (k < 0 || !resolve (argv[k], id))
+    ;
+  else if (endpoint_addr (id, a, sizeof a) == NULL)
+    cli_err ("%s: container is not running", argv[k]);
+  else if ((c = cli_connect (&(struct cli) { .host = a })) != NULL)
+    code = exec_over (c, &o, id, argv + cmd_at, (size_t) (argc - cmd_at));
+  run_opts_free (&o);
+  return code;
 }
 
 struct list_ctx {
@@ -397,8 +356,8 @@ int vm_cli_ping (int argc, char **argv)
     return CLI_FAIL;
   if (endpoint_addr (id, a, sizeof a) == NULL)
     return cli_err ("%s: container is not running", argv[1]), CLI_FAIL;
-  char *args[] = { "ping", NULL };
-  return via_endpoint (cli_ping, a, args, 1);
+  struct conn *c = endpoint_conn (a);
+  return c ? ping_over (c) : CLI_FAIL;
 }
 
 /* Copies what path holds past *off to fd; returns 0, or -1 on a write error. */

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mkdirp.h"
 #include "fdio.h"
 #include "cli.h"
 #include "ep.h"
@@ -22,149 +23,6 @@
 
 #define TOP_DISK_MB 1024
 #define VOLUME_MB 1024
-#define MAX_VM_MEM_MIB (1 << 20)
-
-static const char vm_run_usage[]
-    = "Usage: tetherctl run [OPTIONS] [--] COMMAND [ARG...]\n"
-      "\n"
-      "Boot a container VM (QEMU), relay its stdio and exit with its code.\n"
-      "\n"
-      "Options:\n"
-      "      --image DIR|TAR|LAYER.vmdk  an image layer, bottom first (repeatable;\n"
-      "                             default: busybox)\n"
-      "  -d, --detach               print the container id and return\n"
-      "  -e, --env K=V              set an environment variable\n"
-      "  -i, --interactive          keep stdin open and relay it\n"
-      "  -t, --tty                  allocate a pseudo-tty\n"
-      "  -u, --user UID[:GID]       run as this user\n"
-      "  -w, --workdir DIR          working directory (created if missing)\n"
-      "  -v, --volume NAME:/PATH    a named volume (created on first use, kept)\n"
-      "      --name NAME            name the container\n"
-      "      --memory MIB           VM memory (default 128)\n"
-      "      --cpus N               VM CPUs (default 1)\n"
-      "      --stop-signal SIG      signal `stop` sends first (default SIGTERM)\n"
-      "      --stop-timeout S       seconds `stop` waits before SIGKILL (default 10)\n"
-      "      --accel auto|kvm|tcg   accelerator (auto: KVM only if a probe runs a guest)\n"
-      "      --serial               channel over a 16550 serial port, not virtio-serial\n"
-      "      --help                 print this help\n"
-      "\n"
-      "Environment: TETHER_STATE_DIR (/var/lib/tether), TETHER_ASSETS (kernel, initramfs,\n"
-      "ISO; default: the tetherctl binary's directory), TETHER_BOOT=iso (boot the ISO),\n"
-      "TETHER_BOOT_TIMEOUT_S (60), TETHER_DISK_WAIT_S (guest disk wait, 30).\n";
-
-enum { O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL };
-
-struct vm_opts {
-  bool interactive, tty, detach, serial;
-  const char *cwd, *user, *name, *accel;
-  char *env[512];
-  size_t n_env;
-  const char *images[64];
-  size_t n_images;
-  const char *vols[16];
-  size_t n_vols;
-  int stop_signal, stop_timeout, memory_mib, cpus;
-};
-
-static int parse (int argc, char **argv, struct vm_opts *o)
-{
-  static const struct option longs[] = {
-    { "detach", no_argument, NULL, 'd' },        { "env", required_argument, NULL, 'e' },
-    { "interactive", no_argument, NULL, 'i' },   { "tty", no_argument, NULL, 't' },
-    { "user", required_argument, NULL, 'u' },    { "workdir", required_argument, NULL, 'w' },
-    { "volume", required_argument, NULL, 'v' },  { "help", no_argument, NULL, O_HELP },
-    { "name", required_argument, NULL, O_NAME }, { "stop-signal", required_argument, NULL, O_STOP_SIGNAL },
-    { "stop-timeout", required_argument, NULL, O_STOP_TIMEOUT },
-    { "image", required_argument, NULL, O_IMAGE }, { "memory", required_argument, NULL, O_MEMORY },
-    { "cpus", required_argument, NULL, O_CPUS },   { "accel", required_argument, NULL, O_ACCEL },
-    { "serial", no_argument, NULL, O_SERIAL },     { NULL, 0, NULL, 0 },
-  };
-  memset (o, 0, sizeof *o);
-  o->stop_timeout = -1;
-  o->accel = "auto";
-  optind = 0;
-  opterr = 0;
-  int ch;
-  while ((ch = getopt_long (argc, argv, "+:de:itu:w:v:", longs, NULL)) != -1)
-    switch (ch)
-      {
-      case 'd': o->detach = true; break;
-      case 'i': o->interactive = true; break;
-      case 't': o->tty = true; break;
-      case 'u': o->user = optarg; break;
-      case 'w': o->cwd = optarg; break;
-      case O_NAME: o->name = optarg; break;
-      case O_SERIAL: o->serial = true; break;
-      case O_HELP: return 0;
-      case 'e':
-        if (o->n_env >= sizeof o->env / sizeof o->env[0])
-          return cli_err ("run: too many -e"), -1;
-        if (strchr (optarg, '=') == NULL)
-          {
-            const char *val = getenv (optarg);
-            if (val == NULL)
-              break;
-            size_t n = strlen (optarg) + strlen (val) + 2;
-            char *kv = malloc (n);
-            if (kv == NULL)
-              abort ();
-            snprintf (kv, n, "%s=%s", optarg, val);
-            o->env[o->n_env++] = kv;
-          }
-        else
-          o->env[o->n_env++] = optarg;
-        break;
-      case 'v':
-        if (o->n_vols >= sizeof o->vols / sizeof o->vols[0])
-          return cli_err ("run: too many volumes"), -1;
-        o->vols[o->n_vols++] = optarg;
-        break;
-      case O_IMAGE:
-        if (o->n_images >= sizeof o->images / sizeof o->images[0])
-          return cli_err ("run: too many image layers"), -1;
-        o->images[o->n_images++] = optarg;
-        break;
-      case O_STOP_SIGNAL:
-        if ((o->stop_signal = sig_parse (optarg)) < 0)
-          return cli_err ("run: invalid signal: %s", optarg), -1;
-        break;
-      case O_STOP_TIMEOUT:
-        if ((o->stop_timeout = cli_parse_uint (optarg, 1000000)) < 0)
-          return cli_err ("run: invalid stop timeout: %s", optarg), -1;
-        break;
-      case O_MEMORY:
-        if ((o->memory_mib = cli_parse_uint (optarg, MAX_VM_MEM_MIB)) < 96)
-          return cli_err ("run: --memory takes MiB, at least 96: %s", optarg), -1;
-        break;
-      case O_CPUS:
-        if ((o->cpus = cli_parse_uint (optarg, 64)) < 1)
-          return cli_err ("run: invalid --cpus: %s", optarg), -1;
-        break;
-      case O_ACCEL:
-        if (strcmp (optarg, "auto") && strcmp (optarg, "kvm") && strcmp (optarg, "tcg"))
-          return cli_err ("run: --accel takes auto, kvm or tcg"), -1;
-        o->accel = optarg;
-        break;
-      case ':': return cli_err ("run: option %s needs a value", argv[optind - 1]), -1;
-      default: return cli_err ("run: unknown option %s (see tetherctl run --help)", argv[optind - 1]), -1;
-      }
-  return optind;
-}
-
-static int mkdir_p (const char *path)
-{
-  char buf[VM_PATH_MAX];
-  snprintf (buf, sizeof buf, "%s", path);
-  for (char *p = buf + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (buf, 0700) < 0 && errno != EEXIST)
-          return -1;
-        *p = '/';
-      }
-  return mkdir (buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
 
 static struct vm_ctr vm;
 static Disk disk_store[VM_MAX_DISKS];
@@ -193,7 +51,7 @@ static int add_disk (const char *serial, DiskRole role, const char *file, const 
 }
 
 /* Layers (bottom first), the top disk, volumes. */
-static int prepare_disks (const struct vm_opts *o, struct terr *err)
+static int prepare_disks (const struct run_opts *o, struct terr *err)
 {
   char path[VM_PATH_MAX + 64], serial[24];
   vm.cfg->disks = disk_ptrs;
@@ -214,15 +72,15 @@ static int prepare_disks (const struct vm_opts *o, struct terr *err)
   if (image_make_rw_disk (path, TOP_DISK_MB, top_dirs, err) < 0
       || add_disk ("top", DISK_ROLE__DISK_TOP, path, "raw", false, NULL, err) < 0)
     return -1;
-  for (size_t i = 0; i < o->n_vols; i++)
+  for (size_t i = 0; i < o->n_volumes; i++)
     {
-      const char *colon = strchr (o->vols[i], ':');
-      size_t nl = colon ? (size_t) (colon - o->vols[i]) : 0;
-      if (!colon || nl == 0 || colon[1] != '/' || memchr (o->vols[i], '/', nl))
-        return terr_set (err, 0, "volume %s: want NAME:/PATH", o->vols[i]);
+      const char *colon = strchr (o->volumes[i], ':');
+      size_t nl = colon ? (size_t) (colon - o->volumes[i]) : 0;
+      if (!colon || nl == 0 || colon[1] != '/' || memchr (o->volumes[i], '/', nl))
+        return terr_set (err, 0, "volume %s: want NAME:/PATH", o->volumes[i]);
       snprintf (path, sizeof path, "%s/volumes", state_dir ());
-      mkdir_p (path);
-      snprintf (path, sizeof path, "%s/volumes/%.*s.img", state_dir (), (int) nl, o->vols[i]);
+      mkdir_p (path, 0700);
+      snprintf (path, sizeof path, "%s/volumes/%.*s.img", state_dir (), (int) nl, o->volumes[i]);
       if (access (path, F_OK) < 0 && image_make_rw_disk (path, VOLUME_MB, NULL, err) < 0)
         return -1;
       snprintf (serial, sizeof serial, "v%zu", i);
@@ -335,7 +193,7 @@ static int code_from_state (void)
   return CLI_FAIL_RUN;
 }
 
-static int attach_and_relay (const struct vm_opts *o)
+static int attach_and_relay (const struct run_opts *o)
 {
   char addr[VM_SOCK_MAX + 8];
   snprintf (addr, sizeof addr, "unix:%s", vm.ctl_sock);
@@ -374,14 +232,12 @@ static int attach_and_relay (const struct vm_opts *o)
   return res.exit_code;
 }
 
-int vm_cli_run (int argc, char **argv)
+static int run_vm (int argc, char **argv, struct run_opts *po)
 {
-  struct vm_opts o;
-  int first = parse (argc, argv, &o);
-  if (first == 0)
-    return cli_usage (vm_run_usage), 0;
-  if (first < 0)
-    return CLI_FAIL_RUN;
+  int first = run_opts_parse (OPTS_RUN_VM, argc, argv, po);
+  const struct run_opts o = *po;
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL_RUN;
   if (first < argc && strcmp (argv[first], "--") == 0)
     first++;
   if (first >= argc)
@@ -399,30 +255,16 @@ int vm_cli_run (int argc, char **argv)
       if (vm_find (o.name, other, &err) == 0)
         return cli_err ("run: the name %s is in use by %s", o.name, other), CLI_FAIL_RUN;
     }
-  if (mkdir_p (vm.dir) < 0)
+  if (mkdir_p (vm.dir, 0700) < 0)
     return cli_err ("mkdir %s: %s", vm.dir, strerror (errno)), CLI_FAIL_RUN;
   static ContainerConfig cfg;
   container_config__init (&cfg);
   vm.cfg = &cfg;
-  cfg.id = vm.id;
-  cfg.name = (char *) (o.name ? o.name : "");
-  cfg.argv = argv + first;
-  cfg.n_argv = (size_t) (argc - first);
-  cfg.env = o.env;
-  cfg.n_env = o.n_env;
-  cfg.cwd = (char *) (o.cwd ? o.cwd : "");
-  cfg.create_cwd = o.cwd != NULL;
-  cfg.user = (char *) (o.user ? o.user : "");
-  cfg.tty = o.tty;
-  cfg.open_stdin = o.interactive;
-  cfg.stop_signal = (uint32_t) o.stop_signal;
-  cfg.stop_timeout_s = o.stop_timeout;
+  run_opts_config (&o, vm.id, argv + first, (size_t) (argc - first), &cfg);
   cfg.memory_bytes = (uint64_t) (o.memory_mib ? o.memory_mib : 128) << 20;
   cfg.cpus = (uint32_t) (o.cpus ? o.cpus : 1);
   const char *dw = getenv ("TETHER_DISK_WAIT_S");
   cfg.disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
-  if (o.tty)
-    session_winsize (&cfg.rows, &cfg.cols);
   container_info__init (&vm.info);
   vm.info.config = &cfg;
   vm.info.status = (char *) "created";
@@ -446,4 +288,12 @@ int vm_cli_run (int argc, char **argv)
       return fflush (stdout) == 0 ? 0 : CLI_FAIL_RUN;
     }
   return attach_and_relay (&o);
+}
+
+int vm_cli_run (int argc, char **argv)
+{
+  struct run_opts o;
+  int code = run_vm (argc, argv, &o);
+  run_opts_free (&o);
+  return code;
 }

@@ -2,6 +2,9 @@
 #ifndef TETHER_CTL_VMRUN_H
 #define TETHER_CTL_VMRUN_H
 
+#include "conn.h"
+#include "runopts.h"
+
 int vm_cli_run (int argc, char **argv);
 int vm_cli_exec (int argc, char **argv);
 int vm_cli_ping (int argc, char **argv);
@@ -13,8 +16,11 @@ int vm_cli_kill (int argc, char **argv);
 int vm_cli_stop (int argc, char **argv);
 int vm_cli_rm (int argc, char **argv);
 
-/* cli_run.c: index of exec's CONTAINER operand after its options, or -1 / 0 (help). */
-int cli_exec_operand (int argc, char **argv);
+/* cli_run.c, exec for either mode: parses exec's options and returns the index of
+ * its CONTAINER operand, the command's in *cmd_at (0: --help printed; -1: an error
+ * said); then runs the session over c (closed after) and returns its exit code. */
+int exec_parse (int argc, char **argv, struct run_opts *o, int *cmd_at);
+int exec_over (struct conn *c, const struct run_opts *o, char *cid, char **cmd, size_t n);
 /* cli_ps.c: prints a list as the table or JSON. */
 void ps_print (const ContainerList *cl, bool as_json);
 

@@ -1,0 +1,252 @@
+#include "runopts.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "session.h"
+#include "sig.h"
+
+#define MAX_VM_MEM_MIB (1 << 20)
+#define MIN_VM_MEM_MIB 96
+
+enum {
+  O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT,
+  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL,
+};
+
+#define RUN (OPTS_RUN_HOST | OPTS_RUN_VM)
+#define ALL (RUN | OPTS_EXEC)
+
+struct opt_def {
+  const char *name;
+  int key;                   /* the short letter, or an O_ value */
+  const char *arg;           /* NULL: a flag */
+  unsigned verbs;            /* where it is accepted */
+  const char *help;          /* continuation lines start with '\n' */
+};
+
+static const struct opt_def defs[] = {
+  { "image", O_IMAGE, "DIR|TAR|LAYER.vmdk", OPTS_RUN_VM,
+    "an image layer, bottom first (repeatable;\ndefault: busybox)" },
+  { "detach", 'd', NULL, RUN, "print the container id and return" },
+  { "detach", 'd', NULL, OPTS_EXEC, "run in the background (output discarded)" },
+  { "env", 'e', "K=V", ALL, "set an environment variable (K alone: take it from here)" },
+  { "interactive", 'i', NULL, ALL, "keep stdin open and relay it" },
+  { "tty", 't', NULL, ALL, "allocate a pseudo-tty" },
+  { "user", 'u', "UID[:GID]", ALL, "run as this user" },
+  { "workdir", 'w', "DIR", RUN, "working directory (created if missing)" },
+  { "workdir", 'w', "DIR", OPTS_EXEC, "working directory" },
+  { "volume", 'v', "NAME:/PATH", OPTS_RUN_VM, "a named volume (created on first use, kept)" },
+  { "name", O_NAME, "NAME", RUN, "name the container" },
+  { "memory", O_MEMORY, "MIB", OPTS_RUN_VM, "VM memory (default 128)" },
+  { "cpus", O_CPUS, "N", OPTS_RUN_VM, "VM CPUs (default 1)" },
+  { "stop-signal", O_STOP_SIGNAL, "SIG", RUN, "signal `stop` sends first (default SIGTERM)" },
+  { "stop-timeout", O_STOP_TIMEOUT, "S", RUN, "seconds `stop` waits before SIGKILL (default 10)" },
+  { "accel", O_ACCEL, "auto|kvm|tcg", OPTS_RUN_VM, "accelerator (auto: KVM only if a probe runs a guest)" },
+  { "serial", O_SERIAL, NULL, OPTS_RUN_VM, "channel over a 16550 serial port, not virtio-serial" },
+  { "help", O_HELP, NULL, ALL, "print this help" },
+};
+
+static void usage (enum opts_verb verb)
+{
+  static const char *const heads[] = {
+    [OPTS_RUN_HOST] = "Usage: tetherctl -H unix:PATH run [OPTIONS] [--] COMMAND [ARG...]\n\n"
+                      "Create and start a container in the tether, relaying its stdio.\n",
+    [OPTS_RUN_VM] = "Usage: tetherctl run [OPTIONS] [--] COMMAND [ARG...]\n\n"
+                    "Boot a container VM (QEMU), relay its stdio and exit with its code.\n",
+    [OPTS_EXEC] = "Usage: tetherctl [-H unix:PATH] exec [OPTIONS] CONTAINER [--] COMMAND [ARG...]\n\n"
+                  "Run a command in a running container.\n",
+  };
+  printf ("%s\nOptions:\n", heads[verb]);
+  for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
+    {
+      const struct opt_def *d = &defs[i];
+      if (!(d->verbs & verb))
+        continue;
+      char left[64];
+      int n = snprintf (left, sizeof left, "%c%c%c --%s%s%s", d->key < 256 ? '-' : ' ',
+                        d->key < 256 ? d->key : ' ', d->key < 256 ? ',' : ' ', d->name, d->arg ? " " : "",
+                        d->arg ? d->arg : "");
+      const char *h = d->help, *nl;
+      (void) n; /* a wider left column pushes its help right */
+      printf ("  %-26s ", left);
+      while ((nl = strchr (h, '\n')) != NULL)
+        {
+          printf ("%.*s\n%29s", (int) (nl - h), h, "");
+          h = nl + 1;
+        }
+      printf ("%s\n", h);
+    }
+  if (verb == OPTS_RUN_VM)
+    fputs ("\nEnvironment: TETHER_STATE_DIR (/var/lib/tether), TETHER_ASSETS (kernel, initramfs,\n"
+           "ISO; default: the tetherctl binary's directory), TETHER_BOOT=iso (boot the ISO),\n"
+           "TETHER_BOOT_TIMEOUT_S (60), TETHER_DISK_WAIT_S (guest disk wait, 30).\n",
+           stdout);
+}
+
+static void *grow (void *p, size_t n, size_t size)
+{
+  void *q = realloc (p, n * size);
+  if (q == NULL)
+    abort (); /* a short-lived CLI verb may exit on a failed allocation */
+  return q;
+}
+
+static void env_add (struct run_opts *o, const char *kv)
+{
+  char *v = (char *) kv;
+  if (strchr (kv, '=') == NULL)
+    {
+      /* docker: "-e K" passes K from our environment, or nothing if unset */
+      const char *val = getenv (kv);
+      if (val == NULL)
+        return;
+      size_t n = strlen (kv) + strlen (val) + 2;
+      v = grow (NULL, n, 1);
+      snprintf (v, n, "%s=%s", kv, val);
+      o->owned = grow (o->owned, o->n_owned + 1, sizeof *o->owned);
+      o->owned[o->n_owned++] = v;
+    }
+  o->env = grow (o->env, o->n_env + 1, sizeof *o->env);
+  o->env[o->n_env++] = v;
+}
+
+static int add_path (const char **list, size_t *n, size_t max, const char *v, const char *what)
+{
+  if (*n >= max)
+    return cli_err ("run: too many %s (at most %zu)", what, max), -1;
+  list[(*n)++] = v;
+  return 0;
+}
+
+/* One option's value; -1 after an error message. */
+static int take (struct run_opts *o, const char *verb, int key, const char *arg)
+{
+  switch (key)
+    {
+    case 'd': o->detach = true; return 0;
+    case 'e': env_add (o, arg); return 0;
+    case 'i': o->interactive = true; return 0;
+    case 't': o->tty = true; return 0;
+    case 'u': o->user = arg; return 0;
+    case 'w': o->cwd = arg; return 0;
+    case 'v': return add_path (o->volumes, &o->n_volumes, RUN_MAX_VOLUMES, arg, "volumes");
+    case O_IMAGE: return add_path (o->images, &o->n_images, RUN_MAX_IMAGES, arg, "image layers");
+    case O_NAME: o->name = arg; return 0;
+    case O_SERIAL: o->serial = true; return 0;
+    case O_STOP_SIGNAL:
+      if ((o->stop_signal = sig_parse (arg)) < 0)
+        return cli_err ("%s: invalid signal: %s", verb, arg), -1;
+      return 0;
+    case O_STOP_TIMEOUT:
+      if ((o->stop_timeout = cli_parse_uint (arg, 1000000)) < 0)
+        return cli_err ("%s: invalid stop timeout: %s", verb, arg), -1;
+      return 0;
+    case O_MEMORY:
+      if ((o->memory_mib = cli_parse_uint (arg, MAX_VM_MEM_MIB)) < MIN_VM_MEM_MIB)
+        return cli_err ("%s: --memory takes MiB, at least %d: %s", verb, MIN_VM_MEM_MIB, arg), -1;
+      return 0;
+    case O_CPUS:
+      if ((o->cpus = cli_parse_uint (arg, 64)) < 1)
+        return cli_err ("%s: invalid --cpus: %s", verb, arg), -1;
+      return 0;
+    case O_ACCEL:
+      if (strcmp (arg, "auto") && strcmp (arg, "kvm") && strcmp (arg, "tcg"))
+        return cli_err ("%s: --accel takes auto, kvm or tcg", verb), -1;
+      o->accel = arg;
+      return 0;
+    }
+  return -1;
+}
+
+int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts *o)
+{
+  enum { N = sizeof defs / sizeof defs[0] };
+  struct option longs[N + 1];
+  char shorts[2 * N + 3] = "+:";
+  size_t nl = 0, ns = 2;
+  for (size_t i = 0; i < N; i++)
+    {
+      if (!(defs[i].verbs & verb))
+        continue;
+      longs[nl++] = (struct option) { defs[i].name, defs[i].arg ? required_argument : no_argument, NULL,
+                                      defs[i].key };
+      if (defs[i].key < 256)
+        {
+          shorts[ns++] = (char) defs[i].key;
+          if (defs[i].arg)
+            shorts[ns++] = ':';
+        }
+    }
+  longs[nl] = (struct option) { NULL, 0, NULL, 0 };
+  shorts[ns] = '\0';
+
+  memset (o, 0, sizeof *o);
+  o->stop_timeout = -1;
+  o->accel = "auto";
+  optind = 0; /* glibc: full re-initialisation */
+  opterr = 0;
+  int ch;
+  while ((ch = getopt_long (argc, argv, shorts, longs, NULL)) != -1)
+    {
+      if (ch == O_HELP)
+        return usage (verb), 0;
+      if (ch == ':')
+        return cli_err ("%s: option %s needs a value", argv[0], argv[optind - 1]), -1;
+      if (ch == '?')
+        return cli_err ("%s: unknown option %s (see tetherctl %s --help)", argv[0], argv[optind - 1], argv[0]),
+               -1;
+      if (take (o, argv[0], ch, optarg) < 0)
+        return -1;
+    }
+  return optind;
+}
+
+void run_opts_free (struct run_opts *o)
+{
+  for (size_t i = 0; i < o->n_owned; i++)
+    free (o->owned[i]);
+  free (o->owned);
+  free (o->env);
+  o->owned = o->env = NULL;
+  o->n_owned = o->n_env = 0;
+}
+
+void run_opts_config (const struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg)
+{
+  cfg->id = id;
+  cfg->name = (char *) (o->name ? o->name : "");
+  cfg->argv = cmd;
+  cfg->n_argv = n;
+  cfg->env = o->env;
+  cfg->n_env = o->n_env;
+  cfg->cwd = (char *) (o->cwd ? o->cwd : "");
+  cfg->create_cwd = o->cwd != NULL;
+  cfg->user = (char *) (o->user ? o->user : "");
+  cfg->tty = o->tty;
+  cfg->open_stdin = o->interactive;
+  cfg->stop_signal = (uint32_t) o->stop_signal;
+  cfg->stop_timeout_s = o->stop_timeout;
+  if (o->tty)
+    session_winsize (&cfg->rows, &cfg->cols);
+}
+
+void run_opts_exec (const struct run_opts *o, char *container_id, char *exec_id, char **cmd, size_t n, Exec *ex)
+{
+  ex->container_id = container_id;
+  ex->exec_id = exec_id;
+  ex->argv = cmd;
+  ex->n_argv = n;
+  ex->env = o->env;
+  ex->n_env = o->n_env;
+  ex->cwd = (char *) (o->cwd ? o->cwd : "");
+  ex->user = (char *) (o->user ? o->user : "");
+  ex->tty = o->tty;
+  ex->open_stdin = o->interactive && !o->detach;
+  ex->detach = o->detach;
+  if (o->tty)
+    session_winsize (&ex->rows, &ex->cols);
+}

@@ -1,0 +1,56 @@
+/* The options of `run` and `exec`, one table for every mode: the process options
+ * both verbs share, run's container options, and the VM-only ones on top (DESIGN §5).
+ * One parser reads them, one function writes the config, and each mode's --help is
+ * printed from the same table, so what a mode accepts is what it shows. */
+#ifndef TETHER_CTL_RUNOPTS_H
+#define TETHER_CTL_RUNOPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tether.pb-c.h"
+
+enum opts_verb {
+  OPTS_RUN_HOST = 1 << 0, /* run -H: a container in that tether */
+  OPTS_RUN_VM = 1 << 1,   /* run: a container VM */
+  OPTS_EXEC = 1 << 2,     /* exec, either mode */
+};
+
+#define RUN_MAX_IMAGES 64
+#define RUN_MAX_VOLUMES 16
+
+struct run_opts {
+  /* process options (run and exec) */
+  bool interactive, tty, detach;
+  char **env;                /* "K=V"; -e K takes K from here, as docker */
+  size_t n_env;
+  char **owned;              /* the strings made for "-e K", freed with the options */
+  size_t n_owned;
+  const char *cwd, *user;
+  /* run */
+  const char *name;
+  int stop_signal;           /* 0: the default (SIGTERM) */
+  int stop_timeout;          /* -1: the default (10 s) */
+  /* run, VM only */
+  bool serial;
+  const char *accel;
+  const char *images[RUN_MAX_IMAGES];
+  size_t n_images;
+  const char *volumes[RUN_MAX_VOLUMES];
+  size_t n_volumes;
+  int memory_mib, cpus;      /* 0: the defaults */
+};
+
+/* Parses the verb's options up to its first operand (argv[0] is the verb). Returns
+ * the operand's index; 0 after printing --help; -1 after an error message. */
+int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts *o);
+void run_opts_free (struct run_opts *o);
+
+/* The container config run sends: the options and the command cmd[0..n). Points
+ * into o and cmd; VM fields (memory, cpus, disks) are the caller's. */
+void run_opts_config (const struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg);
+/* The same for an exec request. */
+void run_opts_exec (const struct run_opts *o, char *container_id, char *exec_id, char **cmd, size_t n,
+                    Exec *ex);
+
+#endif
