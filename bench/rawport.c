@@ -4,7 +4,6 @@
  * time -- what `busybox head -c N /dev/zero > port` does (strace), and what the
  * container runs in the relay figure -- then power off. init keeps only /tether
  * after the switch, so busybox itself cannot run here. Built by bench/vm.sh. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,32 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sysfs.h"
+
 #define BENCH_BYTES (256L * 1024 * 1024)
 
 static int open_port (void)
 {
+  char dev[300];
   for (int tries = 0; tries < 300; tries++)
     {
-      DIR *d = opendir ("/sys/class/virtio-ports");
-      struct dirent *de;
-      while (d && (de = readdir (d)))
-        {
-          char path[300], name[64] = "";
-          snprintf (path, sizeof path, "/sys/class/virtio-ports/%s/name", de->d_name);
-          int fd = open (path, O_RDONLY);
-          if (fd < 0)
-            continue;
-          ssize_t n = read (fd, name, sizeof name - 1);
-          close (fd);
-          if (n > 0 && strncmp (name, "org.tether.0", 12) == 0)
-            {
-              snprintf (path, sizeof path, "/dev/%s", de->d_name);
-              closedir (d);
-              return open (path, O_WRONLY);
-            }
-        }
-      if (d)
-        closedir (d);
+      if (vport_find ("org.tether.0", dev, sizeof dev) == 0)
+        return open (dev, O_WRONLY);
       struct timespec ts = { 0, 10 * 1000 * 1000 };
       nanosleep (&ts, NULL);
     }

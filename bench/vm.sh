@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
 mkdir -p "$B/bench"
-musl-gcc -static -Os -Wall -Wextra -Werror -o "$B/bench/rawport" bench/rawport.c
+musl-gcc -static -Os -Wall -Wextra -Werror -Ilib -o "$B/bench/rawport" bench/rawport.c lib/sysfs.c
 OUT="$B/bench/rawport.cpio.gz" sh rootfs/mkinitramfs.sh "$B/bench/rawport" >&2
 STATE=$(mktemp -d /tmp/tether-bench-state.XXXXXX)
 trap 'rm -rf "$STATE"' EXIT

@@ -52,17 +52,17 @@ iso: build/bootstrap.iso
 # The smoke test boots the fixture, never the product tether, into build/san/vm/.
 VM_SAN := build/san/vm
 
-$(VM_SAN)/fake_tether: tests/vm/fixtures/fake_tether.c
+$(VM_SAN)/fake_tether: tests/vm/fixtures/fake_tether.c lib/sysfs.c lib/sysfs.h
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $<
+	$(MUSL_CC) $(INIT_CFLAGS) -Ilib $(INIT_LDFLAGS) -o $@ $< lib/sysfs.c
 
 $(VM_SAN)/initramfs.cpio.gz: build/init $(VM_SAN)/fake_tether $(KERNEL_STAMP) rootfs/mkinitramfs.sh
 	OUT=$@ sh rootfs/mkinitramfs.sh $(VM_SAN)/fake_tether
 
 # A hostile guest for the VM tests: floods the channel with undecodable frames.
-$(VM_SAN)/flood_guest: tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c $(wildcard proto/*.h)
+$(VM_SAN)/flood_guest: tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c lib/sysfs.c $(wildcard proto/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(INIT_CFLAGS) -Ilib -Iproto $(INIT_LDFLAGS) -o $@ tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c
+	$(MUSL_CC) $(INIT_CFLAGS) -Ilib -Iproto $(INIT_LDFLAGS) -o $@ tests/vm/fixtures/flood_guest.c proto/frame.c proto/crc32c.c lib/sysfs.c
 
 $(VM_SAN)/flood/initramfs.cpio.gz: build/init $(VM_SAN)/flood_guest $(KERNEL_STAMP) rootfs/mkinitramfs.sh
 	@mkdir -p $(@D)

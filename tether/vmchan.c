@@ -1,6 +1,5 @@
 /* Finding the guest channel. Ports appear asynchronously after the modules
  * load, so this runs again until the first valid hello (vm.c's scan timer). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vm_sockets.h>
@@ -11,6 +10,7 @@
 
 #include "channel.h"
 #include "log.h"
+#include "sysfs.h"
 #include "vm.h"
 
 #define CHANNEL_PORT_NAME "org.tether.0"
@@ -20,34 +20,14 @@ static bool have_vport, have_vsock, have_serial;
 
 static void open_virtio_port (void)
 {
-  DIR *d = opendir ("/sys/class/virtio-ports");
-  if (!d)
+  char dev[300];
+  if (have_vport || vport_find (CHANNEL_PORT_NAME, dev, sizeof dev) < 0)
     return;
-  struct dirent *de;
-  while (!have_vport && (de = readdir (d)))
-    {
-      if (de->d_name[0] == '.')
-        continue;
-      char path[300], name[64] = "";
-      snprintf (path, sizeof path, "/sys/class/virtio-ports/%s/name", de->d_name);
-      int fd = open (path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        continue;
-      ssize_t n = read (fd, name, sizeof name - 1);
-      close (fd);
-      if (n <= 0)
-        continue;
-      name[strcspn (name, "\n")] = '\0';
-      if (strcmp (name, CHANNEL_PORT_NAME) != 0)
-        continue;
-      snprintf (path, sizeof path, "/dev/%s", de->d_name);
-      struct terr err = { 0 };
-      if (channel_open (path, &err) < 0)
-        log_warn ("%s", err.msg);
-      else
-        have_vport = true;
-    }
-  closedir (d);
+  struct terr err = { 0 };
+  if (channel_open (dev, &err) < 0)
+    log_warn ("%s", err.msg);
+  else
+    have_vport = true;
 }
 
 /* AF_VSOCK only with a real CID: a VMCI transport without a device answers

@@ -1,6 +1,5 @@
 /* The container's disks: found by serial as they are hot-plugged, mounted as
  * read-only layers + a writable top under overlayfs, plus volumes. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "mkdirp.h"
+#include "sysfs.h"
 #include "fdio.h"
 #include "log.h"
 #include "vm.h"
@@ -23,43 +23,11 @@
 static char mounted[MAX_MOUNTS][160];
 static int n_mounted;
 
-static int read_line (const char *path, char *buf, size_t len)
-{
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = read (fd, buf, len - 1);
-  close (fd);
-  if (n < 0)
-    return -1;
-  buf[n] = '\0';
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-    buf[--n] = '\0';
-  return 0;
-}
-
-/* virtio-blk shows the serial QEMU (or the vmx) gave it in /sys/block/vdX/serial. */
 static bool find_disk (const char *serial, char *dev, size_t len)
 {
-  DIR *d = opendir ("/sys/block");
-  if (!d)
-    return false;
-  struct dirent *de;
-  bool found = false;
-  while (!found && (de = readdir (d)))
-    {
-      if (de->d_name[0] == '.')
-        continue;
-      char path[300], s[64];
-      snprintf (path, sizeof path, "/sys/block/%s/serial", de->d_name);
-      if (read_line (path, s, sizeof s) == 0 && strcmp (s, serial) == 0)
-        {
-          snprintf (dev, len, "/dev/%s", de->d_name);
-          found = access (dev, F_OK) == 0; /* devtmpfs may lag the sysfs entry */
-        }
-    }
-  closedir (d);
-  return found;
+  /* virtio-blk shows the serial QEMU (or the vmx) gave it in /sys/block/vdX/serial;
+   * devtmpfs may lag the sysfs entry */
+  return sysfs_find ("/sys/block", "serial", serial, dev, len) == 0 && access (dev, F_OK) == 0;
 }
 
 const char *vmdisk_missing (const ContainerConfig *cfg)

@@ -138,28 +138,22 @@ static Msg *stop_request (struct conn *c, const char *id, int timeout_s, struct 
   return conn_request (c, &m, NULL, NULL, -1, err);
 }
 
+static Msg *send_one (struct conn *c, enum ctl_verb verb, const struct ctl_opts *o, const char *id,
+                      Msg__BodyCase *want, struct terr *err);
+
 /* `stop -t 0`: docker kills at once, but Stop.timeout_s 0 means "the default"
  * on the wire, so send SIGKILL ourselves and wait for the exit. */
 static Msg *stop_now (struct conn *c, const char *id, struct terr *err)
 {
-  Signal sg = SIGNAL__INIT;
-  sg.id = (char *) id;
-  sg.signo = SIGKILL;
-  Msg m = MSG__INIT;
-  m.body_case = MSG__BODY_SIGNAL;
-  m.signal = &sg;
-  Msg *r = conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, err);
+  static const struct ctl_opts kill = { .signo = SIGKILL };
+  Msg__BodyCase want;
+  Msg *r = send_one (c, CTL_KILL, &kill, id, &want, err);
   if (r == NULL)
     return NULL;
   /* not running (ERR_CONFLICT) is fine: stop of a stopped container succeeds */
-  if (conn_reply_error (r, MSG__BODY_OK, err) < 0 && err->code != ERR_CONFLICT)
+  if (conn_reply_error (r, want, err) < 0 && err->code != ERR_CONFLICT)
     return NULL;
-  Wait w = WAIT__INIT;
-  w.id = (char *) id;
-  Msg wm = MSG__INIT;
-  wm.body_case = MSG__BODY_WAIT;
-  wm.wait = &w;
-  return conn_request (c, &wm, NULL, NULL, -1, err);
+  return send_one (c, CTL_WAIT, &kill, id, &want, err);
 }
 
 /* The request for one id and the reply that answers it. */

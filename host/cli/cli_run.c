@@ -67,10 +67,6 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct run_opts
   const struct run_opts o = *po;
   if (first <= 0)
     return first == 0 ? 0 : CLI_FAIL_RUN;
-  if (first < argc && strcmp (argv[first], "--") == 0)
-    first++;
-  if (first >= argc)
-    return cli_err ("run: a command is required (see tetherctl run --help)"), CLI_FAIL_RUN;
 
   char id[65];
   if (cli_random_id (id) < 0)

@@ -78,37 +78,6 @@ static int wait_final (const char *id, int timeout_ms, int *code)
   return -1;
 }
 
-/* For each id: its endpoint answers while the VM runs; after, the state dir. */
-int vm_cli_wait (int argc, char **argv)
-{
-  struct ctl_opts o;
-  int first = ctl_parse (CTL_WAIT, argc, argv, &o);
-  if (first <= 0)
-    return first == 0 ? 0 : CLI_FAIL;
-  int code = 0;
-  for (int i = first; i < argc; i++)
-    {
-      char id[65], a[200];
-      int ec;
-      if (!resolve (argv[i], id))
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      struct conn *c = endpoint_addr (id, a, sizeof a) ? endpoint_conn (a) : NULL;
-      int r = c ? ctl_one (c, CTL_WAIT, &o, id, false) : -1;
-      if (c)
-        conn_close (c);
-      if (r == 0)
-        continue;
-      if (wait_final (id, 24 * 3600 * 1000, &ec) < 0)
-        code = CLI_FAIL;
-      else
-        printf ("%d\n", ec);
-    }
-  return code;
-}
-
 /* One request to a running container's endpoint; -1 after saying why. */
 static int to_endpoint (const char *ref, const char *id, enum ctl_verb verb, const struct ctl_opts *o, bool quiet)
 {
@@ -123,112 +92,94 @@ static int to_endpoint (const char *ref, const char *id, enum ctl_verb verb, con
   return r;
 }
 
-int vm_cli_kill (int argc, char **argv)
+/* The endpoint answers while the VM runs; after, the state dir does. */
+static int wait_one (const char *ref, const char *id, const struct ctl_opts *o)
+{
+  (void) ref;
+  char a[200];
+  int ec;
+  struct conn *c = endpoint_addr (id, a, sizeof a) ? endpoint_conn (a) : NULL;
+  int r = c ? ctl_one (c, CTL_WAIT, o, id, false) : -1;
+  if (c)
+    conn_close (c);
+  if (r == 0)
+    return 0;
+  if (wait_final (id, 24 * 3600 * 1000, &ec) < 0)
+    return -1;
+  printf ("%d\n", ec);
+  return 0;
+}
+
+static int kill_one (const char *ref, const char *id, const struct ctl_opts *o)
+{
+  return to_endpoint (ref, id, CTL_KILL, o, false);
+}
+
+static int stop_one (const char *ref, const char *id, const struct ctl_opts *o)
+{
+  char a[200];
+  int ec;
+  if (endpoint_addr (id, a, sizeof a) == NULL)
+    return printf ("%s\n", ref), 0; /* already stopped */
+  if (to_endpoint (ref, id, CTL_STOP, o, false) < 0)
+    return -1;
+  /* printed the id; the VM powers off right after */
+  wait_final (id, VM_STOP_WAIT_MS, &ec);
+  return 0;
+}
+
+static int rm_one (const char *ref, const char *id, const struct ctl_opts *o)
+{
+  static const struct ctl_opts kill = { .signo = SIGKILL };
+  char a[200];
+  int ec;
+  /* Exited but its endpoint still powering the VM off: let it finish (it
+   * writes state.json last), then remove. */
+  for (int t = 0; t < VM_STOP_WAIT_MS && endpoint_addr (id, a, sizeof a) && load_exit (id, &ec) == 0; t += 100)
+    usleep (100 * 1000);
+  if (endpoint_addr (id, a, sizeof a))
+    {
+      if (!o->force)
+        return cli_err ("%s: cannot remove a running container (stop it first or use -f)", ref), -1;
+      /* quiet: rm prints the id once, below; a kill that raced the exit is fine */
+      to_endpoint (ref, id, CTL_KILL, &kill, true);
+      if (wait_final (id, VM_STOP_WAIT_MS, &ec) < 0)
+        return cli_err ("%s: the VM did not stop", ref), -1;
+    }
+  struct vm_ctr v;
+  struct terr err;
+  vm_ctr_paths (&v, id, &err);
+  /* No shell: the state dir's path is the user's ($TETHER_STATE_DIR). */
+  tree_remove (v.dir);
+  if (access (v.dir, F_OK) == 0)
+    return cli_err ("%s: cannot remove %s", ref, v.dir), -1;
+  printf ("%s\n", ref);
+  return 0;
+}
+
+/* The verb's options, then each id resolved (prefix or name) and handed to one. */
+static int each_vm (enum ctl_verb verb, int (*one) (const char *, const char *, const struct ctl_opts *), int argc,
+                    char **argv)
 {
   struct ctl_opts o;
-  int first = ctl_parse (CTL_KILL, argc, argv, &o);
+  int first = ctl_parse (verb, argc, argv, &o);
   if (first <= 0)
     return first == 0 ? 0 : CLI_FAIL;
   int code = 0;
   for (int i = first; i < argc; i++)
     {
       char id[65];
-      if (!resolve (argv[i], id) || to_endpoint (argv[i], id, CTL_KILL, &o, false) < 0)
+      if (!resolve (argv[i], id) || one (argv[i], id, &o) < 0)
         code = CLI_FAIL;
+      fflush (stdout);
     }
   return code;
 }
 
-int vm_cli_stop (int argc, char **argv)
-{
-  struct ctl_opts o;
-  int first = ctl_parse (CTL_STOP, argc, argv, &o);
-  if (first <= 0)
-    return first == 0 ? 0 : CLI_FAIL;
-  int code = 0;
-  for (int i = first; i < argc; i++)
-    {
-      char id[65], a[200];
-      int ec;
-      if (!resolve (argv[i], id))
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      if (endpoint_addr (id, a, sizeof a) == NULL)
-        {
-          printf ("%s\n", argv[i]); /* already stopped */
-          continue;
-        }
-      if (to_endpoint (argv[i], id, CTL_STOP, &o, false) < 0)
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      /* printed the id; the VM powers off right after */
-      wait_final (id, VM_STOP_WAIT_MS, &ec);
-    }
-  return code;
-}
-
-/* No shell: the state dir's path is the user's ($TETHER_STATE_DIR). */
-static int rm_tree (const char *dir)
-{
-  tree_remove (dir);
-  return access (dir, F_OK) == 0 ? -1 : 0;
-}
-
-int vm_cli_rm (int argc, char **argv)
-{
-  struct ctl_opts o;
-  int first = ctl_parse (CTL_RM, argc, argv, &o);
-  if (first <= 0)
-    return first == 0 ? 0 : CLI_FAIL;
-  const struct ctl_opts kill = { .signo = SIGKILL };
-  int code = 0;
-  for (int i = first; i < argc; i++)
-    {
-      char id[65], a[200];
-      int ec;
-      if (!resolve (argv[i], id))
-        {
-          code = CLI_FAIL;
-          continue;
-        }
-      /* Exited but its endpoint still powering the VM off: let it finish (it
-       * writes state.json last), then remove. */
-      for (int t = 0; t < VM_STOP_WAIT_MS && endpoint_addr (id, a, sizeof a) && load_exit (id, &ec) == 0; t += 100)
-        usleep (100 * 1000);
-      if (endpoint_addr (id, a, sizeof a))
-        {
-          if (!o.force)
-            {
-              cli_err ("%s: cannot remove a running container (stop it first or use -f)", argv[i]);
-              code = CLI_FAIL;
-              continue;
-            }
-          /* quiet: rm prints the id once, below; a kill that raced the exit is fine */
-          to_endpoint (argv[i], id, CTL_KILL, &kill, true);
-          if (wait_final (id, VM_STOP_WAIT_MS, &ec) < 0)
-            {
-              cli_err ("%s: the VM did not stop", argv[i]);
-              code = CLI_FAIL;
-              continue;
-            }
-        }
-      struct vm_ctr v;
-      struct terr err;
-      vm_ctr_paths (&v, id, &err);
-      if (rm_tree (v.dir) < 0)
-        {
-          cli_err ("%s: cannot remove %s", argv[i], v.dir);
-          code = CLI_FAIL;
-          continue;
-        }
-      printf ("%s\n", argv[i]);
-    }
-  return code;
-}
+int vm_cli_wait (int argc, char **argv) { return each_vm (CTL_WAIT, wait_one, argc, argv); }
+int vm_cli_kill (int argc, char **argv) { return each_vm (CTL_KILL, kill_one, argc, argv); }
+int vm_cli_stop (int argc, char **argv) { return each_vm (CTL_STOP, stop_one, argc, argv); }
+int vm_cli_rm (int argc, char **argv) { return each_vm (CTL_RM, rm_one, argc, argv); }
 
 int vm_cli_exec (int argc, char **argv)
 {

@@ -238,10 +238,6 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   const struct run_opts o = *po;
   if (first <= 0)
     return first == 0 ? 0 : CLI_FAIL_RUN;
-  if (first < argc && strcmp (argv[first], "--") == 0)
-    first++;
-  if (first >= argc)
-    return cli_err ("run: a command is required (see tetherctl run --help)"), CLI_FAIL_RUN;
   char id[65];
   struct terr err;
   terr_clear (&err);

@@ -202,6 +202,12 @@ int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts 
       if (take (o, argv[0], ch, optarg) < 0)
         return -1;
     }
+  if (!(verb & RUN))
+    return optind;
+  if (optind < argc && strcmp (argv[optind], "--") == 0)
+    optind++;
+  if (optind >= argc)
+    return cli_err ("run: a command is required (see tetherctl run --help)"), -1;
   return optind;
 }
 

@@ -41,8 +41,9 @@ struct run_opts {
   int memory_mib, cpus;      /* 0: the defaults */
 };
 
-/* Parses the verb's options up to its first operand (argv[0] is the verb). Returns
- * the operand's index; 0 after printing --help; -1 after an error message. */
+/* Parses the verb's options up to its first operand (argv[0] is the verb): for run
+ * the command (after an optional "--"), for exec the container. Returns the
+ * operand's index; 0 after printing --help; -1 after an error message. */
 int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts *o);
 void run_opts_free (struct run_opts *o);
 

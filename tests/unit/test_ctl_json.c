@@ -70,18 +70,24 @@ static void layout_compact (void **state)
   json_free (&j);
 }
 
+/* [{"Id": "abc", "Args": ["a", "b"]}] */
+static void sample (struct json *j)
+{
+  json_init (j, 4);
+  json_arr_begin (j);
+  json_obj_begin (j);
+  json_kstr (j, "Id", "abc");
+  char *args[] = { "a", "b" };
+  json_kstrv (j, "Args", args, 2, 0);
+  json_obj_end (j);
+  json_arr_end (j);
+}
+
 static void layout_indented (void **state)
 {
   (void) state;
   struct json j;
-  json_init (&j, 4);
-  json_arr_begin (&j);
-  json_obj_begin (&j);
-  json_kstr (&j, "Id", "abc");
-  char *args[] = { "a", "b" };
-  json_kstrv (&j, "Args", args, 2, 0);
-  json_obj_end (&j);
-  json_arr_end (&j);
+  sample (&j);
   assert_string_equal (j.buf, "[\n"
                               "    {\n"
                               "        \"Id\": \"abc\",\n"
@@ -144,14 +150,7 @@ static void out_of_memory (void **state)
     {
       allocs_left = budget;
       struct json j;
-      json_init (&j, 4);
-      json_arr_begin (&j);
-      json_obj_begin (&j);
-      json_kstr (&j, "Id", "abc");
-      char *args[] = { "a", "b" };
-      json_kstrv (&j, "Args", args, 2, 0);
-      json_obj_end (&j);
-      json_arr_end (&j);
+      sample (&j);
       if (j.oom)
         assert_null (j.buf), failed++;
       else

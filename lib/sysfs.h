@@ -1,0 +1,22 @@
+/* Small sysfs reads the guest does: an attribute's value, and the device node of
+ * the device whose attribute has a value (a port's name, a disk's serial).
+ * No allocation; shared by the tether and the guest-side test and bench fixtures. */
+#ifndef TETHER_LIB_SYSFS_H
+#define TETHER_LIB_SYSFS_H
+
+#include <stddef.h>
+
+/* Reads path into buf (NUL-terminated, trailing newlines and spaces cut).
+ * Returns the length, or -1 with errno. */
+int sysfs_read (const char *path, char *buf, size_t cap);
+
+/* The device whose sysfs entry under class_dir has attribute attr equal to value
+ * ("/sys/block", "serial", "top0"): writes "/dev/NAME" into dev. Returns 0, or -1
+ * if none has it (yet: devices appear after their module loads). */
+int sysfs_find (const char *class_dir, const char *attr, const char *value, char *dev, size_t cap);
+
+/* The virtio-serial port named name (QEMU's `virtserialport name=`). */
+#define VPORTS_DIR "/sys/class/virtio-ports"
+#define vport_find(name, dev, cap) sysfs_find (VPORTS_DIR, "name", (name), (dev), (cap))
+
+#endif
