@@ -225,17 +225,22 @@ kinclude_step() {
     stamp kinclude
 }
 
+# configure_static LOG SRC OBJ ARGS... -- an autotools library configured in OBJ
+# (out of tree: Debian's tree stays pristine) for musl, static only, into the sysroot.
+configure_static() {
+    local log=$1 src=$2 obj=$3; shift 3
+    rm -rf "$obj"; mkdir -p "$obj"
+    (cd "$obj" && run "$log" "$src/configure" -q CC=musl-gcc CFLAGS="${LIB_CFLAGS[*]}" \
+        --prefix="$SYSROOT" --enable-static --disable-shared "$@")
+}
+
 build_libseccomp() {
     current lib-libseccomp "$(libkey libseccomp)" && [[ -e $SYSROOT/lib/libseccomp.a ]] && return
     local src obj=$OBJ/libseccomp
     src=$(srcdir libseccomp)
     say "build libseccomp.a"
-    rm -rf "$obj"; mkdir -p "$obj"
-    # Out of tree, so the Debian tree stays pristine. Only the library
-    # (src/) and its headers: the tools and tests would need more.
-    (cd "$obj" && run libseccomp.log "$src/configure" -q \
-        CC=musl-gcc CFLAGS="${LIB_CFLAGS[*]}" \
-        --prefix="$SYSROOT" --enable-static --disable-shared --disable-python)
+    # Only the library (src/) and its headers: the tools and tests would need more.
+    configure_static libseccomp.log "$src" "$obj" --disable-python
     run libseccomp.log make -C "$obj/src" -j"$JOBS" libseccomp.la
     run libseccomp.log make -C "$obj/src" install-libLTLIBRARIES
     run libseccomp.log make -C "$obj/include" install
@@ -284,17 +289,14 @@ build_libmd() {
     local src obj=$OBJ/libmd
     src=$(srcdir libmd)
     say "build libmd.a"
-    rm -rf "$obj"; mkdir -p "$obj"
-    (cd "$obj" && run libmd.log "$src/configure" -q \
-        CC=musl-gcc CFLAGS="${LIB_CFLAGS[*]}" \
-        --prefix="$SYSROOT" --enable-static --disable-shared)
+    configure_static libmd.log "$src" "$obj"
     run libmd.log make -C "$obj" -j"$JOBS"
     run libmd.log make -C "$obj" install
     rm -f "$SYSROOT"/lib/*.la
     stamp lib-libmd "$(libkey libmd)"
 }
 
-# jansson: JSON for the host side (QMP). Debian's tree has no generated
+# jansson: JSON for the host side (QMP, state.json, inspect). Debian's tree has no generated
 # configure; the library is a handful of C files and one config header, which we
 # write here for musl (what its configure would find: stdint, unistd, urandom,
 # atomic builtins).

@@ -18,16 +18,22 @@
 
 static bool have_vport, have_vsock, have_serial;
 
+/* Opens a channel; true once it is open. `quiet`: a failure is expected. */
+static bool try_channel (const char *addr, bool quiet)
+{
+  struct terr err = { 0 };
+  if (channel_open (addr, &err) == 0)
+    return true;
+  if (!quiet)
+    log_warn ("%s", err.msg);
+  return false;
+}
+
 static void open_virtio_port (void)
 {
   char dev[300];
-  if (have_vport || vport_find (CHANNEL_PORT_NAME, dev, sizeof dev) < 0)
-    return;
-  struct terr err = { 0 };
-  if (channel_open (dev, &err) < 0)
-    log_warn ("%s", err.msg);
-  else
-    have_vport = true;
+  if (!have_vport && vport_find (CHANNEL_PORT_NAME, dev, sizeof dev) == 0)
+    have_vport = try_channel (dev, false);
 }
 
 /* AF_VSOCK only with a real CID: a VMCI transport without a device answers
@@ -42,21 +48,14 @@ static void open_vsock (void)
   close (fd);
   if (r < 0 || cid == VMADDR_CID_ANY || cid <= VMADDR_CID_HOST)
     return;
-  struct terr err = { 0 };
-  if (channel_open (VSOCK_PORT, &err) < 0)
-    log_warn ("%s", err.msg);
-  else
-    have_vsock = true;
+  have_vsock = try_channel (VSOCK_PORT, false);
 }
 
 static void open_serial (void)
 {
-  if (access ("/dev/ttyS1", F_OK) < 0)
-    return;
-  struct terr err = { 0 };
   /* A 16550 that is not there fails to open (EIO): not worth a warning. */
-  if (channel_open ("/dev/ttyS1", &err) == 0)
-    have_serial = true;
+  if (access ("/dev/ttyS1", F_OK) == 0)
+    have_serial = try_channel ("/dev/ttyS1", true);
 }
 
 void vmchan_scan (void)

@@ -122,6 +122,16 @@ static int add_path (const char **list, size_t *n, size_t max, const char *v, co
   return 0;
 }
 
+/* A decimal in [min, max] into *out; -1 after "verb: what: arg". */
+static int number (const char *verb, const char *arg, int min, int max, const char *what, int *out)
+{
+  int v = cli_parse_uint (arg, max);
+  if (v < min)
+    return cli_err ("%s: %s: %s", verb, what, arg), -1;
+  *out = v;
+  return 0;
+}
+
 /* One option's value; -1 after an error message. */
 static int take (struct run_opts *o, const char *verb, int key, const char *arg)
 {
@@ -141,18 +151,10 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
       if ((o->stop_signal = sig_parse (arg)) < 0)
         return cli_err ("%s: invalid signal: %s", verb, arg), -1;
       return 0;
-    case O_STOP_TIMEOUT:
-      if ((o->stop_timeout = cli_parse_uint (arg, 1000000)) < 0)
-        return cli_err ("%s: invalid stop timeout: %s", verb, arg), -1;
-      return 0;
+    case O_STOP_TIMEOUT: return number (verb, arg, 0, 1000000, "invalid stop timeout", &o->stop_timeout);
     case O_MEMORY:
-      if ((o->memory_mib = cli_parse_uint (arg, MAX_VM_MEM_MIB)) < MIN_VM_MEM_MIB)
-        return cli_err ("%s: --memory takes MiB, at least %d: %s", verb, MIN_VM_MEM_MIB, arg), -1;
-      return 0;
-    case O_CPUS:
-      if ((o->cpus = cli_parse_uint (arg, 64)) < 1)
-        return cli_err ("%s: invalid --cpus: %s", verb, arg), -1;
-      return 0;
+      return number (verb, arg, MIN_VM_MEM_MIB, MAX_VM_MEM_MIB, "--memory takes MiB, at least 96", &o->memory_mib);
+    case O_CPUS: return number (verb, arg, 1, 64, "invalid --cpus", &o->cpus);
     case O_ACCEL:
       if (strcmp (arg, "auto") && strcmp (arg, "kvm") && strcmp (arg, "tcg"))
         return cli_err ("%s: --accel takes auto, kvm or tcg", verb), -1;

@@ -10,15 +10,12 @@
 
 #include "crc32c_impl.h"
 #include "frame.h"
+#include "xorshift.h"
 
-/* xorshift: reproducible "random" buffers without touching libc's rand state. */
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t next_rand (void)
 {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
+  return xorshift64 (&rng);
 }
 
 struct vector {

@@ -83,35 +83,33 @@ static void sha256_split_updates (void **state)
     }
 }
 
+/* Each name's kind and, for a file whiteout, the name it hides (NULL: never set). */
 static void whiteout_names (void **state)
 {
   (void) state;
-  const char *t = NULL;
-  assert_int_equal (whiteout_kind ("hello", &t), WH_NONE);
-  assert_int_equal (whiteout_kind (".wh", &t), WH_NONE);
-  assert_int_equal (whiteout_kind (".whfoo", &t), WH_NONE);
-  assert_int_equal (whiteout_kind ("x.wh.foo", &t), WH_NONE);
-  assert_int_equal (whiteout_kind (".wh.foo", &t), WH_FILE);
-  assert_string_equal (t, "foo");
-  assert_int_equal (whiteout_kind (".wh..hidden", &t), WH_FILE);
-  assert_string_equal (t, ".hidden");
-  assert_int_equal (whiteout_kind (".wh.a.wh.b", &t), WH_FILE);
-  assert_string_equal (t, "a.wh.b");
-  assert_int_equal (whiteout_kind (".wh..wh..opq", &t), WH_OPAQUE_DIR);
-  assert_int_equal (whiteout_kind (".wh..wh.plnk", &t), WH_META);
-  assert_int_equal (whiteout_kind (".wh..wh.aufs", &t), WH_META);
-  assert_int_equal (whiteout_kind (".wh..wh..opqx", &t), WH_META);
-}
-
-static void whiteout_invalid_names (void **state)
-{
-  (void) state;
-  const char *t = NULL;
-  assert_int_equal (whiteout_kind (".wh.", &t), WH_INVALID);
-  assert_int_equal (whiteout_kind (".wh..", &t), WH_INVALID);
-  assert_int_equal (whiteout_kind (".wh...", &t), WH_INVALID);
-  assert_int_equal (whiteout_kind (".wh.a/b", &t), WH_INVALID);
-  assert_null (t); /* never set for a name that is not a file whiteout */
+  static const struct {
+    const char *name;
+    enum wh_kind kind;
+    const char *target;
+  } cases[] = {
+    { "hello", WH_NONE, NULL },         { ".wh", WH_NONE, NULL },
+    { ".whfoo", WH_NONE, NULL },        { "x.wh.foo", WH_NONE, NULL },
+    { ".wh.foo", WH_FILE, "foo" },      { ".wh..hidden", WH_FILE, ".hidden" },
+    { ".wh.a.wh.b", WH_FILE, "a.wh.b" }, { ".wh..wh..opq", WH_OPAQUE_DIR, NULL },
+    { ".wh..wh.plnk", WH_META, NULL },  { ".wh..wh.aufs", WH_META, NULL },
+    { ".wh..wh..opqx", WH_META, NULL }, { ".wh.", WH_INVALID, NULL },
+    { ".wh..", WH_INVALID, NULL },      { ".wh...", WH_INVALID, NULL },
+    { ".wh.a/b", WH_INVALID, NULL },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      const char *t = NULL;
+      assert_int_equal (whiteout_kind (cases[i].name, &t), cases[i].kind);
+      if (cases[i].target)
+        assert_string_equal (t, cases[i].target);
+      else if (cases[i].kind == WH_INVALID)
+        assert_null (t); /* never set for a name that is not a file whiteout */
+    }
 }
 
 int main (void)
@@ -119,7 +117,7 @@ int main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (sha256_fips_vectors),  cmocka_unit_test (sha256_million_a),
     cmocka_unit_test (sha256_padding_edges), cmocka_unit_test (sha256_split_updates),
-    cmocka_unit_test (whiteout_names),       cmocka_unit_test (whiteout_invalid_names),
+    cmocka_unit_test (whiteout_names),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -10,14 +10,12 @@
 #include <cmocka.h>
 
 #include "frame.h"
+#include "xorshift.h"
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
 static uint64_t next_rand (void)
 {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
+  return xorshift64 (&rng);
 }
 
 static void put_le32 (uint8_t *p, uint32_t v)

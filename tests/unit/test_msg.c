@@ -317,21 +317,30 @@ static void malformed_payload_is_null (void **state)
 
 /* Tiny messages that expand a lot: each 2-byte empty ContainerInfo costs a
  * struct in the arena. Past the arena: NULL, not a crash. */
-static void arena_exhaustion_is_null (void **state)
+/* A container_list (field 30) of as many empty containers as fit in cap bytes:
+ * 5 bytes of tag and 3-byte length, then the body, whose length is returned. */
+static size_t put_empty_containers (uint8_t *p, size_t cap)
 {
-  (void) state;
-  static uint8_t p[FRAME_MAX_PAYLOAD];
-  size_t body = FRAME_MAX_PAYLOAD - 5;
+  size_t body = cap - 5;
   body -= body & 1;
-  p[0] = 0xf2; /* field 30 (container_list), length-delimited */
+  p[0] = 0xf2; /* field 30, length-delimited */
   p[1] = 0x01;
   p[2] = (uint8_t) (0x80 | (body & 0x7f));
   p[3] = (uint8_t) (0x80 | ((body >> 7) & 0x7f));
   p[4] = (uint8_t) (body >> 14);
-  for (size_t i = 0; i < body; i += 2) {
-    p[5 + i] = 0x0a; /* containers, empty */
-    p[6 + i] = 0x00;
-  }
+  for (size_t i = 0; i < body; i += 2)
+    {
+      p[5 + i] = 0x0a; /* containers, empty */
+      p[6 + i] = 0x00;
+    }
+  return body;
+}
+
+static void arena_exhaustion_is_null (void **state)
+{
+  (void) state;
+  static uint8_t p[FRAME_MAX_PAYLOAD];
+  size_t body = put_empty_containers (p, FRAME_MAX_PAYLOAD);
   assert_null (msg_unpack (&arena, p, 5 + body));
   assert_int_equal (arena.used, 0);
   assert_true (arena.high_water > MSG_ARENA_CAP / 2);
@@ -354,20 +363,10 @@ static void request_id_of_refused (void **state)
 {
   (void) state;
   static uint8_t p[FRAME_MAX_PAYLOAD];
-  size_t body = FRAME_MAX_PAYLOAD - 8;
-  body -= body & 1;
   p[0] = 0x08; /* request_id = 300 */
   p[1] = 0xac;
   p[2] = 0x02;
-  p[3] = 0xf2; /* field 30 (container_list), length-delimited */
-  p[4] = 0x01;
-  p[5] = (uint8_t) (0x80 | (body & 0x7f));
-  p[6] = (uint8_t) (0x80 | ((body >> 7) & 0x7f));
-  p[7] = (uint8_t) (body >> 14);
-  for (size_t i = 0; i < body; i += 2) {
-    p[8 + i] = 0x0a; /* containers, empty: too many for the arena */
-    p[9 + i] = 0x00;
-  }
+  size_t body = put_empty_containers (p + 3, FRAME_MAX_PAYLOAD - 3); /* too many for the arena */
   assert_null (msg_unpack (&arena, p, 8 + body));
   assert_int_equal (msg_request_id (&arena, p, 8 + body), 300);
   assert_int_equal (arena.used, 0);

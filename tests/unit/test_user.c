@@ -39,26 +39,31 @@ static int remove_fixtures (void **state)
   return 0;
 }
 
+/* user_resolve on a spec that must succeed: the ids and home it gives. */
+static void expect_ids (const char *spec, unsigned uid, unsigned gid, const char *home)
+{
+  struct user_ids u;
+  struct terr e = { 0 };
+  assert_int_equal (user_resolve (spec, passwd_path, group_path, &u, &e), 0);
+  assert_int_equal (u.uid, uid);
+  assert_int_equal (u.gid, gid);
+  if (home != NULL)
+    assert_string_equal (u.home, home);
+}
+
 static void empty_is_root (void **state)
 {
   (void) state;
-  struct user_ids u;
-  struct terr e = { 0 };
-  assert_int_equal (user_resolve ("", passwd_path, group_path, &u, &e), 0);
-  assert_int_equal (u.uid, 0);
-  assert_int_equal (u.gid, 0);
-  assert_string_equal (u.home, "/root");
+  expect_ids ("", 0, 0, "/root");
 }
 
 static void name_gives_ids_home_and_groups (void **state)
 {
   (void) state;
+  expect_ids ("app", 1000, 1001, "/home/app");
   struct user_ids u;
   struct terr e = { 0 };
   assert_int_equal (user_resolve ("app", passwd_path, group_path, &u, &e), 0);
-  assert_int_equal (u.uid, 1000);
-  assert_int_equal (u.gid, 1001);
-  assert_string_equal (u.home, "/home/app");
   assert_int_equal (u.n_groups, 2);
   assert_int_equal (u.groups[0], 10);
   assert_int_equal (u.groups[1], 44);
@@ -67,22 +72,13 @@ static void name_gives_ids_home_and_groups (void **state)
 static void numeric_uid_need_not_exist (void **state)
 {
   (void) state;
-  struct user_ids u;
-  struct terr e = { 0 };
-  assert_int_equal (user_resolve ("4242:4343", passwd_path, group_path, &u, &e), 0);
-  assert_int_equal (u.uid, 4242);
-  assert_int_equal (u.gid, 4343);
-  assert_string_equal (u.home, "/");
+  expect_ids ("4242:4343", 4242, 4343, "/");
 }
 
 static void group_by_name (void **state)
 {
   (void) state;
-  struct user_ids u;
-  struct terr e = { 0 };
-  assert_int_equal (user_resolve ("1000:staff", passwd_path, group_path, &u, &e), 0);
-  assert_int_equal (u.uid, 1000);
-  assert_int_equal (u.gid, 50);
+  expect_ids ("1000:staff", 1000, 50, NULL);
 }
 
 static void unknown_names_are_126 (void **state)
