@@ -376,8 +376,6 @@ static void on_guest_event (struct watch *w, uint32_t events)
       proxy_guest_frame (&ep, &f);
   if (ep.guest.dead)
     ep.guest_gone = true; /* QEMU is going: the pidfd says when */
-  if (ep.guest_ready && !ep.has_exit && (ep.log_next[1] != ep.log_acked[1] || ep.log_next[2] != ep.log_acked[2]))
-    proxy_log_ack (&ep, 0);
 }
 
 static void on_client_event (struct watch *w, uint32_t events)
@@ -462,6 +460,9 @@ static _Noreturn void loop (void)
           drop_client (i);
         else if (ep.clients[i].used)
           link_flush (&ep.clients[i].l);
+      /* logged bytes are acked once per round (again, if out of memory refused it) */
+      if (ep.guest_ready && !ep.has_exit && (ep.log_next[1] != ep.log_acked[1] || ep.log_next[2] != ep.log_acked[2]))
+        proxy_log_ack (&ep, 0);
       if (ep.guest_connected && !ep.guest.dead)
         link_flush (&ep.guest);
       timers ();

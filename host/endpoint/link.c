@@ -87,7 +87,9 @@ static uint8_t *reserve (struct link *l, size_t n)
       uint8_t *p = realloc (l->out, cap);
       if (p == NULL)
         {
-          l->dead = true;
+          /* not dead: the send fails and its caller holds, refuses or drops a
+           * client, but a guest link (and the VM) outlives a failed allocation */
+          errno = ENOMEM;
           return NULL;
         }
       l->out = p;

@@ -71,10 +71,12 @@ static struct ep_rmap *rmap_find (struct ep *e, uint64_t grid)
 
 /* ---- sending ---- */
 
+/* A client whose reply or output cannot be queued (out of memory) is dropped:
+ * it reconnects and resumes from its offsets; the guest link is not touched. */
 static void to_client (struct ep *e, int cl, const Msg *m)
 {
-  if (cl >= 0 && e->clients[cl].used)
-    link_send_msg (&e->clients[cl].l, m);
+  if (cl >= 0 && e->clients[cl].used && link_send_msg (&e->clients[cl].l, m) < 0)
+    e->clients[cl].l.dead = true;
 }
 
 static void client_error (struct ep *e, int cl, uint64_t rid, int code, const char *text, int exit_code)
@@ -108,9 +110,11 @@ void proxy_log_ack (struct ep *e, uint32_t exit_run)
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_ACK;
   m.ack = &a;
+  /* unsent (out of memory), the ack stays owed and the loop sends it again */
+  if (link_send_msg (&e->guest, &m) < 0)
+    return;
   e->log_acked[STREAM_STDOUT] = a.stdout_offset;
   e->log_acked[STREAM_STDERR] = a.stderr_offset;
-  link_send_msg (&e->guest, &m);
 }
 
 void proxy_guest_ready (struct ep *e)
@@ -208,8 +212,10 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
       if (!e->guest_ready && !e->has_exit && !e->failed)
         return 1;
       struct ep_hmap *h = hmap_by_client (e, cl, handle);
-      if (h && e->guest_ready && !e->guest_gone)
-        link_send_frame (&e->guest, FRAME_DATA, h->gh, payload, len);
+      /* a frame the guest link could not take (out of memory) is held and retried */
+      if (h && e->guest_ready && !e->guest_gone && link_send_frame (&e->guest, FRAME_DATA, h->gh, payload, len) < 0
+          && !e->guest.dead)
+        return 1;
       return 0;
     }
   msg_arena_reset (&arena);
@@ -281,7 +287,15 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
         }
       m->request_id = r->grid;
     }
-  link_send_msg (&e->guest, m);
+  if (link_send_msg (&e->guest, m) < 0 && !e->guest.dead && m->request_id)
+    {
+      struct ep_rmap *r = rmap_find (e, m->request_id);
+      if (r)
+        {
+          client_error (e, cl, r->crid, ERR_LIMIT, "the endpoint is out of memory: try again", 0);
+          r->used = false;
+        }
+    }
   return 0;
 }
 
@@ -465,8 +479,8 @@ void proxy_guest_frame (struct ep *e, const struct frame *f)
           return;
         }
       struct ep_hmap *m = hmap_by_guest (e, f->handle);
-      if (m && e->clients[m->cl].used)
-        link_send_frame (&e->clients[m->cl].l, FRAME_DATA, m->ch, f->payload, f->len);
+      if (m && e->clients[m->cl].used && link_send_frame (&e->clients[m->cl].l, FRAME_DATA, m->ch, f->payload, f->len) < 0)
+        e->clients[m->cl].l.dead = true; /* dropped: it resumes from its offsets */
       return;
     }
   if (f->type != FRAME_CONTROL)

@@ -19,79 +19,45 @@ static int cmp_names (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-static void free_names (char **names, size_t n)
+static int not_dot (const struct dirent *e)
 {
-  for (size_t i = 0; i < n; i++)
-    free (names[i]);
-  free (names);
+  return strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
 }
 
-/* Reads a directory's names (without . and ..) sorted by strcmp. */
-static int list_dir (const char *path, char ***out, size_t *out_n, struct terr *err)
+/* Byte order, not the locale's: the tree hash and the disk layout must not
+ * depend on where tetherctl runs. */
+static int by_bytes (const struct dirent **a, const struct dirent **b)
 {
-  DIR *d = opendir (path);
-  if (d == NULL)
-    return terr_set (err, errno, "opendir %s", path);
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *de;
-  errno = 0;
-  while ((de = readdir (d)) != NULL)
-    {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      if (n == cap)
-        {
-          size_t nc = cap ? cap * 2 : 32;
-          char **nn = realloc (names, nc * sizeof *nn);
-          if (nn == NULL)
-            goto oom;
-          names = nn;
-          cap = nc;
-        }
-      if ((names[n] = strdup (de->d_name)) == NULL)
-        goto oom;
-      n++;
-      errno = 0;
-    }
-  if (errno != 0)
-    {
-      int e = errno;
-      closedir (d);
-      free_names (names, n);
-      return terr_set (err, e, "readdir %s", path);
-    }
-  closedir (d);
-  if (n > 1)
-    qsort (names, n, sizeof *names, cmp_names);
-  *out = names;
-  *out_n = n;
-  return 0;
-oom:
-  closedir (d);
-  free_names (names, n);
-  return terr_set (err, ENOMEM, "listing %s", path);
+  return strcmp ((*a)->d_name, (*b)->d_name);
+}
+
+static void free_entries (struct dirent **entries, int n)
+{
+  for (int i = 0; i < n; i++)
+    free (entries[i]);
+  free (entries);
 }
 
 /* path holds the directory's full path (len bytes used, PATH_MAX cap); rel_at is
  * where the relative part starts. */
 static int walk_dir (char *path, size_t len, size_t rel_at, tree_fn fn, void *arg, struct terr *err)
 {
-  char **names = NULL;
-  size_t n = 0;
-  if (list_dir (path, &names, &n, err) < 0)
-    return -1;
+  struct dirent **entries;
+  int n = scandir (path, &entries, not_dot, by_bytes);
+  if (n < 0)
+    return terr_set (err, errno, "scandir %s", path);
   int rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++)
+  for (int i = 0; i < n && rc == 0; i++)
     {
-      size_t nl = strlen (names[i]);
+      const char *name = entries[i]->d_name;
+      size_t nl = strlen (name);
       if (len + 1 + nl >= PATH_MAX)
         {
           rc = terr_set (err, ENAMETOOLONG, "path under %s", path);
           break;
         }
       path[len] = '/';
-      memcpy (path + len + 1, names[i], nl + 1);
+      memcpy (path + len + 1, name, nl + 1);
       struct stat st;
       if (lstat (path, &st) < 0)
         {
@@ -106,7 +72,7 @@ static int walk_dir (char *path, size_t len, size_t rel_at, tree_fn fn, void *ar
         rc = walk_dir (path, len + 1 + nl, rel_at, fn, arg, err);
       path[len] = '\0';
     }
-  free_names (names, n);
+  free_entries (entries, n);
   return rc;
 }
 
