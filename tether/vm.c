@@ -50,6 +50,13 @@ static void fail_start (const char *why)
   session_check_finished (s);
 }
 
+/* How long output and exit are held for an endpoint after the run ends. */
+static int hold_ms (void)
+{
+  uint32_t s = vm_c && vm_c->cfg ? vm_c->cfg->hold_s : 0;
+  return s > 0 && s <= 24 * 3600 ? (int) s * 1000 : VM_HOLD_MS;
+}
+
 static void disk_tick (struct timer *t)
 {
   (void) t;
@@ -179,8 +186,13 @@ static void off_check (struct timer *t)
   /* The bound counts from the exit: an endpoint that had nothing to say while the
    * container was quiet is not gone, only perhaps slow to read the last bytes. */
   int64_t quiet_since = stats.last_rx_ms > finished_ms ? stats.last_rx_ms : finished_ms;
-  if (now_mono_ms () - quiet_since > VM_ENDPOINT_GONE_MS)
-    vmpower_off ("the container exited and no endpoint was heard for 5 s since");
+  if (now_mono_ms () - quiet_since > hold_ms ())
+    {
+      log_warn ("the container exited and no endpoint acked its output and exit for %d s: powering off, "
+                "what was not acked is lost",
+                hold_ms () / 1000);
+      vmpower_off ("held the output past the bound");
+    }
   timer_arm (&off_timer, 100, off_check);
 }
 

@@ -13,6 +13,7 @@
 
 #include "fdio.h"
 #include "cli.h"
+#include "epspawn.h"
 #include "sig.h"
 #include "statedir.h"
 #include "timefmt.h"
@@ -22,15 +23,11 @@
 
 #define VM_STOP_WAIT_MS 60000
 
-/* The endpoint's address if it is up ("unix:PATH"), else NULL. */
+/* The endpoint's address ("unix:PATH") while the VM runs, started again if it
+ * died; NULL when the VM is gone. */
 static const char *endpoint_addr (const char *id, char *buf, size_t cap)
 {
-  struct vm_ctr v;
-  struct terr err;
-  if (vm_ctr_paths (&v, id, &err) < 0 || access (v.ctl_sock, F_OK) < 0)
-    return NULL;
-  snprintf (buf, cap, "unix:%s", v.ctl_sock);
-  return buf;
+  return endpoint_ensure (id, buf, cap);
 }
 
 static bool resolve (const char *ref, char id[65])

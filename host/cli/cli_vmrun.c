@@ -13,6 +13,7 @@
 #include "fdio.h"
 #include "cli.h"
 #include "ep.h"
+#include "epspawn.h"
 #include "image.h"
 #include "qemu.h"
 #include "session.h"
@@ -123,53 +124,6 @@ static int fail_early (const struct terr *err)
 }
 
 /* Double fork + setsid: the endpoint outlives this process and its terminal. */
-static int spawn_endpoint (bool wait_client, struct terr *err)
-{
-  int pfd[2];
-  if (pipe2 (pfd, O_CLOEXEC) < 0)
-    return terr_set (err, errno, "pipe");
-  fflush (NULL);
-  pid_t pid = fork ();
-  if (pid < 0)
-    return terr_set (err, errno, "fork");
-  if (pid == 0)
-    {
-      close (pfd[0]);
-      if (setsid () < 0 || fork () != 0)
-        _exit (0);
-      char log[VM_PATH_MAX + 32];
-      snprintf (log, sizeof log, "%s/endpoint.log", vm.dir);
-      int lfd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-      int nul = open ("/dev/null", O_RDONLY);
-      if (lfd < 0 || nul < 0 || dup2 (nul, 0) < 0 || dup2 (lfd, 1) < 0 || dup2 (lfd, 2) < 0)
-        _exit (125);
-      int ready = fcntl (pfd[1], F_DUPFD, 3);
-      /* every inherited fd but the ready pipe goes */
-      for (int fd = 3; fd < 1024; fd++)
-        if (fd != ready)
-          close (fd);
-      if (chdir ("/") < 0)
-        _exit (125);
-      sigset_t none;
-      sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      signal (SIGINT, SIG_IGN);
-      signal (SIGHUP, SIG_IGN);
-      setvbuf (stderr, NULL, _IOLBF, 0);
-      endpoint_main (&vm, ready, wait_client);
-    }
-  close (pfd[1]);
-  waitpid (pid, NULL, 0);
-  char b;
-  ssize_t n;
-  while ((n = read (pfd[0], &b, 1)) < 0 && errno == EINTR)
-    ;
-  close (pfd[0]);
-  if (n != 1)
-    return terr_set (err, 0, "the VM did not start");
-  return 0;
-}
-
 /* After a lost connection or an endpoint that failed: the final state on disk. */
 static int code_from_state (void)
 {
@@ -261,6 +215,8 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   cfg.cpus = (uint32_t) (o.cpus ? o.cpus : 1);
   const char *dw = getenv ("TETHER_DISK_WAIT_S");
   cfg.disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
+  const char *hold = getenv ("TETHER_HOLD_S");
+  cfg.hold_s = hold && atoi (hold) > 0 ? (uint32_t) atoi (hold) : 0;
   container_info__init (&vm.info);
   vm.info.config = &cfg;
   vm.info.status = (char *) "created";
@@ -276,7 +232,7 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
     return fail_early (&err);
   if (vm_state_save (&vm, &err) < 0)
     return cli_err ("%s", err.msg), CLI_FAIL_RUN;
-  if (spawn_endpoint (!o.detach, &err) < 0)
+  if (endpoint_spawn (&vm, o.detach ? EP_BOOT : EP_BOOT_ATTACHED, &err) < 0)
     return code_from_state ();
   if (o.detach)
     {

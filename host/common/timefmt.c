@@ -36,6 +36,28 @@ const char *fmt_rfc3339 (int64_t ns, char buf[RFC3339_LEN])
   return buf;
 }
 
+int parse_rfc3339 (const char *s, int64_t *ns)
+{
+  if (strcmp (s, "0001-01-01T00:00:00Z") == 0)
+    return *ns = 0, 0;
+  struct tm tm = { 0 };
+  const char *p = strptime (s, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (p == NULL)
+    return -1;
+  int64_t frac = 0;
+  int digits = 0;
+  if (*p == '.')
+    for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+      if (digits < 9)
+        frac = frac * 10 + (*p - '0');
+  for (; digits < 9; digits++)
+    frac *= 10;
+  if (strcmp (p, "Z") != 0)
+    return -1;
+  *ns = (int64_t) timegm (&tm) * NS_PER_S + frac;
+  return 0;
+}
+
 const char *fmt_human_duration (int64_t ns, char *buf, size_t cap)
 {
   if (ns < 0)

@@ -13,6 +13,9 @@
  * 0 is the zero time, "0001-01-01T00:00:00Z", as docker prints unset times. */
 const char *fmt_rfc3339 (int64_t ns, char buf[RFC3339_LEN]);
 
+/* The inverse for what fmt_rfc3339 writes (any number of fractional digits,
+ * "Z" only): 0 and *ns set, or -1. The zero time parses as 0. */
+int parse_rfc3339 (const char *s, int64_t *ns);
 /* docker's units.HumanDuration: "Less than a second", "5 seconds",
  * "About a minute", "3 hours", "2 weeks"... Negative durations count as 0. */
 const char *fmt_human_duration (int64_t ns, char *buf, size_t cap);

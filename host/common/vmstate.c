@@ -43,6 +43,7 @@ static void vm_object (struct json *j, const struct vm_ctr *v)
   json_key (j, "VM");
   json_obj_begin (j);
   json_kint (j, "QemuPid", v->qemu_pid);
+  json_kint (j, "QemuStartTime", (int64_t) v->qemu_start);
   json_kint (j, "EndpointPid", v->endpoint_pid);
   json_kstr (j, "StateDir", v->dir);
   snprintf (p, sizeof p, "%s/console.log", v->dir);

@@ -37,6 +37,7 @@ struct vm_ctr {
   size_t n_disks;
   /* the VM object */
   int qemu_pid;
+  uint64_t qemu_start;            /* its start time (/proc/PID/stat, clock ticks): a pid alone may be reused */
   int endpoint_pid;
   char accel[8];                  /* "tcg" or "kvm" */
   bool serial_channel;            /* 16550 ttyS1 instead of virtio-serial */
@@ -49,6 +50,9 @@ struct vm_ctr {
 int vm_ctr_paths (struct vm_ctr *v, const char *id, struct terr *err);
 /* Writes state.json and state.pb atomically (rename). */
 int vm_state_save (const struct vm_ctr *v, struct terr *err);
+/* The whole record back, for an endpoint that adopts a running VM: the info and
+ * config from state.pb, QEMU and the disks from state.json's "VM" object. */
+int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err);
 /* Reads containers/ID/state.pb. The result is freed with container_info__free_unpacked. */
 ContainerInfo *vm_state_load (const char *id, struct terr *err);
 /* Finds a container by full id, unique prefix or name; out gets the full id.

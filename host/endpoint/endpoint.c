@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "qemu.h"
 #include "qmp.h"
 #include "timefmt.h"
@@ -67,8 +68,15 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci)
 
 void ep_on_exit (struct ep *e, const Exit *x)
 {
+  /* already recorded (an adopting endpoint hears it again): the guest is still
+   * waiting for the ack that lets it power off */
   if (e->has_exit)
-    return;
+    {
+      proxy_log_ack (e, x->run ? x->run : 1);
+      if (e->poweroff_deadline_ms == 0)
+        e->poweroff_deadline_ms = now_mono_ms () + EP_POWEROFF_GRACE_MS;
+      return;
+    }
   ContainerInfo *i = &e->v->info;
   i->exit_code = x->exit_code;
   i->signal = x->signal;
@@ -497,36 +505,23 @@ static int listen_socket (struct terr *err)
   return fd;
 }
 
-static int open_log (const char *name)
+/* Appends to containers/ID/NAME; *len gets its size: what is on disk is what the
+ * endpoint acked, so an adopting endpoint resumes there. */
+static int open_log (const char *name, uint64_t *len)
 {
   char p[VM_PATH_MAX + 32];
   snprintf (p, sizeof p, "%s/%s", ep.v->dir, name);
-  return open (p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int fd = open (p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  struct stat st;
+  *len = fd >= 0 && fstat (fd, &st) == 0 ? (uint64_t) st.st_size : 0;
+  return fd;
 }
 
-_Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, bool wait_client)
+/* A fresh VM: QEMU started, its pidfd, the disks plugged. */
+static void boot_vm (struct vm_ctr *v, int ready_fd)
 {
   struct terr err;
   terr_clear (&err);
-  signal (SIGPIPE, SIG_IGN);
-  signal (SIGCHLD, SIG_IGN); /* QEMU is watched through its pidfd; the kernel reaps it */
-  memset (&ep, 0, sizeof ep);
-  ep.v = v;
-  ep.wait_client = wait_client;
-  ep.pidfd = -1;
-  ep.next_gh = EP_LOG_HANDLE; /* client handles map above the endpoint's own */
-  ep.start_ms = now_mono_ms ();
-  const char *bt = getenv ("TETHER_BOOT_TIMEOUT_S");
-  ep.boot_deadline_ms = ep.start_ms + 1000LL * (bt && atoi (bt) > 0 ? atoi (bt) : EP_BOOT_TIMEOUT_S);
-  v->endpoint_pid = getpid ();
-  ep.out_fd[STREAM_STDOUT] = open_log ("stdout.log");
-  ep.out_fd[STREAM_STDERR] = open_log ("stderr.log");
-  ep.listen_fd = listen_socket (&err);
-  if (ep.listen_fd < 0 || ep.out_fd[1] < 0 || ep.out_fd[2] < 0)
-    {
-      close (ready_fd);
-      fail (err.msg[0] ? err.msg : "cannot open the logs");
-    }
   if (qemu_spawn (v, &err) < 0)
     {
       close (ready_fd);
@@ -551,5 +546,76 @@ _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, bool wait_client)
         on_qemu_gone ();
       fail (err.msg);
     }
+}
+
+/* A VM whose endpoint died: the QEMU it recorded, if that process still runs.
+ * The guest is reached again through the channel socket and a new hello; the log
+ * resumes at the length of the files. A VM that went meanwhile is recorded as
+ * ended without its status, with how much of its output is kept. */
+static void adopt_vm (struct vm_ctr *v, int ready_fd)
+{
+  struct terr err;
+  terr_clear (&err);
+  ep.has_exit = v->info.status && strcmp (v->info.status, "exited") == 0;
+  ep.pidfd = qemu_find (v, &err);
+  if (ep.pidfd < 0)
+    {
+      close (ready_fd);
+      ep.qemu_gone = true;
+      if (ep.has_exit)
+        finish ();
+      char why[512];
+      snprintf (why, sizeof why,
+                "the VM stopped while no endpoint was attached (%s); the logs hold stdout to byte %llu, "
+                "stderr to byte %llu",
+                err.msg, (unsigned long long) ep.log_next[STREAM_STDOUT],
+                (unsigned long long) ep.log_next[STREAM_STDERR]);
+      fail (why);
+    }
+  ep_log ("adopted QEMU pid %d; logs resume at stdout %llu, stderr %llu", v->qemu_pid,
+          (unsigned long long) ep.log_next[STREAM_STDOUT], (unsigned long long) ep.log_next[STREAM_STDERR]);
+  save ();
+  if (write (ready_fd, "R", 1) < 0)
+    (void) 0;
+  close (ready_fd);
+}
+
+_Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, enum ep_start how)
+{
+  struct terr err;
+  terr_clear (&err);
+  signal (SIGPIPE, SIG_IGN);
+  signal (SIGCHLD, SIG_IGN); /* QEMU is watched through its pidfd; the kernel reaps it */
+  memset (&ep, 0, sizeof ep);
+  ep.v = v;
+  ep.wait_client = how == EP_BOOT_ATTACHED;
+  ep.pidfd = -1;
+  ep.next_gh = EP_LOG_HANDLE; /* client handles map above the endpoint's own */
+  ep.start_ms = now_mono_ms ();
+  const char *bt = getenv ("TETHER_BOOT_TIMEOUT_S");
+  ep.boot_deadline_ms = ep.start_ms + 1000LL * (bt && atoi (bt) > 0 ? atoi (bt) : EP_BOOT_TIMEOUT_S);
+  /* One endpoint per VM: a second one (two adopters racing) leaves at once,
+   * touching nothing. */
+  if ((ep.lock_fd = ep_lock (v->dir, &err)) < 0)
+    {
+      ep_log ("%s", err.msg);
+      close (ready_fd);
+      exit (0);
+    }
+  v->endpoint_pid = getpid ();
+  ep.out_fd[STREAM_STDOUT] = open_log ("stdout.log", &ep.log_next[STREAM_STDOUT]);
+  ep.out_fd[STREAM_STDERR] = open_log ("stderr.log", &ep.log_next[STREAM_STDERR]);
+  ep.log_acked[STREAM_STDOUT] = ep.log_next[STREAM_STDOUT];
+  ep.log_acked[STREAM_STDERR] = ep.log_next[STREAM_STDERR];
+  ep.listen_fd = listen_socket (&err);
+  if (ep.listen_fd < 0 || ep.out_fd[1] < 0 || ep.out_fd[2] < 0)
+    {
+      close (ready_fd);
+      fail (err.msg[0] ? err.msg : "cannot open the logs");
+    }
+  if (how == EP_ADOPT)
+    adopt_vm (v, ready_fd);
+  else
+    boot_vm (v, ready_fd);
   loop ();
 }

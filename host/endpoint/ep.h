@@ -42,7 +42,7 @@ struct ep {
   struct link guest;
   bool guest_connected, guest_ready, guest_gone;
   int64_t start_ms, last_hello_ms, boot_deadline_ms;
-  int listen_fd, pidfd;
+  int listen_fd, pidfd, lock_fd;
   bool qemu_gone;
   struct ep_client clients[EP_MAX_CLIENTS];
   struct ep_hmap hmap[EP_MAX_HANDLES];
@@ -77,8 +77,14 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci);
 void ep_on_stop (struct ep *e, int timeout_s);
 void ep_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
-/* Runs the endpoint for v (already set up on disk) and never returns. ready_fd
- * gets one byte once clients may connect (closed without one on failure). */
-_Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, bool wait_client);
+enum ep_start {
+  EP_BOOT,                   /* start QEMU for a new container */
+  EP_BOOT_ATTACHED,          /* the same; a foreground run will attach: hold the guest's hello */
+  EP_ADOPT,                  /* take over the running QEMU of an endpoint that died */
+};
+/* Runs the endpoint for v (set up on disk; for EP_ADOPT loaded by vm_ctr_load)
+ * and never returns. ready_fd gets one byte once clients may connect (closed
+ * without one on failure, or when another endpoint owns the VM). */
+_Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, enum ep_start how);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "qmp.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
@@ -130,6 +131,7 @@ int qemu_spawn (struct vm_ctr *v, struct terr *err)
     }
   close (log_fd);
   v->qemu_pid = pid;
+  v->qemu_start = proc_start_ticks (pid); /* an adopting endpoint checks it */
   return pid;
 }
 

@@ -1,0 +1,86 @@
+/* A VM container's record read back whole, for an endpoint that adopts a VM whose
+ * endpoint died (docs/endpoint.md): state.pb holds the ContainerInfo and its
+ * config, state.json's "VM" object the QEMU process and the disks plugged in. */
+#include "vmstate.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+static const char *str_of (json_t *o, const char *key)
+{
+  const char *s = json_string_value (json_object_get (o, key));
+  return s ? s : "";
+}
+
+static int64_t time_of (json_t *o, const char *key)
+{
+  int64_t ns = 0;
+  return parse_rfc3339 (str_of (o, key), &ns) == 0 ? ns : 0;
+}
+
+static int load_disks (struct vm_ctr *v, json_t *disks, struct terr *err)
+{
+  size_t n = json_array_size (disks);
+  if (n > VM_MAX_DISKS || (v->cfg && n != v->cfg->n_disks))
+    return terr_set (err, 0, "state.json: %zu disks do not match the config", n);
+  for (size_t i = 0; i < n; i++)
+    {
+      json_t *d = json_array_get (disks, i);
+      struct vm_disk *vd = &v->disks[i];
+      snprintf (vd->serial, sizeof vd->serial, "%s", str_of (d, "Serial"));
+      snprintf (vd->file, sizeof vd->file, "%s", str_of (d, "File"));
+      snprintf (vd->format, sizeof vd->format, "%s", str_of (d, "Format"));
+      vd->read_only = json_is_true (json_object_get (d, "ReadOnly"));
+    }
+  v->n_disks = n;
+  return 0;
+}
+
+static int load_vm_object (struct vm_ctr *v, struct terr *err)
+{
+  char path[VM_PATH_MAX + 32];
+  snprintf (path, sizeof path, "%s/state.json", v->dir);
+  json_error_t jerr;
+  json_t *root = json_load_file (path, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *vm = json_object_get (root, "VM");
+  if (!json_is_object (vm))
+    {
+      json_decref (root);
+      return terr_set (err, 0, "%s: no VM object (%s)", path, root ? "missing" : jerr.text);
+    }
+  v->qemu_pid = (int) json_integer_value (json_object_get (vm, "QemuPid"));
+  v->qemu_start = (uint64_t) json_integer_value (json_object_get (vm, "QemuStartTime"));
+  v->serial_channel = strcmp (str_of (vm, "Channel"), "16550") == 0;
+  v->iso_boot = strcmp (str_of (vm, "Boot"), "iso") == 0;
+  snprintf (v->accel, sizeof v->accel, "%s", str_of (vm, "Accel"));
+  v->boot_ns = time_of (vm, "BootAt");
+  v->hello_ns = time_of (vm, "HelloAt");
+  int r = load_disks (v, json_object_get (vm, "Disks"), err);
+  json_decref (root);
+  return r;
+}
+
+int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err)
+{
+  memset (v, 0, sizeof *v);
+  if (vm_ctr_paths (v, id, err) < 0)
+    return -1;
+  ContainerInfo *ci = vm_state_load (id, err);
+  if (ci == NULL)
+    return -1;
+  if (ci->config == NULL)
+    {
+      container_info__free_unpacked (ci, NULL);
+      return terr_set (err, 0, "%s: state.pb has no config", v->dir);
+    }
+  /* v keeps ci's strings and config for its life (an endpoint's: the process's) */
+  v->info = *ci;
+  v->cfg = ci->config;
+  v->info.config = v->cfg;
+  snprintf (v->error, sizeof v->error, "%s", ci->error ? ci->error : "");
+  v->info.error = v->error;
+  return load_vm_object (v, err);
+}

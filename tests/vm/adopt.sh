@@ -1,0 +1,74 @@
+# Sourced by tests/vm/run.sh: an endpoint that dies and the new one that adopts
+# its VM (docs/endpoint.md "Adoption"), and the guest's hold bound (DESIGN §4).
+
+ep_pid () {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["VM"]["EndpointPid"])' \
+    "$TETHER_STATE_DIR/containers/$1/state.json" 2>/dev/null
+}
+state_of () {
+  python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["State"]["Status"], o["State"]["ExitCode"])' \
+    "$TETHER_STATE_DIR/containers/$1/state.json" 2>/dev/null
+}
+wait_for_line () { # FILE TEXT: up to 120 s
+  local i=0
+  while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+  grep -q "$2" "$1" 2>/dev/null
+}
+
+# kill -9 of the endpoint while the container streams; the container ends while
+# no endpoint is there and the guest holds its output and exit (the old 5 s bound
+# would have powered it off); 30 s later two verbs at once find the VM: one new
+# endpoint adopts it (the lock), the logs are complete, nothing twice, the exit
+# code right, and the VM powers off once the new endpoint acked it all.
+t_adopt () {
+  local name="endpoint kill -9, adopted"
+  local id dir old want
+  id=$(timeout 120 "$CTL" run -d -- sh -c 'echo READY; sleep 2; seq 1 200000; seq 200001 300000 >&2; exit 3' 2>"$W/ad.err")
+  dir=$TETHER_STATE_DIR/containers/$id
+  if ! wait_for_line "$dir/stdout.log" READY; then
+    bad "$name" "no READY: $(head -c 300 "$W/ad.err")"; return
+  fi
+  old=$(ep_pid "$id")
+  sleep 2.3 # inside the seq
+  kill -KILL "$old"
+  sleep 30
+  check "$name: the VM holds its output for a new endpoint" "$(qemus)/$(state_of "$id")" "1/running 0"
+  timeout 120 "$CTL" wait "$id" >"$W/ad.w1" 2>&1 &
+  local w1=$!
+  timeout 120 "$CTL" wait "$id" >"$W/ad.w2" 2>&1
+  wait $w1
+  check "$name: both waits get the code" "$(cat "$W/ad.w1")/$(cat "$W/ad.w2")" "3/3"
+  want=$( (echo READY; seq 1 200000) | sha256sum | cut -d' ' -f1)
+  check "$name: stdout.log complete, once" "$(sha256sum <"$dir/stdout.log" | cut -d' ' -f1)" "$want"
+  check "$name: stderr.log complete, once" "$(sha256sum <"$dir/stderr.log" | cut -d' ' -f1)" \
+    "$(seq 200001 300000 | sha256sum | cut -d' ' -f1)"
+  local new; new=$(ep_pid "$id")
+  check "$name: one new endpoint" "$([ "$new" != "$old" ] && echo new)/$(grep -c 'adopted QEMU' "$dir/endpoint.log")" "new/1"
+  local i=0
+  while [ "$(qemus)" != 0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+  check "$name: the VM powers off after the new endpoint's ack" "$(qemus)/$(state_of "$id")" "0/exited 3"
+  "$CTL" rm "$id" >/dev/null 2>&1
+}
+
+# Past the hold bound (TETHER_HOLD_S=2 here; 600 s by default) with no endpoint the
+# guest powers off; the next verb records that the VM ended without its status
+# and how much output the logs hold.
+t_hold_bound () {
+  local name="hold bound without an endpoint"
+  local id dir
+  id=$(TETHER_HOLD_S=2 timeout 120 "$CTL" run -d -- sh -c 'echo READY; sleep 3; echo late; exit 4' 2>"$W/hb.err")
+  dir=$TETHER_STATE_DIR/containers/$id
+  if ! wait_for_line "$dir/stdout.log" READY; then
+    bad "$name" "no READY: $(head -c 300 "$W/hb.err")"; return
+  fi
+  kill -KILL "$(ep_pid "$id")"
+  local i=0
+  while [ "$(qemus)" != 0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+  check "$name: the VM powers off" "$(qemus)" "0"
+  local code; code=$(timeout 60 "$CTL" wait "$id" 2>"$W/hb.werr")
+  check "$name: the run ends 125" "$code/$(state_of "$id")" "125/exited 125"
+  "$CTL" inspect "$id" | grep -q 'stopped while no endpoint was attached.*stdout to byte 6' \
+    && ok "$name: the error says what the logs hold" \
+    || bad "$name: error" "$("$CTL" inspect "$id" | grep '"Error"') $(cat "$W/hb.werr")"
+  "$CTL" rm "$id" >/dev/null 2>&1
+}
