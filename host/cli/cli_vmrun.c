@@ -20,6 +20,7 @@
 #include "sig.h"
 #include "statedir.h"
 #include "timefmt.h"
+#include "vmrelay.h"
 #include "vmrun.h"
 
 #define TOP_DISK_MB 1024
@@ -123,69 +124,6 @@ static int fail_early (const struct terr *err)
   return CLI_FAIL_RUN;
 }
 
-/* Double fork + setsid: the endpoint outlives this process and its terminal. */
-/* After a lost connection or an endpoint that failed: the final state on disk. */
-static int code_from_state (void)
-{
-  struct terr err;
-  for (int i = 0; i < 100; i++)
-    {
-      ContainerInfo *ci = vm_state_load (vm.id, &err);
-      if (ci && ci->status && strcmp (ci->status, "exited") == 0)
-        {
-          int code = ci->exit_code;
-          if (code == 125 && ci->error && *ci->error)
-            cli_err ("%s", ci->error);
-          container_info__free_unpacked (ci, NULL);
-          return code;
-        }
-      if (ci)
-        container_info__free_unpacked (ci, NULL);
-      usleep (100 * 1000);
-    }
-  cli_err ("%s: the container's endpoint went away", vm.id);
-  return CLI_FAIL_RUN;
-}
-
-static int attach_and_relay (const struct run_opts *o)
-{
-  char addr[VM_SOCK_MAX + 8];
-  snprintf (addr, sizeof addr, "unix:%s", vm.ctl_sock);
-  struct terr err;
-  terr_clear (&err);
-  struct conn *c = conn_open (addr, &err);
-  if (c == NULL)
-    return code_from_state ();
-  struct session_opts so = { .handle = 1, .signal_id = vm.id, .relay_stdin = o->interactive, .tty = o->tty };
-  struct session *s = session_new (c, &so, &err);
-  if (s == NULL)
-    return cli_err ("%s", err.msg), conn_close (c), CLI_FAIL_RUN;
-  Attach at = ATTACH__INIT;
-  at.id = vm.id;
-  at.handle = 1;
-  at.want_stdin = o->interactive;
-  Msg am = MSG__INIT;
-  am.body_case = MSG__BODY_ATTACH;
-  am.attach = &at;
-  Msg *r = conn_request (c, &am, session_dispatch, s, -1, &err);
-  if (r == NULL || conn_reply_error (r, MSG__BODY_ATTACHED, &err) < 0)
-    {
-      session_free (s);
-      conn_close (c);
-      return code_from_state ();
-    }
-  session_set_offsets (s, r->attached->stdout_offset, r->attached->stderr_offset, r->attached->stdin_offset);
-  struct session_result res;
-  int rc = session_run (s, &res, &err);
-  session_free (s);
-  conn_close (c);
-  if (rc < 0)
-    return code_from_state ();
-  if (res.error[0] != '\0')
-    cli_err ("%s", res.error);
-  return res.exit_code;
-}
-
 static int run_vm (int argc, char **argv, struct run_opts *po)
 {
   int first = run_opts_parse (OPTS_RUN_VM, argc, argv, po);
@@ -233,13 +171,13 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   if (vm_state_save (&vm, &err) < 0)
     return cli_err ("%s", err.msg), CLI_FAIL_RUN;
   if (endpoint_spawn (&vm, o.detach ? EP_BOOT : EP_BOOT_ATTACHED, &err) < 0)
-    return code_from_state ();
+    return vm_final_code (&vm);
   if (o.detach)
     {
       printf ("%s\n", vm.id);
       return fflush (stdout) == 0 ? 0 : CLI_FAIL_RUN;
     }
-  return attach_and_relay (&o);
+  return vm_relay (&vm, o.interactive, o.tty);
 }
 
 int vm_cli_run (int argc, char **argv)

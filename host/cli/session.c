@@ -144,6 +144,29 @@ void session_set_offsets (struct session *s, uint64_t stdout_off, uint64_t stder
   s->in_next = s->in_acked = stdin_off;
 }
 
+uint64_t session_out_next (const struct session *s, int stream)
+{
+  return s->out_next[stream];
+}
+
+static int write_out (struct session *s, int st, const uint8_t *p, size_t len, struct terr *err);
+
+int session_out_fill (struct session *s, int stream, const uint8_t *p, size_t n, struct terr *err)
+{
+  if (write_out (s, stream, p, n, err) < 0)
+    return -1;
+  s->out_next[stream] += n;
+  s->out_acked[stream] = s->out_next[stream];
+  return 0;
+}
+
+void session_rebind (struct session *s, struct conn *c)
+{
+  s->c = c;
+  s->out_acked[STREAM_STDOUT] = s->out_next[STREAM_STDOUT];
+  s->out_acked[STREAM_STDERR] = s->out_next[STREAM_STDERR];
+}
+
 /* Queues a request whose reply (ok, or an error we can do nothing about) is
  * dropped when it arrives: signal, resize, close_stdin. */
 static int send_oneway (struct session *s, Msg *m, struct terr *err)
@@ -197,6 +220,18 @@ static int write_local (int fd, const uint8_t *buf, size_t len)
   return 0;
 }
 
+/* Our stdout or stderr; a reader that went away (EPIPE) ends the session later. */
+static int write_out (struct session *s, int st, const uint8_t *p, size_t len, struct terr *err)
+{
+  if (!s->local_out_gone && write_local (s->out_fd[st], p, len) < 0)
+    {
+      if (errno != EPIPE)
+        return terr_set (err, errno, "write to %s", st == STREAM_STDOUT ? "stdout" : "stderr");
+      s->local_out_gone = true;
+    }
+  return 0;
+}
+
 static int on_data (struct session *s, const struct conn_event *ev, struct terr *err)
 {
   uint8_t st = ev->hdr.stream;
@@ -214,12 +249,8 @@ static int on_data (struct session *s, const struct conn_event *ev, struct terr 
       len -= (size_t) (s->out_next[st] - off);
     }
   /* off > out_next would be a gap the contract rules out; write what we got */
-  if (!s->local_out_gone && write_local (s->out_fd[st], p, len) < 0)
-    {
-      if (errno != EPIPE)
-        return terr_set (err, errno, "write to %s", st == STREAM_STDOUT ? "stdout" : "stderr");
-      s->local_out_gone = true;
-    }
+  if (write_out (s, st, p, len, err) < 0)
+    return -1;
   s->out_next[st] = end;
   if (ack_due (s, SESSION_ACK_EVERY))
     return send_ack (s, err);
@@ -308,6 +339,26 @@ static int close_stdin (struct session *s, struct terr *err)
   m.close_stdin = &cs;
   s->in_eof = true;
   return send_oneway (s, &m, err);
+}
+
+int session_resume (struct session *s, uint64_t stdin_off, struct terr *err)
+{
+  if (stdin_off > s->in_acked && stdin_off <= s->in_next)
+    s->in_acked = stdin_off;
+  /* the window still holds [in_acked, in_next): send it again from there */
+  for (uint64_t at = s->in_acked; at < s->in_next;)
+    {
+      size_t pos = (size_t) (at % SESSION_STDIN_WINDOW);
+      uint64_t n = s->in_next - at;
+      if (n > SESSION_STDIN_WINDOW - pos)
+        n = SESSION_STDIN_WINDOW - pos;
+      if (n > DATA_MAX)
+        n = DATA_MAX;
+      if (conn_queue_data (s->c, s->o.handle, STREAM_STDIN, at, s->in_ring + pos, (uint32_t) n, err) < 0)
+        return -1;
+      at += n;
+    }
+  return s->in_eof ? close_stdin (s, err) : 0;
 }
 
 static bool stdin_wanted (const struct session *s)

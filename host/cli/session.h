@@ -44,6 +44,20 @@ int session_dispatch (void *ctx, const struct conn_event *ev, struct terr *err);
 void session_set_offsets (struct session *s, uint64_t stdout_off, uint64_t stderr_off,
                           uint64_t stdin_off);
 
+/* After the connection was lost (session_run returned -1): where each output
+ * stream stands (the next byte expected), for the attach on a new connection. */
+uint64_t session_out_next (const struct session *s, int stream);
+/* Writes bytes [session_out_next, +n) of a stream that the new attach will not
+ * send (the tether freed them once the endpoint logged them): they come from the
+ * log. Returns 0, or -1 with err. */
+int session_out_fill (struct session *s, int stream, const uint8_t *p, size_t n, struct terr *err);
+/* Binds the session to a new connection before its attach is sent (output that
+ * arrives with the reply goes through session_dispatch). */
+void session_rebind (struct session *s, struct conn *c);
+/* After the new attach's reply: stdin the tether has not got is sent again, and
+ * close_stdin if it was sent. */
+int session_resume (struct session *s, uint64_t stdin_off, struct terr *err);
+
 /* Relays until `exit` arrives. Returns 0 with *res set, or -1 (connection lost). */
 int session_run (struct session *s, struct session_result *res, struct terr *err);
 

@@ -72,3 +72,32 @@ t_hold_bound () {
     || bad "$name: error" "$("$CTL" inspect "$id" | grep '"Error"') $(cat "$W/hb.werr")"
   "$CTL" rm "$id" >/dev/null 2>&1
 }
+
+# A foreground run whose endpoint is killed mid-stream reconnects by itself: the
+# verb adopts the VM, attaches again from the offsets it has, takes what the
+# tether freed meanwhile from the log, and ends with the container's code.
+t_run_reconnect () {
+  local name="run reconnects after the endpoint's kill -9"
+  timeout 180 "$CTL" run -- sh -c 'echo READY; sleep 2; seq 1 300000; echo err-line >&2; exit 5' \
+    >"$W/rr" 2>"$W/rr.err" &
+  local pid=$! id old
+  if ! wait_for_line "$W/rr" READY; then
+    bad "$name" "no READY: $(head -c 300 "$W/rr.err")"; kill $pid 2>/dev/null; wait $pid; return
+  fi
+  id=$(cid)
+  old=$(ep_pid "$id")
+  sleep 2.3
+  # The client is held while the endpoint dies and another verb (ping) adopts the
+  # VM, and until the new endpoint has logged (and so let the tether free) the
+  # rest: the client must take that part from the log.
+  kill -STOP $pid
+  kill -KILL "$old"
+  timeout 60 "$CTL" ping "$id" >/dev/null 2>&1
+  sleep 3
+  kill -CONT $pid
+  wait $pid; local rc=$?
+  local want; want=$( (echo READY; seq 1 300000) | sha256sum | cut -d' ' -f1)
+  check "$name: output once, in order, and the code" "$(sha256sum <"$W/rr" | cut -d' ' -f1)/$rc" "$want/5"
+  check "$name: stderr" "$(grep -c err-line "$W/rr.err")" "1"
+  "$CTL" rm "$id" >/dev/null 2>&1
+}

@@ -216,6 +216,7 @@ t_poweroff_ack
 # 15. the endpoint killed, a new one adopts the VM; the hold bound
 t_adopt
 t_hold_bound
+t_run_reconnect
 
 # No QEMU may be left behind.
 finish

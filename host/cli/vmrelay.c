@@ -1,0 +1,140 @@
+#include "vmrelay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "epspawn.h"
+#include "session.h"
+
+#define PRIMARY_HANDLE 1
+
+/* After a lost connection or an endpoint that failed: the final state on disk. */
+int vm_final_code (const struct vm_ctr *v)
+{
+  struct terr err;
+  for (int i = 0; i < 100; i++)
+    {
+      ContainerInfo *ci = vm_state_load (v->id, &err);
+      if (ci && ci->status && strcmp (ci->status, "exited") == 0)
+        {
+          int code = ci->exit_code;
+          if (code == 125 && ci->error && *ci->error)
+            cli_err ("%s", ci->error);
+          container_info__free_unpacked (ci, NULL);
+          return code;
+        }
+      if (ci)
+        container_info__free_unpacked (ci, NULL);
+      usleep (100 * 1000);
+    }
+  cli_err ("%s: the container's endpoint went away", v->id);
+  return CLI_FAIL_RUN;
+}
+
+/* Bytes [session's next, upto) of a stream, from the endpoint's log. */
+static int fill_from_log (const struct vm_ctr *v, struct session *s, int stream, uint64_t upto, struct terr *err)
+{
+  uint64_t at = session_out_next (s, stream);
+  if (upto <= at)
+    return 0;
+  char path[VM_PATH_MAX + 32];
+  snprintf (path, sizeof path, "%s/%s", v->dir, stream == STREAM_STDOUT ? "stdout.log" : "stderr.log");
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return terr_set (err, errno, "%s", path);
+  uint8_t buf[65536];
+  int r = 0;
+  while (r == 0 && at < upto)
+    {
+      size_t want = upto - at < sizeof buf ? (size_t) (upto - at) : sizeof buf;
+      ssize_t n = pread (fd, buf, want, (off_t) at);
+      if (n <= 0)
+        r = terr_set (err, n < 0 ? errno : 0, "%s: bytes %llu.. are not in the log", path, (unsigned long long) at);
+      else if ((r = session_out_fill (s, stream, buf, (size_t) n, err)) == 0)
+        at += (uint64_t) n;
+    }
+  close (fd);
+  return r;
+}
+
+/* Attaches s on c, or (c NULL) on a new connection to the endpoint, found or
+ * adopted again, from where s stands. Returns the connection, or NULL with err
+ * set; *final when there is no endpoint to try again (the VM is gone). */
+static struct conn *attach_at (const struct vm_ctr *v, struct session *s, bool interactive, struct conn *c,
+                               bool *final, struct terr *err)
+{
+  bool first = c != NULL;
+  if (!first)
+    {
+      char addr[VM_SOCK_MAX + 8];
+      if (endpoint_ensure (v->id, addr, sizeof addr) == NULL)
+        return *final = true, terr_set (err, 0, "no endpoint"), NULL;
+      if ((c = conn_open (addr, err)) == NULL)
+        return NULL;
+      session_rebind (s, c);
+    }
+  Attach at = ATTACH__INIT;
+  at.id = (char *) v->id;
+  at.handle = PRIMARY_HANDLE;
+  at.want_stdin = interactive;
+  at.stdout_offset = first ? 0 : session_out_next (s, STREAM_STDOUT);
+  at.stderr_offset = first ? 0 : session_out_next (s, STREAM_STDERR);
+  Msg am = MSG__INIT;
+  am.body_case = MSG__BODY_ATTACH;
+  am.attach = &at;
+  Msg *r = conn_request (c, &am, session_dispatch, s, -1, err);
+  if (r == NULL || conn_reply_error (r, MSG__BODY_ATTACHED, err) < 0)
+    return conn_close (c), NULL;
+  const Attached *a = r->attached;
+  if (first)
+    session_set_offsets (s, a->stdout_offset, a->stderr_offset, a->stdin_offset);
+  else if (fill_from_log (v, s, STREAM_STDOUT, a->stdout_offset, err) < 0
+           || fill_from_log (v, s, STREAM_STDERR, a->stderr_offset, err) < 0
+           || session_resume (s, a->stdin_offset, err) < 0)
+    return conn_close (c), NULL;
+  return c;
+}
+
+int vm_relay (const struct vm_ctr *v, bool interactive, bool tty)
+{
+  struct terr err;
+  terr_clear (&err);
+  char addr[VM_SOCK_MAX + 8];
+  snprintf (addr, sizeof addr, "unix:%s", v->ctl_sock);
+  struct conn *c = conn_open (addr, &err);
+  if (c == NULL)
+    return vm_final_code (v);
+  struct session_opts so = { .handle = PRIMARY_HANDLE, .signal_id = v->id, .relay_stdin = interactive, .tty = tty };
+  struct session *s = session_new (c, &so, &err);
+  if (s == NULL)
+    return cli_err ("%s", err.msg), conn_close (c), CLI_FAIL_RUN;
+  bool final = false;
+  c = attach_at (v, s, interactive, c, &final, &err);
+  struct session_result res;
+  int rc = -1;
+  for (int attempt = 0;; attempt++)
+    {
+      if (c != NULL && (rc = session_run (s, &res, &err)) == 0)
+        break;
+      if (c != NULL)
+        conn_close (c);
+      c = NULL;
+      if (final || attempt >= VM_RELAY_RECONNECTS)
+        break;
+      nanosleep (&(struct timespec) { 0, VM_RELAY_RETRY_MS * 1000000L }, NULL);
+      c = attach_at (v, s, interactive, NULL, &final, &err);
+    }
+  session_free (s);
+  if (c != NULL)
+    conn_close (c);
+  if (rc < 0)
+    return vm_final_code (v);
+  if (res.error[0] != '\0')
+    cli_err ("%s", res.error);
+  return res.exit_code;
+}

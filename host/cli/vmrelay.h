@@ -1,0 +1,22 @@
+/* The stdio relay of a VM container's primary through its endpoint, that
+ * survives the endpoint (DESIGN §1, docs/endpoint.md "Adoption"): when the
+ * connection is lost while the container runs, the endpoint is found or adopted
+ * again, the session attaches anew from the offsets it has, and the bytes the
+ * tether freed meanwhile (the endpoint had logged them) come from the log. */
+#ifndef TETHER_CTL_VMRELAY_H
+#define TETHER_CTL_VMRELAY_H
+
+#include <stdbool.h>
+
+#include "vmstate.h"
+
+#define VM_RELAY_RECONNECTS 20     /* attempts after a lost connection */
+#define VM_RELAY_RETRY_MS 250
+
+/* The exit code in the final state on disk, once the endpoint wrote it (bounded
+ * wait): after a lost connection or an endpoint that failed. */
+int vm_final_code (const struct vm_ctr *v);
+/* Returns the container's exit code (125 and the reason on our own failures). */
+int vm_relay (const struct vm_ctr *v, bool interactive, bool tty);
+
+#endif
