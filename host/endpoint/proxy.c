@@ -332,12 +332,20 @@ void proxy_fail_all (struct ep *e, const char *why)
         continue;
       Msg m = MSG__INIT;
       m.request_id = r->crid;
-      m.body_case = MSG__BODY_ERROR;
+      /* a stop or wait is answered: the container has ended, with 125 and why */
+      Exit x = EXIT__INIT;
+      x.id = e->v->id;
+      x.run = e->v->info.run;
+      x.exit_code = 125;
+      x.error = (char *) why;
       Error er = ERROR__INIT;
       er.code = ERR_INTERNAL;
       er.text = (char *) why;
       er.exit_code = 125;
-      m.error = &er;
+      if (r->body == MSG__BODY_STOP || r->body == MSG__BODY_WAIT)
+        m.body_case = MSG__BODY_EXIT, m.exit = &x;
+      else
+        m.body_case = MSG__BODY_ERROR, m.error = &er;
       to_client (e, r->cl, &m);
     }
   for (int i = 0; i < EP_MAX_HANDLES; i++)

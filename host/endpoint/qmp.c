@@ -3,6 +3,7 @@
 #include "qmp.h"
 
 #include <unistd.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,10 +105,12 @@ int qmp_open (const char *path, int timeout_ms, struct terr *err)
   long long deadline = now_mono_ms () + timeout_ms;
   for (;;)
     {
-      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      /* non-blocking: a QEMU that does not accept (frozen, or stuck) fills the
+       * listen backlog, and a blocking connect would then wait for ever */
+      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
       if (fd < 0)
         return terr_set (err, errno, "socket");
-      if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0)
+      if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0 && fcntl (fd, F_SETFL, 0) == 0)
         {
           static char line[QMP_LINE_MAX];
           if (read_line (fd, line, sizeof line, deadline, err) < 0

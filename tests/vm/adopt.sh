@@ -101,3 +101,30 @@ t_run_reconnect () {
   check "$name: stderr" "$(grep -c err-line "$W/rr.err")" "1"
   "$CTL" rm "$id" >/dev/null 2>&1
 }
+
+# The endpoint's last resort for a stop (DESIGN §4): a VM that never powers off
+# (here QEMU itself is frozen, so neither the guest nor QMP answers) is ended at
+# the stop timeout + 10 s (quit, then SIGKILL), recorded, and `stop` returns.
+t_stop_last_resort () {
+  local name="stop's last resort"
+  local id qpid t0 out rc
+  id=$(timeout 120 "$CTL" run -d -- sleep 1000 2>"$W/sl.err")
+  qpid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["VM"]["QemuPid"])' \
+    "$TETHER_STATE_DIR/containers/$id/state.json" 2>/dev/null)
+  if [ -z "$qpid" ] || ! kill -0 "$qpid" 2>/dev/null; then bad "$name" "no QEMU: $(head -c 300 "$W/sl.err")"; return; fi
+  local i=0
+  while [ "$(state_of "$id" | cut -d' ' -f1)" != running ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  kill -STOP "$qpid"
+  t0=$SECONDS
+  out=$(timeout 40 "$CTL" stop -t 1 "$id" 2>&1); rc=$?
+  local took=$((SECONDS - t0))
+  i=0
+  while [ "$(qemus)" != 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  if [ "$rc" = 0 ] && [ "$took" -ge 10 ] && [ "$took" -le 40 ] && [ "$(qemus)" = 0 ] && [ "$(state_of "$id" | cut -d' ' -f1)" = exited ]; then
+    ok "$name: QEMU ended after ${took} s, state final "
+  else
+    bad "$name" "took ${took}s, qemus $(qemus), state $(state_of "$id"), stop rc $rc: $out"
+    kill -KILL "$qpid" 2>/dev/null
+  fi
+  "$CTL" rm -f "$id" >/dev/null 2>&1
+}
