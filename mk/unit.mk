@@ -3,7 +3,7 @@
 # all (each runs even after another failed; the exit status says if any did).
 
 # tests/unit/test_X.c -> room by what it tests
-UNIT_PROTO := crc32c frame msg loglimit
+UNIT_PROTO := crc32c frame msg loglimit duration
 UNIT_TETHER := ring user
 UNIT_HOST := ctl_sig ctl_timefmt ctl_json ctl_inspect ctl_image
 
