@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runopts.h"
 #include "session.h"
 #include "sig.h"
 #include "vmrun.h"
@@ -28,6 +29,7 @@ static const char run_usage[]
       "  -t, --tty                  allocate a pseudo-tty\n"
       "  -u, --user UID[:GID]       run as this user\n"
       "  -w, --workdir DIR          working directory (created if missing)\n"
+      RUNOPTS_USAGE
       "      --help                 print this help\n";
 
 static const char exec_usage[]
@@ -66,6 +68,7 @@ struct proc_opts {
   const char *cwd, *user, *name;
   int stop_signal;           /* 0: default */
   int stop_timeout;          /* -1: default */
+  struct runopts ro;         /* --health-*, --restart */
 };
 
 static void env_add (struct proc_opts *o, const char *kv)
@@ -121,6 +124,7 @@ static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts
     { "help", no_argument, NULL, OPT_HELP },    { "name", required_argument, NULL, OPT_NAME },
     { "stop-signal", required_argument, NULL, OPT_STOP_SIGNAL },
     { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+    RUNOPTS_LONGS,
     { NULL, 0, NULL, 0 },
   };
   /* exec takes the first seven */
@@ -130,6 +134,7 @@ static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts
 
   memset (o, 0, sizeof *o);
   o->stop_timeout = -1;
+  runopts_init (&o->ro);
   optind = 0; /* glibc: full re-initialisation */
   opterr = 0;
   int ch;
@@ -155,6 +160,12 @@ static int parse_proc_opts (int argc, char **argv, bool is_run, struct proc_opts
       case ':':
         return cli_err ("%s: option %s needs a value", argv[0], argv[optind - 1]), -1;
       default:
+        if (ch >= RUNOPT_HEALTH_CMD && ch < RUNOPT_END)
+          {
+            if (runopts_take (&o->ro, ch, optarg) < 0)
+              return -1;
+            break;
+          }
         return cli_err ("%s: unknown option %s (see tetherctl %s --help)", argv[0],
                         argv[optind - 1], argv[0]), -1;
       }
@@ -234,6 +245,8 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct proc_opt
   cfg.open_stdin = o.interactive;
   cfg.stop_signal = (uint32_t) o.stop_signal;
   cfg.stop_timeout_s = o.stop_timeout;
+  if (runopts_apply (&po->ro, &cfg) < 0)
+    return CLI_FAIL_RUN;
   if (o.tty)
     session_winsize (&cfg.rows, &cfg.cols);
 

@@ -14,6 +14,7 @@
 #include "ep.h"
 #include "image.h"
 #include "qemu.h"
+#include "runopts.h"
 #include "session.h"
 #include "sig.h"
 #include "statedir.h"
@@ -46,6 +47,7 @@ static const char vm_run_usage[]
       "      --stop-timeout S       seconds `stop` waits before SIGKILL (default 10)\n"
       "      --accel auto|kvm|tcg   accelerator (auto: KVM only if a probe runs a guest)\n"
       "      --serial               channel over a 16550 serial port, not virtio-serial\n"
+      RUNOPTS_USAGE
       "      --help                 print this help\n"
       "\n"
       "Environment: TETHER_STATE_DIR (/var/lib/tether), TETHER_ASSETS (kernel, initramfs,\n"
@@ -64,6 +66,7 @@ struct vm_opts {
   const char *vols[16];
   size_t n_vols;
   int stop_signal, stop_timeout, memory_mib, cpus;
+  struct runopts ro;
 };
 
 static int parse (int argc, char **argv, struct vm_opts *o)
@@ -77,11 +80,13 @@ static int parse (int argc, char **argv, struct vm_opts *o)
     { "stop-timeout", required_argument, NULL, O_STOP_TIMEOUT },
     { "image", required_argument, NULL, O_IMAGE }, { "memory", required_argument, NULL, O_MEMORY },
     { "cpus", required_argument, NULL, O_CPUS },   { "accel", required_argument, NULL, O_ACCEL },
-    { "serial", no_argument, NULL, O_SERIAL },     { NULL, 0, NULL, 0 },
+    { "serial", no_argument, NULL, O_SERIAL },     RUNOPTS_LONGS,
+    { NULL, 0, NULL, 0 },
   };
   memset (o, 0, sizeof *o);
   o->stop_timeout = -1;
   o->accel = "auto";
+  runopts_init (&o->ro);
   optind = 0;
   opterr = 0;
   int ch;
@@ -146,7 +151,14 @@ static int parse (int argc, char **argv, struct vm_opts *o)
         o->accel = optarg;
         break;
       case ':': return cli_err ("run: option %s needs a value", argv[optind - 1]), -1;
-      default: return cli_err ("run: unknown option %s (see tetherctl run --help)", argv[optind - 1]), -1;
+      default:
+        if (ch >= RUNOPT_HEALTH_CMD && ch < RUNOPT_END)
+          {
+            if (runopts_take (&o->ro, ch, optarg) < 0)
+              return -1;
+            break;
+          }
+        return cli_err ("run: unknown option %s (see tetherctl run --help)", argv[optind - 1]), -1;
       }
   return optind;
 }
@@ -421,6 +433,8 @@ int vm_cli_run (int argc, char **argv)
   cfg.cpus = (uint32_t) (o.cpus ? o.cpus : 1);
   const char *dw = getenv ("TETHER_DISK_WAIT_S");
   cfg.disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
+  if (runopts_apply (&o.ro, &cfg) < 0)
+    return CLI_FAIL_RUN;
   if (o.tty)
     session_winsize (&cfg.rows, &cfg.cols);
   container_info__init (&vm.info);
