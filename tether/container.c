@@ -302,17 +302,19 @@ int container_remove (struct container *c, bool force, struct terr *err)
   return 0;
 }
 
-void container_run_finished (struct container *c)
+void container_run_ending (struct container *c)
 {
   timer_cancel (&c->stop_timer);
   timer_cancel (&c->kill_timer);
   health_run_ended (c);
   if (!c->removing && restart_schedule (c))
-    {
-      c->state = C_RESTARTING;
-      return;
-    }
-  container_settle (c);
+    c->state = C_RESTARTING;
+}
+
+void container_run_finished (struct container *c)
+{
+  if (c->state != C_RESTARTING)
+    container_settle (c);
 }
 
 void container_settle (struct container *c)

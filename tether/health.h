@@ -45,7 +45,13 @@ struct health {
   HealthResult *pb_ptrs[HEALTH_LOG_MAX];
 };
 
-/* Pure rules (unit-tested). */
+/* A config's duration, or docker's default for its zero value. */
+static inline int64_t health_or_default (int64_t ns, int64_t dflt)
+{
+  return ns > 0 ? ns : dflt;
+}
+
+/* Pure rules (policy.c, unit-tested). */
 /* Appends r (taking its output) to the log, dropping the oldest past
  * HEALTH_LOG_MAX, and applies docker's transitions: exit 0 -> healthy, streak 0;
  * a failure counts unless still starting within the start period; retries
@@ -57,7 +63,7 @@ int64_t health_next_ns (const Healthcheck *cfg, enum health_status st, int64_t e
 bool health_configured (const ContainerConfig *cfg);
 const char *health_status_name (enum health_status st);
 
-/* Loop glue (container.c, session.c and exec.c call these). */
+/* Loop glue (health.c; container.c and session.c call these). */
 int health_attach (struct container *c); /* at create; -1 out of memory */
 void health_run_started (struct container *c);
 void health_run_ended (struct container *c);

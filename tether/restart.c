@@ -11,38 +11,16 @@
 #include "log.h"
 #include "tether.h"
 
-enum restart_mode restart_mode_of (const ContainerConfig *cfg)
+/* No next run after all: the exit goes out again, now final (restarting false),
+ * so a client that took the last one as "more to come" (the VM's endpoint) knows. */
+static void settle_and_tell (struct container *c)
 {
-  const char *n = cfg->restart_policy && cfg->restart_policy->name ? cfg->restart_policy->name : "";
-  if (strcmp (n, "always") == 0)
-    return RESTART_ALWAYS;
-  if (strcmp (n, "on-failure") == 0)
-    return RESTART_ON_FAILURE;
-  if (strcmp (n, "unless-stopped") == 0)
-    return RESTART_UNLESS_STOPPED;
-  return RESTART_NO; /* "", "no"; the client refuses anything else */
-}
-
-int64_t restart_decide (enum restart_mode mode, int32_t max, uint32_t *count, int64_t *backoff_ms, int exit_code,
-                        bool user_stopped, int64_t ran_ms)
-{
-  if (mode == RESTART_NO || user_stopped)
-    return -1;
-  if (ran_ms >= RESTART_RESET_AFTER_MS)
-    *backoff_ms = 0;
-  if (*backoff_ms == 0)
-    *backoff_ms = RESTART_DELAY_FIRST_MS;
-  else if (*backoff_ms < RESTART_DELAY_MAX_MS)
-    *backoff_ms *= 2;
-  if (*backoff_ms > RESTART_DELAY_MAX_MS)
-    *backoff_ms = RESTART_DELAY_MAX_MS;
-  bool restart = mode == RESTART_ALWAYS || mode == RESTART_UNLESS_STOPPED;
-  if (mode == RESTART_ON_FAILURE)
-    restart = exit_code != 0 && (max <= 0 || *count < (uint32_t) max); /* max 0: no limit */
-  if (!restart)
-    return -1;
-  (*count)++;
-  return *backoff_ms;
+  struct session *s = &c->primary;
+  container_settle (c);
+  for (struct attach *a = s->attaches; a; a = a->next_in_session)
+    a->exit_sent = false;
+  session_pump (s);
+  session_answer_waiters (s); /* waits for the next run get the last one's exit */
 }
 
 static void restart_fire (struct timer *t)
@@ -59,8 +37,7 @@ static void restart_fire (struct timer *t)
   s->exit_code = 125;
   snprintf (s->error, sizeof s->error, "restart: %.200s", err.msg);
   s->finished_ns = now_real_ns ();
-  session_answer_waiters (s);
-  container_settle (c);
+  settle_and_tell (c);
 }
 
 bool restart_schedule (struct container *c)
@@ -83,6 +60,5 @@ void restart_cancel (struct container *c)
   timer_cancel (&c->restart_timer);
   if (c->state != C_RESTARTING)
     return;
-  session_answer_waiters (&c->primary); /* waits for the next run get the last one's exit */
-  container_settle (c);
+  settle_and_tell (c);
 }

@@ -353,6 +353,9 @@ void session_check_finished (struct session *s)
   if (s->tty_fd >= 0)
     close (s->tty_fd);
   s->tty_fd = -1;
+  /* The policy decides before the exit goes out: it says whether a run follows. */
+  if (s->kind == SESSION_PRIMARY)
+    container_run_ending (s->c);
   session_pump (s);
   session_answer_waiters (s);
   if (s->kind == SESSION_PRIMARY)

@@ -276,6 +276,9 @@ int container_start (struct container *c, struct terr *err);
 int container_signal (struct container *c, int signo, struct terr *err);
 int container_stop (struct container *c, int signo, int timeout_s);
 int container_remove (struct container *c, bool force, struct terr *err);
+/* A run ended: first the policy decides (the exit says if a run follows), then,
+ * once the exit is out, it finishes: settled, or waiting out the back-off. */
+void container_run_ending (struct container *c);
 void container_run_finished (struct container *c);
 /* The next run of an exited or restarting container (its start, or the policy's). */
 int container_begin_run (struct container *c, struct terr *err);

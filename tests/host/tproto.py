@@ -660,6 +660,8 @@ def restarts(sock, counter):
     check(bytes(out[2]) == b"err1\nerr2\nerr3\nerr4\n", "stderr of the 4 runs in order: %r" % bytes(out[2]))
     check([one(e, 3) for e in exits] == [1, 2, 3, 4], "runs %r" % [one(e, 3) for e in exits])
     check(all(one(e, 4) == 3 for e in exits), "every run exited 3")
+    check([one(e, 11) for e in exits] == [1, 1, 1, 0], "exit says whether a run follows: %r" % [one(e, 11) for e in exits])
+    check([one(e, 12) for e in exits] == [1, 2, 3, 3], "exit carries RestartCount: %r" % [one(e, 12) for e in exits])
     if len(exits) == 4:
         gaps = [(one(exits[k + 1], 6) - one(exits[k], 7)) / 1e6 for k in range(3)]
         print("  back-off gaps (ms):", ["%.0f" % g for g in gaps])
