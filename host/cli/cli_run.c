@@ -449,6 +449,9 @@ int cli_attach (const struct cli *cli, int argc, char **argv)
                     r->container_list->n_containers),
            conn_close (c), CLI_FAIL;
   const ContainerInfo *ci = r->container_list->containers[0];
+  if (strcmp (ci->status, "restarting") == 0)
+    return cli_err ("%s: You cannot attach to a restarting container, wait until it is running", cid),
+           conn_close (c), CLI_FAIL;
   if (strcmp (ci->status, "running") != 0)
     return cli_err ("%s: You cannot attach to a stopped container, start it first", cid),
            conn_close (c), CLI_FAIL;

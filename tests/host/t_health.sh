@@ -71,6 +71,16 @@ health_timeout () {
   ((hung <= 1)) || fail "$hung hung probes still running"
 }
 
+# docker keeps 4096 bytes of a probe's output and marks the cut with "...".
+health_output_cut () {
+  trap 'ctl rm -f hc-cut >/dev/null 2>&1' EXIT
+  ctl run -d --name hc-cut --health-cmd "head -c 5000 /dev/zero | tr '\\0' a" --health-interval 100ms \
+    sleep 60 >/dev/null || fail "run -d"
+  wait_for 5 status_has hc-cut "(healthy)" || fail "never healthy: '$(ps_status hc-cut)'"
+  local o; o=$(field hc-cut '(lambda o: "%d %s" % (len(o), o[-5:]))(d["State"]["Health"]["Log"][-1]["Output"])')
+  expect_eq "output kept" "$o" "4099 aa..."
+}
+
 # Probes are the tether's own execs: freed at once, never held as exec records.
 health_exec_cap () {
   local n=$HT_TMP/probes.$$
@@ -132,6 +142,7 @@ restart_stop_kill () {
   expect_eq "restarting counts as running" "$(field rs-back 'repr((d["State"]["Running"], d["State"]["Restarting"], d["State"]["Pid"]))')" \
     "(True, True, 0)"
   ctl ps | grep -q 'rs-back' || fail "ps without -a lacks the restarting container"
+  ctl rm rs-back >/dev/null 2>&1 && fail "rm without -f removed a restarting container"
   ctl stop rs-back >/dev/null || fail "stop"
   local n; n=$(field rs-back 'd["RestartCount"]')
   sleep 0.8
@@ -171,6 +182,7 @@ bad_health_restart () {
 t health_flip health_flip 30
 t health_retries_exact health_retries_exact 20
 t health_timeout health_timeout 20
+t health_output_cut health_output_cut 20
 t health_exec_cap health_exec_cap 40
 t restart_on_failure restart_on_failure 20
 t restart_attached_run restart_attached_run 20
