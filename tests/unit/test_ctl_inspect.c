@@ -24,6 +24,12 @@ static void command_column (void **state)
   assert_string_equal (ps_command (NULL, 0, 20, b, sizeof b), "\"\"");
 }
 
+static void inspect_json (struct json *j, const ContainerInfo *ci)
+{
+  json_init (j, 0);
+  inspect_write (j, ci);
+}
+
 static void inspect_shape (void **state)
 {
   (void) state;
@@ -45,8 +51,7 @@ static void inspect_shape (void **state)
   ci.started_ns = ci.created_ns + 5;
   ci.run = 1;
   struct json j;
-  json_init (&j, 0);
-  inspect_write (&j, &ci);
+  inspect_json (&j, &ci);
   const char *want
       = "{\"Id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
         "\"Created\":\"2023-11-14T22:13:20.000000000Z\",\"Path\":\"sh\",\"Args\":[\"-c\",\"exit 3\"],"
@@ -101,8 +106,7 @@ static void inspect_health_and_restart (void **state)
   ci.health = &h;
   ci.restart_count = 2;
   struct json j;
-  json_init (&j, 0);
-  inspect_write (&j, &ci);
+  inspect_json (&j, &ci);
   const char *want_state
       = "\"State\":{\"Status\":\"restarting\",\"Running\":true,\"Paused\":false,\"Restarting\":true,"
         "\"OOMKilled\":false,\"Dead\":false,\"Pid\":0,\"ExitCode\":0,\"Error\":\"\","
