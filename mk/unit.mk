@@ -3,8 +3,8 @@
 # all (each runs even after another failed; the exit status says if any did).
 
 # tests/unit/test_X.c -> room by what it tests
-UNIT_PROTO := crc32c frame msg loglimit
-UNIT_TETHER := ring user
+UNIT_PROTO := crc32c frame msg loglimit duration
+UNIT_TETHER := ring user health
 UNIT_HOST := ctl_sig ctl_timefmt ctl_json ctl_inspect ctl_image
 
 INC_tests/unit = $(INC_proto) -Itether $(HOST_INC)

@@ -19,6 +19,11 @@ void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals)
   e->stdout_final = finals ? finals[0] : ostream_head (&s->out[0]);
   e->stderr_final = finals ? finals[1] : ostream_head (&s->out[1]);
   e->error = (char *) s->error;
+  if (s->kind == SESSION_PRIMARY)
+    {
+      e->restarting = s->c->state == C_RESTARTING;
+      e->restart_count = s->c->restart_count;
+    }
 }
 
 void session_send_exit (struct session *s, struct conn *c, uint64_t request_id, uint32_t handle)

@@ -31,5 +31,18 @@
 #define STOP_TIMEOUT_DEFAULT_S 10
 #define KILL_FALLBACK_MS 2000        /* cinit silent after SIGKILL request: kill the namespace */
 #define PROCESS_NOFILE 1048576       /* RLIMIT_NOFILE for container processes (docker's default) */
+/* HEALTHCHECK, as moby's daemon/health.go: output kept per result, results kept,
+ * and the defaults of a config's zero values. */
+#define HEALTH_OUTPUT_MAX 4096
+#define HEALTH_LOG_MAX 5
+#define HEALTH_INTERVAL_DEFAULT_NS 30000000000LL
+#define HEALTH_TIMEOUT_DEFAULT_NS 30000000000LL
+#define HEALTH_START_INTERVAL_DEFAULT_NS 5000000000LL
+#define HEALTH_RETRIES_DEFAULT 3
+/* Restart back-off, as moby's restartmanager: 100 ms doubling up to 1 min, back
+ * to 100 ms after a run that lasted 10 s. */
+#define RESTART_DELAY_FIRST_MS 100
+#define RESTART_DELAY_MAX_MS 60000
+#define RESTART_RESET_AFTER_MS 10000
 
 #endif

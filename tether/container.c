@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "health.h"
 #include "log.h"
 #include "tether.h"
 #include "vm.h"
@@ -90,7 +91,7 @@ struct container *container_create (const ContainerConfig *cfg, bool *existed, s
     }
   struct container *c = calloc (1, sizeof *c);
   ContainerConfig *own = container_config__unpack (NULL, len, packed);
-  if (!c || !own)
+  if (!c || !own || (c->cfg = own, health_attach (c) < 0))
     {
       free (c);
       free (packed);
@@ -100,7 +101,6 @@ struct container *container_create (const ContainerConfig *cfg, bool *existed, s
     }
   snprintf (c->id, sizeof c->id, "%s", cfg->id);
   snprintf (c->name, sizeof c->name, "%s", cfg->name && cfg->name[0] ? cfg->name : "");
-  c->cfg = own;
   c->cfg_packed = packed;
   c->cfg_len = len;
   static uint64_t next_seq = 1;
@@ -114,21 +114,44 @@ struct container *container_create (const ContainerConfig *cfg, bool *existed, s
   return c;
 }
 
-int container_start (struct container *c, struct terr *err)
+int container_begin_run (struct container *c, struct terr *err)
 {
-  if (c->state == C_RUNNING)
-    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is already running", c->id));
-  if (c->removing)
-    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is being removed", c->id));
   if (run_start (c, err) < 0)
     return -1;
   c->state = C_RUNNING;
   c->stopping = false;
+  c->run_mono_ms = now_mono_ms ();
+  health_run_started (c);
+  return 0;
+}
+
+/* A client's start: the policy counts afresh and may restart again (docker's
+ * ContainerStart resets the restart manager and HasBeenManuallyStopped). */
+int container_start (struct container *c, struct terr *err)
+{
+  if (c->state == C_RUNNING)
+    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is already running", c->id));
+  if (c->state == C_RESTARTING)
+    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is restarting", c->id));
+  if (c->removing)
+    return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is being removed", c->id));
+  if (container_begin_run (c, err) < 0)
+    return -1;
+  c->user_stopped = false;
+  c->restart_count = 0;
+  c->restart_backoff_ms = 0;
   return 0;
 }
 
 int container_signal (struct container *c, int signo, struct terr *err)
 {
+  if (c->state == C_RESTARTING && signo > 0 && signo < 65)
+    {
+      /* docker kill of a restarting container: no next run, nothing to signal. */
+      c->user_stopped = true;
+      restart_cancel (c);
+      return 0;
+    }
   if (c->state != C_RUNNING || !session_running (&c->primary))
     return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is not running", c->id));
   if (signo <= 0 || signo >= 65)
@@ -136,6 +159,7 @@ int container_signal (struct container *c, int signo, struct terr *err)
   if (run_request_signal (&c->primary, signo) < 0)
     return (err->code = ERR_CONFLICT,
             terr_set (err, 0, "container %.12s is not running: its process has exited", c->id));
+  c->user_stopped = true; /* docker's HasBeenManuallyStopped: the policy does not restart it */
   return 0;
 }
 
@@ -158,8 +182,12 @@ static void stop_timeout (struct timer *t)
 
 int container_stop (struct container *c, int signo, int timeout_s)
 {
+  c->user_stopped = true;
   if (!session_running (&c->primary))
-    return 0;
+    {
+      restart_cancel (c); /* in the back-off: no next run */
+      return 0;
+    }
   if (signo <= 0)
     signo = c->cfg->stop_signal ? (int) c->cfg->stop_signal : SIGTERM;
   if (timeout_s <= 0)
@@ -198,6 +226,8 @@ static void container_bury (struct container *c)
   reap_forget (&c->primary);
   timer_cancel (&c->stop_timer);
   timer_cancel (&c->kill_timer);
+  timer_cancel (&c->restart_timer);
+  health_cancel (c);
   session_release (&c->primary);
   c->next = graveyard;
   graveyard = c;
@@ -216,6 +246,7 @@ void container_reap_dead (void)
           c->execs = s->next;
           free (s);
         }
+      health_free (c);
       container_config__free_unpacked (c->cfg, NULL);
       free (c->cfg_packed);
       free (c);
@@ -245,6 +276,14 @@ static void answer_removers (struct container *c)
 
 int container_remove (struct container *c, bool force, struct terr *err)
 {
+  if (c->state == C_RESTARTING)
+    {
+      if (!force)
+        return (err->code = ERR_CONFLICT,
+                terr_set (err, 0, "container %.12s is restarting: stop it first or use -f", c->id));
+      c->user_stopped = true;
+      restart_cancel (c);
+    }
   if (session_running (&c->primary))
     {
       if (!force)
@@ -263,10 +302,23 @@ int container_remove (struct container *c, bool force, struct terr *err)
   return 0;
 }
 
-void container_run_finished (struct container *c)
+void container_run_ending (struct container *c)
 {
   timer_cancel (&c->stop_timer);
   timer_cancel (&c->kill_timer);
+  health_run_ended (c);
+  if (!c->removing && restart_schedule (c))
+    c->state = C_RESTARTING;
+}
+
+void container_run_finished (struct container *c)
+{
+  if (c->state != C_RESTARTING)
+    container_settle (c);
+}
+
+void container_settle (struct container *c)
+{
   c->state = C_EXITED;
   if (vm_mode)
     vm_on_run_finished (c);
@@ -285,6 +337,8 @@ static const char *state_name (const struct container *c)
       return "created";
     case C_RUNNING:
       return "running";
+    case C_RESTARTING:
+      return "restarting";
     case C_EXITED:
       return "exited";
     }
@@ -310,4 +364,6 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   info->stdout_offset = ostream_head (&s->out[0]);
   info->stderr_offset = ostream_head (&s->out[1]);
   info->exec_records_dropped = c->exec_records_dropped;
+  info->restart_count = c->restart_count;
+  health_fill (c, info, true);
 }

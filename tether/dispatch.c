@@ -215,7 +215,8 @@ static void on_wait_or_stop (struct conn *c, uint64_t rid, const char *id, bool 
   struct session *s = &ct->primary;
   if (stop)
     container_stop (ct, signo, timeout_s);
-  if (session_running (s) || (!stop && ct->state == C_CREATED))
+  /* docker's wait while restarting: the next run's end (the back-off is not an end). */
+  if (session_running (s) || (!stop && (ct->state == C_CREATED || ct->state == C_RESTARTING)))
     waiter_add (s, c, rid, WAIT_EXIT);
   else
     session_send_exit (s, c, rid, 0);
@@ -251,10 +252,12 @@ static ContainerInfo list_infos[LIST_CHUNK];
 
 /* Fills list_infos[k] for ct and returns its packed size; a config that alone
  * would not fit a frame is left out (inspect shows what fits). */
-static size_t list_fill (size_t k, struct container *ct)
+static size_t list_fill (size_t k, struct container *ct, bool one)
 {
   ContainerInfo *info = &list_infos[k];
   container_fill_info (ct, info, NULL);
+  if (!one && info->health)
+    info->health->n_log = 0; /* ps needs the status; the log (up to 20 KiB) is for inspect */
   size_t sz = container_info__get_packed_size (info) + 8;
   if (sz > LIST_BUDGET)
     {
@@ -293,14 +296,14 @@ void dispatch_list_continue (struct conn *c)
       bool more = false;
       for (struct container *ct = containers; ct; ct = ct->next)
         {
-          if (ct->seq >= c->list.next_seq || !(c->list.all || ct->state == C_RUNNING))
+          if (ct->seq >= c->list.next_seq || !(c->list.all || ct->state == C_RUNNING || ct->state == C_RESTARTING))
             continue;
           if (n == LIST_CHUNK)
             {
               more = true;
               break;
             }
-          size_t sz = list_fill (n, ct);
+          size_t sz = list_fill (n, ct, false);
           if (n > 0 && bytes + sz > LIST_BUDGET)
             {
               more = true; /* filled but not taken: the next page starts with it */
@@ -327,7 +330,7 @@ static void on_list (struct conn *c, uint64_t rid, bool all, const char *one)
           reply_err (c, rid, &e);
           return;
         }
-      list_fill (0, ct);
+      list_fill (0, ct, true);
       send_list_page (c, rid, 1, false);
       return;
     }

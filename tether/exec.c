@@ -27,7 +27,7 @@ static unsigned execs_running (void)
   unsigned n = 0;
   for (struct container *c = containers; c; c = c->next)
     for (struct session *s = c->execs; s; s = s->next)
-      n += !session_finished (s);
+      n += !session_finished (s) && !s->probe; /* a probe is the tether's own, one per container */
   return n;
 }
 
@@ -43,7 +43,7 @@ struct session *exec_find (const char *exec_id, struct container **owner)
 {
   for (struct container *c = containers; c; c = c->next)
     for (struct session *s = c->execs; s; s = s->next)
-      if (strcmp (s->exec_id, exec_id) == 0)
+      if (!s->probe && strcmp (s->exec_id, exec_id) == 0) /* probes have no id a client could name */
         {
           if (owner)
             *owner = c;
@@ -125,6 +125,8 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
   (void) conn;
   err->code = ERR_LAUNCH;
   err->exit_code = 125;
+  if (!req->exec_id || !req->exec_id[0] || strlen (req->exec_id) >= sizeof c->primary.exec_id)
+    return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "exec id must be 1..71 bytes"));
   struct session *old = exec_find (req->exec_id, NULL);
   if (old)
     {
@@ -133,17 +135,33 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
       *out = old; /* a retried request */
       return 1;
     }
-  if (!req->exec_id || !req->exec_id[0] || strlen (req->exec_id) >= sizeof old->exec_id)
-    return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "exec id must be 1..71 bytes"));
+  if (execs_running () >= MAX_EXECS)
+    return (err->code = ERR_LIMIT, terr_set (err, 0, "too many exec sessions (%d)", MAX_EXECS));
+  struct session *s;
+  if (exec_spawn (c, req, &s, err) < 0)
+    return -1;
+  s->open_stdin = req->open_stdin;
+  s->detached = req->detach;
+  if (req->detach)
+    s->out[0].discard = s->out[1].discard = true; /* docker exec -d: output discarded */
+  *out = s;
+  return 0;
+}
+
+int exec_spawn (struct container *c, const Exec *req, struct session **out, struct terr *err)
+{
+  err->code = ERR_LAUNCH;
+  err->exit_code = 125;
   if (req->n_argv == 0)
     return (err->code = ERR_BAD_REQUEST, terr_set (err, 0, "no command given"));
+  if (c->state == C_RESTARTING)
+    return (err->code = ERR_CONFLICT,
+            terr_set (err, 0, "container %.12s is restarting, wait until the container is running", c->id));
   if (!session_running (&c->primary))
     return (err->code = ERR_CONFLICT, terr_set (err, 0, "container %.12s is not running", c->id));
   if (session_process_gone (&c->primary) || c->primary.status_known)
     return (err->code = ERR_CONFLICT,
             terr_set (err, 0, "container %.12s is not running: its process has exited", c->id));
-  if (execs_running () >= MAX_EXECS)
-    return (err->code = ERR_LIMIT, terr_set (err, 0, "too many exec sessions (%d)", MAX_EXECS));
   if (own_pidns_fd < 0 && (own_pidns_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
     return terr_set (err, errno, "open own pid namespace");
 
@@ -158,7 +176,7 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
       return terr_set (err, ENOMEM, "exec session");
     }
   session_init (s, SESSION_EXEC, c);
-  snprintf (s->exec_id, sizeof s->exec_id, "%s", req->exec_id);
+  snprintf (s->exec_id, sizeof s->exec_id, "%s", req->exec_id ? req->exec_id : "");
   /* setns(CLONE_NEWPID) moves only our future children: fork, then come back. */
   if (setns (pidfd, CLONE_NEWPID) < 0)
     {
@@ -193,11 +211,7 @@ int exec_start (struct container *c, const Exec *req, struct conn *conn, struct 
   s->run = 1;
   session_set_life (s, LIFE_RUNNING);
   s->tty = req->tty;
-  s->open_stdin = req->open_stdin;
-  s->detached = req->detach;
   s->started_ns = now_real_ns ();
-  if (req->detach)
-    s->out[0].discard = s->out[1].discard = true; /* docker exec -d: output discarded */
   s->next = c->execs;
   c->execs = s;
   c->n_execs++;

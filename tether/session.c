@@ -12,6 +12,7 @@
 #include "fdio.h"
 #include "base.h"
 #include "log.h"
+#include "health.h"
 #include "tether.h"
 
 static bool gc_pending;
@@ -230,6 +231,8 @@ static void ostream_event (struct watch *w, uint32_t events)
               ring_commit (&o->ring, (size_t) n);
               ostream_mark_read (o, now_real_ns ());
             }
+          else if (s->probe)
+            health_capture (s, dst, (size_t) n);
           if ((size_t) n < avail)
             break; /* drained for now */
           continue;
@@ -350,24 +353,33 @@ void session_check_finished (struct session *s)
   if (s->tty_fd >= 0)
     close (s->tty_fd);
   s->tty_fd = -1;
+  /* The policy decides before the exit goes out: it says whether a run follows. */
+  if (s->kind == SESSION_PRIMARY)
+    container_run_ending (s->c);
   session_pump (s);
-  while (s->waiters)
-    {
-      struct waiter *w = s->waiters;
-      if (w->what == WAIT_EXIT)
-        {
-          session_send_exit (s, w->conn, w->request_id, 0);
-          waiter_remove (w);
-        }
-      else
-        break; /* WAIT_REMOVE is answered by the container once it is gone */
-    }
+  session_answer_waiters (s);
   if (s->kind == SESSION_PRIMARY)
     container_run_finished (s->c);
   else if (s->detached)
-    session_want_gc (s);
+    {
+      if (s->probe)
+        health_probe_done (s);
+      session_want_gc (s);
+    }
   else if (s->life != LIFE_DELIVERED)
     exec_keep_undelivered (s);
+}
+
+void session_answer_waiters (struct session *s)
+{
+  while (s->waiters)
+    {
+      struct waiter *w = s->waiters;
+      if (w->what != WAIT_EXIT)
+        break; /* WAIT_REMOVE is answered by the container once it is gone */
+      session_send_exit (s, w->conn, w->request_id, 0);
+      waiter_remove (w);
+    }
 }
 
 void session_release (struct session *s)

@@ -114,10 +114,13 @@ struct session {
   struct timer grace;         /* exec: report after EXEC_EOF_GRACE_MS */
   bool grace_over;
   bool gc_wanted;             /* finished exec: free once nobody needs it */
+  bool probe;                 /* a health probe (health.c): no id, output captured, detached */
   struct session *next;       /* in container's exec list */
 };
 
-enum container_state { C_CREATED, C_RUNNING, C_EXITED };
+/* RESTARTING: between runs, waiting out the restart policy's back-off (restart.c). */
+enum container_state { C_CREATED, C_RUNNING, C_RESTARTING, C_EXITED };
+struct health;
 
 struct container {
   char id[65];
@@ -136,6 +139,14 @@ struct container {
   bool removing;
   struct timer stop_timer;    /* stop timeout -> SIGKILL */
   struct timer kill_timer;    /* SIGKILL requested, init silent -> kill the namespace */
+  struct health *health;      /* NULL without a health check (health.c) */
+  /* Restart policy (restart.c). A client's stop or signal sets user_stopped: the
+   * policy never undoes it; a client's start clears it and the count. */
+  bool user_stopped;
+  uint32_t restart_count;     /* docker's RestartCount */
+  int64_t restart_backoff_ms; /* the last delay; 0 = none yet */
+  int64_t run_mono_ms;        /* when the current run began */
+  struct timer restart_timer;
   struct container *next;
 };
 
@@ -253,6 +264,8 @@ void session_send_exit (struct session *s, struct conn *c, uint64_t request_id, 
 /* Frees finished exec sessions nobody is attached to (run between loop rounds). */
 void session_gc (void);
 void session_want_gc (struct session *s);
+/* Answers the wait requests queued on s with its exit (remove requests stay). */
+void session_answer_waiters (struct session *s);
 void waiter_add (struct session *s, struct conn *c, uint64_t request_id, int what);
 void waiter_remove (struct waiter *w);
 
@@ -263,7 +276,14 @@ int container_start (struct container *c, struct terr *err);
 int container_signal (struct container *c, int signo, struct terr *err);
 int container_stop (struct container *c, int signo, int timeout_s);
 int container_remove (struct container *c, bool force, struct terr *err);
+/* A run ended: first the policy decides (the exit says if a run follows), then,
+ * once the exit is out, it finishes: settled, or waiting out the back-off. */
+void container_run_ending (struct container *c);
 void container_run_finished (struct container *c);
+/* The next run of an exited or restarting container (its start, or the policy's). */
+int container_begin_run (struct container *c, struct terr *err);
+/* Between runs for good: exited, the VM told, a pending rm -f done. */
+void container_settle (struct container *c);
 /* Frees buried containers; between loop rounds only. */
 void container_reap_dead (void);
 void container_fill_info (struct container *c, ContainerInfo *info, char *status_buf);
@@ -274,10 +294,24 @@ int run_start (struct container *c, struct terr *err);
 int run_request_signal (struct session *s, int signo);
 void run_report_event (struct watch *w, uint32_t events);
 
+/* restart.c: the restart policy (docker's restartmanager) */
+enum restart_mode { RESTART_NO, RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_UNLESS_STOPPED };
+enum restart_mode restart_mode_of (const ContainerConfig *cfg);
+/* docker's ShouldRestart: the delay in ms before the next run, or -1 for none.
+ * *backoff_ms carries the back-off from call to call, *count the restarts. */
+int64_t restart_decide (enum restart_mode mode, int32_t max, uint32_t *count, int64_t *backoff_ms, int exit_code,
+                        bool user_stopped, int64_t ran_ms);
+/* The run ended: if the policy restarts, the timer is armed and true returned. */
+bool restart_schedule (struct container *c);
+/* A stop, signal or rm -f during the back-off: no next run; the container settles. */
+void restart_cancel (struct container *c);
+
 /* exec.c */
 struct session *exec_find (const char *exec_id, struct container **owner);
 int exec_start (struct container *c, const Exec *req, struct conn *conn, struct session **out,
                 struct terr *err);
+/* The fork into the container, for exec_start and health probes (no id checks, no cap). */
+int exec_spawn (struct container *c, const Exec *req, struct session **out, struct terr *err);
 void exec_maybe_free (struct session *s);
 void exec_keep_undelivered (struct session *s);
 unsigned exec_sessions (void); /* exec records held, all containers */

@@ -200,7 +200,7 @@ void vm_on_run_finished (struct container *c)
 {
   if (c != vm_c)
     return;
-  /* Restart policies (later) decide here; for now a finished run ends the VM. */
+  /* Called only once the restart policy has settled it: the VM's work is done. */
   finished_ms = now_mono_ms ();
   timer_arm (&off_timer, 0, off_check);
 }
@@ -208,7 +208,9 @@ void vm_on_run_finished (struct container *c)
 void vm_on_ack (struct attach *a, uint32_t exit_run)
 {
   struct session *s = a->s;
-  if (vm_mode && s->kind == SESSION_PRIMARY && s->c == vm_c && session_finished (s) && exit_run == s->run && exit_run)
+  /* The exit of a run the policy restarts is not the end: the VM stays up. */
+  if (vm_mode && s->kind == SESSION_PRIMARY && s->c == vm_c && session_finished (s) && exit_run == s->run && exit_run
+      && s->c->state == C_EXITED)
     {
       exit_acked = true;
       timer_arm (&off_timer, 0, off_check);

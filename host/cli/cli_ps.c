@@ -57,7 +57,7 @@ static void ps_row_fill (struct ps_row *row, const ContainerInfo *ci, int64_t no
   ps_command (c->argv, c->n_argv, PS_COMMAND_CHARS, row->col[1], sizeof row->col[1]);
   snprintf (row->col[2], sizeof row->col[2], "%s ago",
             fmt_human_duration (now - ci->created_ns, age, sizeof age));
-  fmt_ps_status (ci->status, ci->exit_code, ci->started_ns, ci->finished_ns, now, row->col[3],
+  fmt_ps_status (ci->status, ci->health ? ci->health->status : NULL, ci->exit_code, ci->started_ns, ci->finished_ns, now, row->col[3],
                  sizeof row->col[3]);
   snprintf (row->col[4], sizeof row->col[4], "%s", c->name);
 }

@@ -72,7 +72,8 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct run_opts
   if (cli_random_id (id) < 0)
     return cli_err ("getrandom: %s", strerror (errno)), CLI_FAIL_RUN;
   ContainerConfig cfg = CONTAINER_CONFIG__INIT;
-  run_opts_config (&o, id, argv + first, (size_t) (argc - first), &cfg);
+  if (run_opts_config (po, id, argv + first, (size_t) (argc - first), &cfg) < 0)
+    return CLI_FAIL_RUN;
 
   struct conn *c = cli_connect (cli);
   if (c == NULL)
@@ -266,6 +267,9 @@ int cli_attach (const struct cli *cli, int argc, char **argv)
                     r->container_list->n_containers),
            conn_close (c), CLI_FAIL;
   const ContainerInfo *ci = r->container_list->containers[0];
+  if (strcmp (ci->status, "restarting") == 0)
+    return cli_err ("%s: You cannot attach to a restarting container, wait until it is running", cid),
+           conn_close (c), CLI_FAIL;
   if (strcmp (ci->status, "running") != 0)
     return cli_err ("%s: You cannot attach to a stopped container, start it first", cid),
            conn_close (c), CLI_FAIL;

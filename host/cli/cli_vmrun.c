@@ -148,7 +148,8 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   static ContainerConfig cfg;
   container_config__init (&cfg);
   vm.cfg = &cfg;
-  run_opts_config (&o, vm.id, argv + first, (size_t) (argc - first), &cfg);
+  if (run_opts_config (po, vm.id, argv + first, (size_t) (argc - first), &cfg) < 0)
+    return CLI_FAIL_RUN;
   cfg.memory_bytes = (uint64_t) (o.memory_mib ? o.memory_mib : 128) << 20;
   cfg.cpus = (uint32_t) (o.cpus ? o.cpus : 1);
   const char *dw = getenv ("TETHER_DISK_WAIT_S");

@@ -45,6 +45,17 @@ static const struct opt_def defs[] = {
   { "cpus", O_CPUS, "N", OPTS_RUN_VM, "VM CPUs (default 1)" },
   { "stop-signal", O_STOP_SIGNAL, "SIG", RUN, "signal `stop` sends first (default SIGTERM)" },
   { "stop-timeout", O_STOP_TIMEOUT, "S", RUN, "seconds `stop` waits before SIGKILL (default 10)" },
+  { "health-cmd", HEALTHOPT_HEALTH_CMD, "CMD", RUN, "run CMD (/bin/sh -c) in the container to check its health" },
+  { "health-interval", HEALTHOPT_HEALTH_INTERVAL, "D", RUN,
+    "time between checks (default 30s; Go durations: 500ms, 1m30s)" },
+  { "health-timeout", HEALTHOPT_HEALTH_TIMEOUT, "D", RUN, "a check running longer fails (default 30s)" },
+  { "health-start-period", HEALTHOPT_HEALTH_START_PERIOD, "D", RUN,
+    "failures in this time after start do not count\n(default 0s)" },
+  { "health-start-interval", HEALTHOPT_HEALTH_START_INTERVAL, "D", RUN,
+    "time between checks during the start period\n(default 5s)" },
+  { "health-retries", HEALTHOPT_HEALTH_RETRIES, "N", RUN, "failures in a row that make it unhealthy (default 3)" },
+  { "no-healthcheck", HEALTHOPT_NO_HEALTHCHECK, NULL, RUN, "disable any health check" },
+  { "restart", HEALTHOPT_RESTART, "POLICY", RUN, "no, on-failure[:N], always or unless-stopped (default no)" },
   { "accel", O_ACCEL, "auto|kvm|tcg", OPTS_RUN_VM, "accelerator (auto: KVM only if a probe runs a guest)" },
   { "serial", O_SERIAL, NULL, OPTS_RUN_VM, "channel over a 16550 serial port, not virtio-serial" },
   { "help", O_HELP, NULL, ALL, "print this help" },
@@ -135,6 +146,8 @@ static int number (const char *verb, const char *arg, int min, int max, const ch
 /* One option's value; -1 after an error message. */
 static int take (struct run_opts *o, const char *verb, int key, const char *arg)
 {
+  if (key >= HEALTHOPT_HEALTH_CMD && key < HEALTHOPT_END)
+    return health_opts_take (&o->health, key, arg);
   switch (key)
     {
     case 'd': o->detach = true; return 0;
@@ -189,6 +202,7 @@ int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts 
   memset (o, 0, sizeof *o);
   o->stop_timeout = -1;
   o->accel = "auto";
+  health_opts_init (&o->health);
   optind = 0; /* glibc: full re-initialisation */
   opterr = 0;
   int ch;
@@ -223,7 +237,7 @@ void run_opts_free (struct run_opts *o)
   o->n_owned = o->n_env = 0;
 }
 
-void run_opts_config (const struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg)
+int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg)
 {
   cfg->id = id;
   cfg->name = (char *) (o->name ? o->name : "");
@@ -240,6 +254,7 @@ void run_opts_config (const struct run_opts *o, char *id, char **cmd, size_t n, 
   cfg->stop_timeout_s = o->stop_timeout;
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
+  return health_opts_apply (&o->health, cfg);
 }
 
 void run_opts_exec (const struct run_opts *o, char *container_id, char *exec_id, char **cmd, size_t n, Exec *ex)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "healthopts.h"
 #include "tether.pb-c.h"
 
 enum opts_verb {
@@ -39,6 +40,7 @@ struct run_opts {
   const char *volumes[RUN_MAX_VOLUMES];
   size_t n_volumes;
   int memory_mib, cpus;      /* 0: the defaults */
+  struct health_opts health; /* run: --health-*, --no-healthcheck, --restart */
 };
 
 /* Parses the verb's options up to its first operand (argv[0] is the verb): for run
@@ -48,8 +50,9 @@ int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts 
 void run_opts_free (struct run_opts *o);
 
 /* The container config run sends: the options and the command cmd[0..n). Points
- * into o and cmd; VM fields (memory, cpus, disks) are the caller's. */
-void run_opts_config (const struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg);
+ * into o and cmd; VM fields (memory, cpus, disks) are the caller's. -1 after
+ * docker's message when options conflict (--no-healthcheck with --health-*). */
+int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg);
 /* The same for an exec request. */
 void run_opts_exec (const struct run_opts *o, char *container_id, char *exec_id, char **cmd, size_t n,
                     Exec *ex);

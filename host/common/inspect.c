@@ -15,24 +15,82 @@ static const char *container_name (const ContainerInfo *ci, char *buf, size_t ca
   return buf;
 }
 
+/* State.Health as docker's: {Status, FailingStreak, Log:[{Start, End, ExitCode, Output}]}. */
+static void health_write (struct json *j, const Health *h)
+{
+  char t[RFC3339_LEN];
+  json_key (j, "Health");
+  json_obj_begin (j);
+  json_kstr (j, "Status", h->status);
+  json_kint (j, "FailingStreak", h->failing_streak);
+  json_key (j, "Log");
+  json_arr_begin (j);
+  for (size_t i = 0; i < h->n_log; i++)
+    {
+      const HealthResult *r = h->log[i];
+      json_obj_begin (j);
+      json_kstr (j, "Start", fmt_rfc3339 (r->start_ns, t));
+      json_kstr (j, "End", fmt_rfc3339 (r->end_ns, t));
+      json_kint (j, "ExitCode", r->exit_code);
+      json_kstr (j, "Output", r->output);
+      json_obj_end (j);
+    }
+  json_arr_end (j);
+  json_obj_end (j);
+}
+
+/* Config.Healthcheck as docker's: Test, then the durations (ns) and Retries that are set. */
+static void healthcheck_write (struct json *j, const Healthcheck *hc)
+{
+  json_key (j, "Healthcheck");
+  json_obj_begin (j);
+  json_kstrv (j, "Test", hc->test, hc->n_test, 1);
+  static const char *const names[] = { "Interval", "Timeout", "StartPeriod", "StartInterval" };
+  const int64_t v[] = { hc->interval_ns, hc->timeout_ns, hc->start_period_ns, hc->start_interval_ns };
+  for (size_t i = 0; i < 4; i++)
+    if (v[i] != 0)
+      json_kint (j, names[i], v[i]);
+  if (hc->retries != 0)
+    json_kint (j, "Retries", hc->retries);
+  json_obj_end (j);
+}
+
+/* HostConfig: only what tether has of it, the restart policy ("no" when unset). */
+static void host_config_write (struct json *j, const ContainerConfig *c)
+{
+  const RestartPolicy *rp = c->restart_policy;
+  json_key (j, "HostConfig");
+  json_obj_begin (j);
+  json_key (j, "RestartPolicy");
+  json_obj_begin (j);
+  json_kstr (j, "Name", rp && rp->name && *rp->name ? rp->name : "no");
+  json_kint (j, "MaximumRetryCount", rp ? rp->maximum_retry_count : 0);
+  json_obj_end (j);
+  json_obj_end (j);
+}
+
 static void state_write (struct json *j, const ContainerInfo *ci)
 {
   char t[RFC3339_LEN];
   const char *st = ci->status ? ci->status : "";
-  int running = strcmp (st, "running") == 0;
+  /* docker counts a restarting container as running (Running and Restarting both true) */
+  int restarting = strcmp (st, "restarting") == 0;
+  int running = strcmp (st, "running") == 0 || restarting;
   json_key (j, "State");
   json_obj_begin (j);
   json_kstr (j, "Status", st);
   json_kbool (j, "Running", running);
   json_kbool (j, "Paused", 0);
-  json_kbool (j, "Restarting", strcmp (st, "restarting") == 0);
+  json_kbool (j, "Restarting", restarting);
   json_kbool (j, "OOMKilled", 0);
   json_kbool (j, "Dead", strcmp (st, "dead") == 0);
-  json_kint (j, "Pid", running ? ci->pid : 0);
+  json_kint (j, "Pid", running && !restarting ? ci->pid : 0);
   json_kint (j, "ExitCode", ci->exit_code);
   json_kstr (j, "Error", ci->error);
   json_kstr (j, "StartedAt", fmt_rfc3339 (ci->started_ns, t));
   json_kstr (j, "FinishedAt", fmt_rfc3339 (ci->finished_ns, t));
+  if (ci->health != NULL)
+    health_write (j, ci->health);
   json_obj_end (j);
 }
 
@@ -52,6 +110,8 @@ static void config_write (struct json *j, const ContainerInfo *ci)
   json_kbool (j, "OpenStdin", c->open_stdin);
   json_kstrv (j, "Env", c->env, c->n_env, 1);
   json_kstrv (j, "Cmd", c->argv, c->n_argv, 1);
+  if (c->healthcheck != NULL)
+    healthcheck_write (j, c->healthcheck);
   json_kstr (j, "WorkingDir", c->cwd);
   const char *sn = sig_name (c->stop_signal ? (int) c->stop_signal : 15, sb, sizeof sb);
   if (sn == NULL)
@@ -82,10 +142,11 @@ void inspect_write_extra (struct json *j, const ContainerInfo *ci,
   json_kstrv (j, "Args", c->n_argv > 1 ? c->argv + 1 : NULL, c->n_argv > 1 ? c->n_argv - 1 : 0, 0);
   state_write (j, &tmp);
   json_kstr (j, "Name", container_name (&tmp, name, sizeof name));
-  json_kint (j, "RestartCount", ci->run > 1 ? ci->run - 1 : 0);
+  json_kint (j, "RestartCount", ci->restart_count);
   json_kstrv (j, "ExecIDs", ci->exec_ids, ci->n_exec_ids, 1);
   if (ci->exec_records_dropped) /* not docker's: finished execs whose exit nobody took */
     json_kint (j, "ExecRecordsDropped", ci->exec_records_dropped);
+  host_config_write (j, c);
   config_write (j, &tmp);
   if (extra != NULL)
     extra (j, ctx);
@@ -156,7 +217,7 @@ void ps_json_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
   json_kstr (j, "CreatedAt", fmt_rfc3339 (ci->created_ns, t));
   json_kstr (j, "RunningFor", ago);
   json_kstr (j, "State", ci->status);
-  json_kstr (j, "Status", fmt_ps_status (ci->status ? ci->status : "", ci->exit_code, ci->started_ns,
-                                         ci->finished_ns, now_ns, st, sizeof st));
+  json_kstr (j, "Status", fmt_ps_status (ci->status ? ci->status : "", ci->health ? ci->health->status : NULL,
+                                         ci->exit_code, ci->started_ns, ci->finished_ns, now_ns, st, sizeof st));
   json_obj_end (j);
 }

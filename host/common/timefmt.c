@@ -91,11 +91,15 @@ const char *fmt_human_duration (int64_t ns, char *buf, size_t cap)
   return buf;
 }
 
-const char *fmt_ps_status (const char *status, int exit_code, int64_t started_ns,
+const char *fmt_ps_status (const char *status, const char *health, int exit_code, int64_t started_ns,
                            int64_t finished_ns, int64_t now_ns, char *buf, size_t cap)
 {
   char age[48];
-  if (strcmp (status, "running") == 0)
+  /* docker's Health.String: "health: starting"; healthy and unhealthy say themselves */
+  if (strcmp (status, "running") == 0 && health != NULL && *health)
+    snprintf (buf, cap, "Up %s (%s%s)", fmt_human_duration (now_ns - started_ns, age, sizeof age),
+              strcmp (health, "starting") == 0 ? "health: " : "", health);
+  else if (strcmp (status, "running") == 0)
     snprintf (buf, cap, "Up %s", fmt_human_duration (now_ns - started_ns, age, sizeof age));
   else if (strcmp (status, "exited") == 0)
     snprintf (buf, cap, "Exited (%d) %s ago", exit_code,

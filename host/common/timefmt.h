@@ -20,9 +20,10 @@ int parse_rfc3339 (const char *s, int64_t *ns);
  * "About a minute", "3 hours", "2 weeks"... Negative durations count as 0. */
 const char *fmt_human_duration (int64_t ns, char *buf, size_t cap);
 
-/* The STATUS column of `ps`: "Created", "Up 3 seconds",
- * "Exited (0) 2 seconds ago", "Restarting (1) 5 seconds ago". */
-const char *fmt_ps_status (const char *status, int exit_code, int64_t started_ns,
+/* The STATUS column of `ps`: "Created", "Up 3 seconds", "Up 3 seconds (healthy)",
+ * "Up 1 second (health: starting)", "Exited (0) 2 seconds ago", "Restarting (1)
+ * 5 seconds ago". health: the health status, NULL without a health check. */
+const char *fmt_ps_status (const char *status, const char *health, int exit_code, int64_t started_ns,
                            int64_t finished_ns, int64_t now_ns, char *buf, size_t cap);
 
 

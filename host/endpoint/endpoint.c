@@ -78,6 +78,7 @@ void ep_on_exit (struct ep *e, const Exit *x)
       return;
     }
   ContainerInfo *i = &e->v->info;
+  i->restart_count = x->restart_count;
   i->exit_code = x->exit_code;
   i->signal = x->signal;
   i->run = x->run;
@@ -87,6 +88,14 @@ void ep_on_exit (struct ep *e, const Exit *x)
   i->stderr_offset = x->stderr_final;
   i->pid = 0;
   snprintf (e->v->error, sizeof e->v->error, "%s", x->error ? x->error : "");
+  if (x->restarting)
+    {
+      /* The guest's restart policy starts another run: not the end of the VM. */
+      set_status ("restarting");
+      save ();
+      ep_log ("run %u ended: exit %d; the restart policy starts run %u", x->run, x->exit_code, x->run + 1);
+      return;
+    }
   /* The logs should be complete now; if a write failed they are not, and the
    * acks never covered the missing bytes: say so rather than pretend. */
   if (x->stdout_final != e->log_next[STREAM_STDOUT] || x->stderr_final != e->log_next[STREAM_STDERR])

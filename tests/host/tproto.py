@@ -620,6 +620,60 @@ def times(sock):
     return not FAILS
 
 
+# ---- restarts: one attachment sees every run's output and exit, in order ----
+def restarts(sock, counter):
+    script = ("n=$(cat %s 2>/dev/null || echo 0); n=$((n+1)); echo $n >%s; echo out$n; echo err$n >&2; exit 3"
+              % (counter, counter))
+    cid = new_id()
+    p = hello(sock)
+    policy = f_bytes(1, "on-failure") + f_int(2, 3)
+    cfg = f_bytes(1, cid) + b"".join(f_bytes(3, a) for a in ["sh", "-c", script]) + f_bytes(23, policy)
+    m = p.request(2, 12, f_bytes(1, cfg))
+    check(m is not None and m[0] == "ok", "create with on-failure:3 (%s)" % (err_text(m) if m and m[0] == "error" else m and m[0]))
+    attach(p, 3, cid, 1)
+    m = p.request(4, 13, f_bytes(1, cid))
+    check(m is not None and m[0] == "started", "start (%s)" % (m and m[0]))
+    out = streams()
+    exits = []
+    state = {"gap": None}
+
+    def pred(m):
+        if m[0] == "data" and m[1] == 1:
+            stream, off, data = m[2]
+            have = out[stream + 10] + len(out[stream])
+            if off != have and state["gap"] is None:
+                state["gap"] = "stream %d: frame at %d, have up to %d" % (stream, off, have)
+            elif off == have:
+                out[stream] += data
+                ack(p, 1, len(out[1]), len(out[2]))
+        elif m[0] == "exit" and one(m[2], 2) == 1:
+            exits.append(m[2])
+            check(one(m[2], 8) == len(out[1]) and one(m[2], 9) == len(out[2]),
+                  "exit of run %d after all its output (finals %d/%d, have %d/%d)"
+                  % (one(m[2], 3), one(m[2], 8), one(m[2], 9), len(out[1]), len(out[2])))
+            ack(p, 1, len(out[1]), len(out[2]), one(m[2], 3))
+        return len(exits) >= 4
+
+    p.recv_until(pred, 15)
+    check(state["gap"] is None, "offsets continue across runs (%s)" % state["gap"])
+    check(bytes(out[1]) == b"out1\nout2\nout3\nout4\n", "stdout of the 4 runs in order: %r" % bytes(out[1]))
+    check(bytes(out[2]) == b"err1\nerr2\nerr3\nerr4\n", "stderr of the 4 runs in order: %r" % bytes(out[2]))
+    check([one(e, 3) for e in exits] == [1, 2, 3, 4], "runs %r" % [one(e, 3) for e in exits])
+    check(all(one(e, 4) == 3 for e in exits), "every run exited 3")
+    check([one(e, 11) for e in exits] == [1, 1, 1, 0], "exit says whether a run follows: %r" % [one(e, 11) for e in exits])
+    check([one(e, 12) for e in exits] == [1, 2, 3, 3], "exit carries RestartCount: %r" % [one(e, 12) for e in exits])
+    if len(exits) == 4:
+        gaps = [(one(exits[k + 1], 6) - one(exits[k], 7)) / 1e6 for k in range(3)]
+        print("  back-off gaps (ms):", ["%.0f" % g for g in gaps])
+        check(gaps[0] >= 90 and gaps[1] >= 1.6 * gaps[0] and gaps[2] >= 1.6 * gaps[1] and gaps[2] < 2000,
+              "back-off doubles from 100 ms: %r" % ["%.0f" % g for g in gaps])
+    m, _ = p.recv_until(lambda m: m[0] == "exit" and one(m[2], 2) == 1, 1.5)
+    check(m is None, "no fifth run (on-failure:3)")
+    m = p.request(5, 25, f_bytes(1, cid) + f_int(2, 1))
+    check(m is not None and m[0] == "ok", "remove (%s)" % (m and m[0]))
+    return not FAILS
+
+
 def raw(sock, hexstr):
     p = Peer.unix(sock)
     p.send(bytes.fromhex(hexstr))
@@ -635,5 +689,6 @@ if __name__ == "__main__":
           "channel": lambda: channel(sys.argv[2], sys.argv[3]),
           "noack": lambda: noack(sys.argv[2]),
           "times": lambda: times(sys.argv[2]),
+          "restarts": lambda: restarts(sys.argv[2], sys.argv[3]),
           "raw": lambda: raw(sys.argv[2], sys.argv[3])}[cmd]()
     sys.exit(0 if ok else 1)

@@ -24,6 +24,12 @@ static void command_column (void **state)
   assert_string_equal (ps_command (NULL, 0, 20, b, sizeof b), "\"\"");
 }
 
+static void inspect_json (struct json *j, const ContainerInfo *ci)
+{
+  json_init (j, 0);
+  inspect_write (j, ci);
+}
+
 static void inspect_shape (void **state)
 {
   (void) state;
@@ -45,8 +51,7 @@ static void inspect_shape (void **state)
   ci.started_ns = ci.created_ns + 5;
   ci.run = 1;
   struct json j;
-  json_init (&j, 0);
-  inspect_write (&j, &ci);
+  inspect_json (&j, &ci);
   const char *want
       = "{\"Id\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
         "\"Created\":\"2023-11-14T22:13:20.000000000Z\",\"Path\":\"sh\",\"Args\":[\"-c\",\"exit 3\"],"
@@ -54,10 +59,67 @@ static void inspect_shape (void **state)
         "\"OOMKilled\":false,\"Dead\":false,\"Pid\":0,\"ExitCode\":3,\"Error\":\"\","
         "\"StartedAt\":\"2023-11-14T22:13:20.000000005Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"},"
         "\"Name\":\"/web\",\"RestartCount\":0,\"ExecIDs\":null,"
+        "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0}},"
         "\"Config\":{\"Hostname\":\"0123456789ab\",\"User\":\"\",\"Tty\":false,\"OpenStdin\":false,"
         "\"Env\":[\"A=1\"],\"Cmd\":[\"sh\",\"-c\",\"exit 3\"],\"WorkingDir\":\"\","
         "\"StopSignal\":\"SIGTERM\",\"StopTimeout\":10}}";
   assert_string_equal (j.buf, want);
+  json_free (&j);
+}
+
+/* docker's State.Health, Config.Healthcheck (set fields only, ns) and
+ * HostConfig.RestartPolicy; a restarting container counts as running, Pid 0. */
+static void inspect_health_and_restart (void **state)
+{
+  (void) state;
+  ContainerConfig cfg = CONTAINER_CONFIG__INIT;
+  char *argv[] = { "true" };
+  cfg.id = "ab";
+  cfg.argv = argv;
+  cfg.n_argv = 1;
+  Healthcheck hc = HEALTHCHECK__INIT;
+  char *test[] = { "CMD-SHELL", "test -e /ok" };
+  hc.test = test;
+  hc.n_test = 2;
+  hc.interval_ns = 200000000;
+  hc.retries = 2;
+  cfg.healthcheck = &hc;
+  RestartPolicy rp = RESTART_POLICY__INIT;
+  rp.name = "on-failure";
+  rp.maximum_retry_count = 3;
+  cfg.restart_policy = &rp;
+  HealthResult r = HEALTH_RESULT__INIT;
+  r.start_ns = 1700000000LL * 1000000000LL;
+  r.end_ns = r.start_ns + 7;
+  r.exit_code = -1;
+  r.output = "Health check exceeded timeout (1s)";
+  HealthResult *log[] = { &r };
+  Health h = HEALTH__INIT;
+  h.status = "unhealthy";
+  h.failing_streak = 4;
+  h.log = log;
+  h.n_log = 1;
+  ContainerInfo ci = CONTAINER_INFO__INIT;
+  ci.config = &cfg;
+  ci.status = "restarting";
+  ci.pid = 77;
+  ci.health = &h;
+  ci.restart_count = 2;
+  struct json j;
+  inspect_json (&j, &ci);
+  const char *want_state
+      = "\"State\":{\"Status\":\"restarting\",\"Running\":true,\"Paused\":false,\"Restarting\":true,"
+        "\"OOMKilled\":false,\"Dead\":false,\"Pid\":0,\"ExitCode\":0,\"Error\":\"\","
+        "\"StartedAt\":\"0001-01-01T00:00:00Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\","
+        "\"Health\":{\"Status\":\"unhealthy\",\"FailingStreak\":4,\"Log\":[{\"Start\":"
+        "\"2023-11-14T22:13:20.000000000Z\",\"End\":\"2023-11-14T22:13:20.000000007Z\",\"ExitCode\":-1,"
+        "\"Output\":\"Health check exceeded timeout (1s)\"}]}}";
+  assert_non_null (strstr (j.buf, want_state));
+  assert_non_null (strstr (j.buf, "\"RestartCount\":2,"));
+  assert_non_null (strstr (j.buf, "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"on-failure\","
+                                  "\"MaximumRetryCount\":3}}"));
+  assert_non_null (strstr (j.buf, "\"Cmd\":[\"true\"],\"Healthcheck\":{\"Test\":[\"CMD-SHELL\","
+                                  "\"test -e /ok\"],\"Interval\":200000000,\"Retries\":2},"));
   json_free (&j);
 }
 
@@ -66,6 +128,7 @@ int main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (command_column),
     cmocka_unit_test (inspect_shape),
+    cmocka_unit_test (inspect_health_and_restart),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

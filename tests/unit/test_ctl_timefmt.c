@@ -58,14 +58,22 @@ static void ps_status_strings (void **state)
   (void) state;
   char b[96];
   int64_t now = 1700000000LL * S;
-  assert_string_equal (fmt_ps_status ("exited", 0, now - 10 * S, now - 2 * S, now, b, sizeof b),
+  assert_string_equal (fmt_ps_status ("exited", NULL, 0, now - 10 * S, now - 2 * S, now, b, sizeof b),
                        "Exited (0) 2 seconds ago");
-  assert_string_equal (fmt_ps_status ("exited", 137, now - 10 * S, now - 300 * S, now, b, sizeof b),
+  assert_string_equal (fmt_ps_status ("exited", NULL, 137, now - 10 * S, now - 300 * S, now, b, sizeof b),
                        "Exited (137) 5 minutes ago");
-  assert_string_equal (fmt_ps_status ("running", 0, now - 3 * S, 0, now, b, sizeof b), "Up 3 seconds");
-  assert_string_equal (fmt_ps_status ("running", 0, now, 0, now, b, sizeof b), "Up Less than a second");
-  assert_string_equal (fmt_ps_status ("created", 0, 0, 0, now, b, sizeof b), "Created");
-  assert_string_equal (fmt_ps_status ("restarting", 1, now - 9 * S, now - 1 * S, now, b, sizeof b),
+  assert_string_equal (fmt_ps_status ("running", NULL, 0, now - 3 * S, 0, now, b, sizeof b), "Up 3 seconds");
+  assert_string_equal (fmt_ps_status ("running", NULL, 0, now, 0, now, b, sizeof b), "Up Less than a second");
+  assert_string_equal (fmt_ps_status ("created", NULL, 0, 0, 0, now, b, sizeof b), "Created");
+  assert_string_equal (fmt_ps_status ("running", "healthy", 0, now - 3 * S, 0, now, b, sizeof b),
+                       "Up 3 seconds (healthy)");
+  assert_string_equal (fmt_ps_status ("running", "starting", 0, now, 0, now, b, sizeof b),
+                       "Up Less than a second (health: starting)");
+  assert_string_equal (fmt_ps_status ("running", "unhealthy", 0, now - 1 * S, 0, now, b, sizeof b),
+                       "Up 1 second (unhealthy)");
+  assert_string_equal (fmt_ps_status ("exited", "unhealthy", 3, now - 9 * S, now - 1 * S, now, b, sizeof b),
+                       "Exited (3) 1 second ago");
+  assert_string_equal (fmt_ps_status ("restarting", NULL, 1, now - 9 * S, now - 1 * S, now, b, sizeof b),
                        "Restarting (1) 1 second ago");
 }
 

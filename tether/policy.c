@@ -1,0 +1,106 @@
+/* docker's rules for health checks and restarts as pure functions (no loop, no
+ * process), so they are unit-tested alone: moby's daemon/health.go
+ * (handleProbeResult, getInterval) and restartmanager (ShouldRestart). The loop
+ * glue is health.c and restart.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "health.h"
+#include "tether.h"
+
+const char *health_status_name (enum health_status st)
+{
+  switch (st)
+    {
+    case HEALTH_STARTING:
+      return "starting";
+    case HEALTH_HEALTHY:
+      return "healthy";
+    case HEALTH_UNHEALTHY:
+      return "unhealthy";
+    }
+  return "unknown";
+}
+
+bool health_configured (const ContainerConfig *cfg)
+{
+  const Healthcheck *hc = cfg->healthcheck;
+  if (!hc || hc->n_test < 2)
+    return false; /* none, or ["NONE"] */
+  return strcmp (hc->test[0], "CMD-SHELL") == 0 || strcmp (hc->test[0], "CMD") == 0;
+}
+
+void health_apply (struct health *h, struct health_result *r, int64_t run_started_ns)
+{
+  if (h->n_log == HEALTH_LOG_MAX)
+    {
+      free (h->log[0].output);
+      memmove (h->log, h->log + 1, (HEALTH_LOG_MAX - 1) * sizeof h->log[0]);
+      h->n_log--;
+    }
+  h->log[h->n_log++] = *r;
+  r->output = NULL;
+  if (r->exit_code == 0)
+    {
+      h->failing_streak = 0;
+      h->status = HEALTH_HEALTHY;
+      return;
+    }
+  /* Failures while starting (never healthy yet) inside the start period do not count. */
+  int64_t start_period = h->cfg ? h->cfg->start_period_ns : 0;
+  if (h->status == HEALTH_STARTING && r->start_ns - run_started_ns < start_period)
+    return;
+  int32_t retries = h->cfg && h->cfg->retries > 0 ? h->cfg->retries : HEALTH_RETRIES_DEFAULT;
+  h->failing_streak++;
+  if (h->failing_streak >= (uint32_t) retries)
+    h->status = HEALTH_UNHEALTHY;
+}
+
+int64_t health_next_ns (const Healthcheck *cfg, enum health_status st, int64_t elapsed_ns)
+{
+  int64_t interval = health_or_default (cfg->interval_ns, HEALTH_INTERVAL_DEFAULT_NS);
+  int64_t start_period = cfg->start_period_ns > 0 ? cfg->start_period_ns : 0;
+  if (elapsed_ns >= start_period)
+    return interval;
+  /* A probe right when the start period ends, if that comes before the interval. */
+  int64_t remaining = start_period - elapsed_ns;
+  if (remaining < interval)
+    return remaining;
+  if (st == HEALTH_STARTING)
+    return health_or_default (cfg->start_interval_ns, HEALTH_START_INTERVAL_DEFAULT_NS);
+  return interval;
+}
+
+enum restart_mode restart_mode_of (const ContainerConfig *cfg)
+{
+  const char *n = cfg->restart_policy && cfg->restart_policy->name ? cfg->restart_policy->name : "";
+  if (strcmp (n, "always") == 0)
+    return RESTART_ALWAYS;
+  if (strcmp (n, "on-failure") == 0)
+    return RESTART_ON_FAILURE;
+  if (strcmp (n, "unless-stopped") == 0)
+    return RESTART_UNLESS_STOPPED;
+  return RESTART_NO; /* "", "no"; the client refuses anything else */
+}
+
+int64_t restart_decide (enum restart_mode mode, int32_t max, uint32_t *count, int64_t *backoff_ms, int exit_code,
+                        bool user_stopped, int64_t ran_ms)
+{
+  if (mode == RESTART_NO || user_stopped)
+    return -1;
+  if (ran_ms >= RESTART_RESET_AFTER_MS)
+    *backoff_ms = 0;
+  if (*backoff_ms == 0)
+    *backoff_ms = RESTART_DELAY_FIRST_MS;
+  else if (*backoff_ms < RESTART_DELAY_MAX_MS)
+    *backoff_ms *= 2;
+  if (*backoff_ms > RESTART_DELAY_MAX_MS)
+    *backoff_ms = RESTART_DELAY_MAX_MS;
+  bool restart = mode == RESTART_ALWAYS || mode == RESTART_UNLESS_STOPPED;
+  if (mode == RESTART_ON_FAILURE)
+    restart = exit_code != 0 && (max <= 0 || *count < (uint32_t) max); /* max 0: no limit */
+  if (!restart)
+    return -1;
+  (*count)++;
+  return *backoff_ms;
+}
