@@ -81,10 +81,10 @@ void ep_on_exit (struct ep *e, const Exit *x)
   snprintf (e->v->error, sizeof e->v->error, "%s", x->error ? x->error : "");
   /* The logs should be complete now; if a write failed they are not, and the
    * acks never covered the missing bytes: say so rather than pretend. */
-  if (x->stdout_final != e->log_next[STREAM_STDOUT] || x->stderr_final != e->log_next[STREAM_STDERR])
+  if (x->stdout_final != e->log.next[STREAM_STDOUT] || x->stderr_final != e->log.next[STREAM_STDERR])
     ep_log ("logs incomplete: stdout %llu of %llu bytes, stderr %llu of %llu",
-            (unsigned long long) e->log_next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
-            (unsigned long long) e->log_next[STREAM_STDERR], (unsigned long long) x->stderr_final);
+            (unsigned long long) e->log.next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
+            (unsigned long long) e->log.next[STREAM_STDERR], (unsigned long long) x->stderr_final);
   set_status ("exited");
   save ();
   e->has_exit = true;
@@ -376,7 +376,7 @@ static void on_guest_event (struct watch *w, uint32_t events)
       proxy_guest_frame (&ep, &f);
   if (ep.guest.dead)
     ep.guest_gone = true; /* QEMU is going: the pidfd says when */
-  if (ep.guest_ready && !ep.has_exit && (ep.log_next[1] != ep.log_acked[1] || ep.log_next[2] != ep.log_acked[2]))
+  if (ep.guest_ready && !ep.has_exit && (ep.log.next[1] != ep.log_acked[1] || ep.log.next[2] != ep.log_acked[2]))
     proxy_log_ack (&ep, 0);
 }
 
@@ -496,13 +496,6 @@ static int listen_socket (struct terr *err)
   return fd;
 }
 
-static int open_log (const char *name)
-{
-  char p[VM_PATH_MAX + 32];
-  snprintf (p, sizeof p, "%s/%s", ep.v->dir, name);
-  return open (p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-}
-
 _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, bool wait_client)
 {
   struct terr err;
@@ -518,13 +511,17 @@ _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, bool wait_client)
   const char *bt = getenv ("TETHER_BOOT_TIMEOUT_S");
   ep.boot_deadline_ms = ep.start_ms + 1000LL * (bt && atoi (bt) > 0 ? atoi (bt) : EP_BOOT_TIMEOUT_S);
   v->endpoint_pid = getpid ();
-  ep.out_fd[STREAM_STDOUT] = open_log ("stdout.log");
-  ep.out_fd[STREAM_STDERR] = open_log ("stderr.log");
-  ep.listen_fd = listen_socket (&err);
-  if (ep.listen_fd < 0 || ep.out_fd[1] < 0 || ep.out_fd[2] < 0)
+  /* the log's lengths are where the streams resume (a new log: 0) */
+  if (logstore_open (&ep.log, v->dir, v->cfg->log_max_size, v->cfg->log_max_file, &err) < 0)
     {
       close (ready_fd);
-      fail (err.msg[0] ? err.msg : "cannot open the logs");
+      fail (err.msg);
+    }
+  ep.listen_fd = listen_socket (&err);
+  if (ep.listen_fd < 0)
+    {
+      close (ready_fd);
+      fail (err.msg);
     }
   if (qemu_spawn (v, &err) < 0)
     {
