@@ -59,11 +59,16 @@ static void put (struct logstore *ls, uint8_t st, const char *s, int64_t t)
                                     &err), 0);
 }
 
-static void reopen (struct fx *f, struct logstore *ls, uint64_t max_size, uint32_t max_file)
+static void open_log (struct fx *f, struct logstore *ls, uint64_t max_size, uint32_t max_file)
 {
   struct terr err;
-  logstore_close (ls);
   assert_int_equal (logstore_open (ls, f->dir, max_size, max_file, &err), 0);
+}
+
+static void reopen (struct fx *f, struct logstore *ls, uint64_t max_size, uint32_t max_file)
+{
+  logstore_close (ls);
+  open_log (f, ls, max_size, max_file);
 }
 
 /* The record at index i (0 = the first after the header) of set seq. */
@@ -79,6 +84,17 @@ static struct log_rec rec_at (struct fx *f, uint32_t seq, int i)
   return r;
 }
 
+/* Record i of set seq is exactly this one. */
+static void expect_rec (struct fx *f, uint32_t seq, int i, uint8_t stream, uint64_t offset, uint32_t len,
+                        int64_t time_ns)
+{
+  struct log_rec r = rec_at (f, seq, i);
+  assert_int_equal (r.stream, stream);
+  assert_int_equal (r.offset, offset);
+  assert_int_equal (r.len, len);
+  assert_int_equal (r.time_ns, time_ns);
+}
+
 static int n_recs (struct fx *f, uint32_t seq)
 {
   return (int) (size_of (path (f, seq, "index")) / LOG_REC_LEN) - 1;
@@ -89,7 +105,7 @@ static void fresh_log_then_reopen (void **state)
   struct fx *f = *state;
   struct logstore ls;
   struct terr err;
-  assert_int_equal (logstore_open (&ls, f->dir, 0, 0, &err), 0);
+  open_log (f, &ls, 0, 0);
   assert_true (ls.next[STREAM_STDOUT] == 0 && ls.next[STREAM_STDERR] == 0);
   put (&ls, STREAM_STDOUT, "a\n", 100);
   put (&ls, STREAM_STDERR, "b\n", 200);
@@ -97,8 +113,7 @@ static void fresh_log_then_reopen (void **state)
   reopen (f, &ls, 0, 0);
   assert_true (ls.next[STREAM_STDOUT] == 3 && ls.next[STREAM_STDERR] == 2);
   assert_int_equal (n_recs (f, 1), 3);
-  struct log_rec r = rec_at (f, 1, 2);
-  assert_true (r.stream == STREAM_STDOUT && r.offset == 2 && r.len == 1 && r.time_ns == 300);
+  expect_rec (f, 1, 2, STREAM_STDOUT, 2, 1, 300);
   /* a write at any other offset is refused: nothing twice, no gap */
   assert_int_equal (logstore_write (&ls, STREAM_STDOUT, 1, 400, (const uint8_t *) "x", 1, NULL, &err), -1);
   logstore_close (&ls);
@@ -108,8 +123,7 @@ static void torn_record_is_cut_and_its_bytes_reindexed (void **state)
 {
   struct fx *f = *state;
   struct logstore ls;
-  struct terr err;
-  assert_int_equal (logstore_open (&ls, f->dir, 0, 0, &err), 0);
+  open_log (f, &ls, 0, 0);
   put (&ls, STREAM_STDOUT, "one\n", 100);
   put (&ls, STREAM_STDOUT, "two\n", 200);
   logstore_close (&ls);
@@ -118,9 +132,8 @@ static void torn_record_is_cut_and_its_bytes_reindexed (void **state)
   assert_true (ls.next[STREAM_STDOUT] == 8);
   assert_int_equal (n_recs (f, 1), 2);
   assert_int_equal (size_of (path (f, 1, "index")) % LOG_REC_LEN, 0);
-  struct log_rec r = rec_at (f, 1, 1);
   /* the bytes of the torn record, with the last time known */
-  assert_true (r.stream == STREAM_STDOUT && r.offset == 4 && r.len == 4 && r.time_ns == 100);
+  expect_rec (f, 1, 1, STREAM_STDOUT, 4, 4, 100);
   logstore_close (&ls);
 }
 
@@ -128,8 +141,7 @@ static void bytes_without_record_get_one (void **state)
 {
   struct fx *f = *state;
   struct logstore ls;
-  struct terr err;
-  assert_int_equal (logstore_open (&ls, f->dir, 0, 0, &err), 0);
+  open_log (f, &ls, 0, 0);
   put (&ls, STREAM_STDERR, "e1\n", 500);
   logstore_close (&ls);
   int fd = open (path (f, 1, "stderr"), O_WRONLY | O_APPEND);
@@ -137,8 +149,7 @@ static void bytes_without_record_get_one (void **state)
   close (fd);
   reopen (f, &ls, 0, 0);
   assert_true (ls.next[STREAM_STDERR] == 6 && ls.next[STREAM_STDOUT] == 0);
-  struct log_rec r = rec_at (f, 1, 1);
-  assert_true (r.stream == STREAM_STDERR && r.offset == 3 && r.len == 3 && r.time_ns == 500);
+  expect_rec (f, 1, 1, STREAM_STDERR, 3, 3, 500);
   put (&ls, STREAM_STDERR, "e3\n", 600); /* and it goes on from there */
   assert_true (ls.next[STREAM_STDERR] == 9);
   logstore_close (&ls);
@@ -148,8 +159,7 @@ static void records_past_the_bytes_are_dropped (void **state)
 {
   struct fx *f = *state;
   struct logstore ls;
-  struct terr err;
-  assert_int_equal (logstore_open (&ls, f->dir, 0, 0, &err), 0);
+  open_log (f, &ls, 0, 0);
   put (&ls, STREAM_STDOUT, "1234", 100);
   put (&ls, STREAM_STDERR, "err", 150);
   put (&ls, STREAM_STDOUT, "5678", 200);
@@ -159,8 +169,7 @@ static void records_past_the_bytes_are_dropped (void **state)
   reopen (f, &ls, 0, 0);
   assert_true (ls.next[STREAM_STDOUT] == 6 && ls.next[STREAM_STDERR] == 3);
   assert_int_equal (n_recs (f, 1), 3);
-  struct log_rec r = rec_at (f, 1, 2);
-  assert_true (r.stream == STREAM_STDOUT && r.offset == 4 && r.len == 2 && r.time_ns == 150);
+  expect_rec (f, 1, 2, STREAM_STDOUT, 4, 2, 150);
   logstore_close (&ls);
 }
 
@@ -168,9 +177,8 @@ static void empty_files_and_a_torn_header (void **state)
 {
   struct fx *f = *state;
   struct logstore ls;
-  struct terr err;
   /* empty files: nothing to resume from */
-  assert_int_equal (logstore_open (&ls, f->dir, 0, 0, &err), 0);
+  open_log (f, &ls, 0, 0);
   reopen (f, &ls, 0, 0);
   assert_true (ls.next[STREAM_STDOUT] == 0 && ls.next[STREAM_STDERR] == 0 && n_recs (f, 1) == 0);
   /* set 2 was being started when the endpoint died: an empty index, some bytes */
@@ -183,8 +191,7 @@ static void empty_files_and_a_torn_header (void **state)
   reopen (f, &ls, 0, 0);
   assert_int_equal (ls.seq, 2);
   assert_true (ls.base[STREAM_STDOUT] == 6 && ls.next[STREAM_STDOUT] == 8 && ls.next[STREAM_STDERR] == 0);
-  struct log_rec r = rec_at (f, 2, 0);
-  assert_true (r.stream == STREAM_STDOUT && r.offset == 6 && r.len == 2);
+  expect_rec (f, 2, 0, STREAM_STDOUT, 6, 2, rec_at (f, 2, 0).time_ns);
   logstore_close (&ls);
 }
 
@@ -192,8 +199,7 @@ static void rotation_keeps_max_file_sets (void **state)
 {
   struct fx *f = *state;
   struct logstore ls;
-  struct terr err;
-  assert_int_equal (logstore_open (&ls, f->dir, 10, 2, &err), 0);
+  open_log (f, &ls, 10, 2);
   for (int i = 0; i < 5; i++)
     put (&ls, i % 2 ? STREAM_STDERR : STREAM_STDOUT, "123456", 100 + i);
   /* docker: rotate before a write once the file holds max-size: 6 | 6+6 | ... */
