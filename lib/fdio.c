@@ -34,3 +34,20 @@ int fd_write_all (int fd, const void *buf, size_t len)
     }
   return 0;
 }
+
+int fd_pwrite_all (int fd, const void *buf, size_t len, off_t off)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = pwrite (fd, p, len, off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      p += n;
+      off += n;
+      len -= (size_t) n;
+    }
+  return 0;
+}

@@ -10,5 +10,7 @@ ssize_t fd_read (int fd, void *buf, size_t len);
 ssize_t fd_write (int fd, const void *buf, size_t len);
 /* Writes all of buf to a blocking fd. Returns 0 or -1. */
 int fd_write_all (int fd, const void *buf, size_t len);
+/* Writes all of buf at offset off (short writes continued). Returns 0 or -1. */
+int fd_pwrite_all (int fd, const void *buf, size_t len, off_t off);
 
 #endif

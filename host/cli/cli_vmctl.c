@@ -30,7 +30,7 @@ static const char *endpoint_addr (const char *id, char *buf, size_t cap)
   return endpoint_ensure (id, buf, cap);
 }
 
-static bool resolve (const char *ref, char id[65])
+bool vm_resolve (const char *ref, char id[65])
 {
   struct terr err;
   if (vm_find (ref, id, &err) < 0)
@@ -47,7 +47,7 @@ static struct conn *endpoint_conn (const char *addr)
   return cli_connect (&(struct cli) { .host = addr });
 }
 
-static int load_exit (const char *id, int *code)
+int vm_load_exit (const char *id, int *code)
 {
   struct terr err;
   ContainerInfo *ci = vm_state_load (id, &err);
@@ -64,12 +64,12 @@ static int wait_final (const char *id, int timeout_ms, int *code)
 {
   for (int t = 0; t <= timeout_ms; t += 100)
     {
-      int r = load_exit (id, code);
+      int r = vm_load_exit (id, code);
       if (r <= 0)
         return r;
       char a[200];
       if (endpoint_addr (id, a, sizeof a) == NULL)
-        return load_exit (id, code) == 0 ? 0 : -1;
+        return vm_load_exit (id, code) == 0 ? 0 : -1;
       usleep (100 * 1000);
     }
   return -1;
@@ -132,7 +132,7 @@ static int rm_one (const char *ref, const char *id, const struct ctl_opts *o)
   int ec;
   /* Exited but its endpoint still powering the VM off: let it finish (it
    * writes state.json last), then remove. */
-  for (int t = 0; t < VM_STOP_WAIT_MS && endpoint_addr (id, a, sizeof a) && load_exit (id, &ec) == 0; t += 100)
+  for (int t = 0; t < VM_STOP_WAIT_MS && endpoint_addr (id, a, sizeof a) && vm_load_exit (id, &ec) == 0; t += 100)
     usleep (100 * 1000);
   if (endpoint_addr (id, a, sizeof a))
     {
@@ -166,7 +166,7 @@ static int each_vm (enum ctl_verb verb, int (*one) (const char *, const char *, 
   for (int i = first; i < argc; i++)
     {
       char id[65];
-      if (!resolve (argv[i], id) || one (argv[i], id, &o) < 0)
+      if (!vm_resolve (argv[i], id) || one (argv[i], id, &o) < 0)
         code = CLI_FAIL;
       fflush (stdout);
     }
@@ -186,7 +186,7 @@ int vm_cli_exec (int argc, char **argv)
   struct conn *c = NULL;
   if (k == 0)
     code = 0;
-  else if (k < 0 || !resolve (argv[k], id))
+  else if (k < 0 || !vm_resolve (argv[k], id))
     ;
   else if (endpoint_addr (id, a, sizeof a) == NULL)
     cli_err ("%s: container is not running", argv[k]);
@@ -264,7 +264,7 @@ int vm_cli_inspect (int argc, char **argv)
       char id[65], path[VM_PATH_MAX + 100];
       if (strcmp (argv[i], "--") == 0)
         continue;
-      if (!resolve (argv[i], id))
+      if (!vm_resolve (argv[i], id))
         {
           code = CLI_FAIL;
           continue;
@@ -300,86 +300,10 @@ int vm_cli_ping (int argc, char **argv)
   if (argc != 2)
     return cli_err ("ping: give the container (see tetherctl ping --help)"), CLI_FAIL;
   char id[65], a[200];
-  if (!resolve (argv[1], id))
+  if (!vm_resolve (argv[1], id))
     return CLI_FAIL;
   if (endpoint_addr (id, a, sizeof a) == NULL)
     return cli_err ("%s: container is not running", argv[1]), CLI_FAIL;
   struct conn *c = endpoint_conn (a);
   return c ? ping_over (c) : CLI_FAIL;
-}
-
-/* Copies what path holds past *off to fd; returns 0, or -1 on a write error. */
-static int copy_new (const char *path, off_t *off, int fd)
-{
-  int in = open (path, O_RDONLY | O_CLOEXEC);
-  if (in < 0)
-    return 0; /* not written yet */
-  char buf[65536];
-  ssize_t n;
-  int r = 0;
-  while ((n = pread (in, buf, sizeof buf, *off)) > 0)
-    {
-      if (fd_write_all (fd, buf, (size_t) n) < 0)
-        {
-          r = -1;
-          break;
-        }
-      *off += n;
-    }
-  close (in);
-  return r;
-}
-
-/* logs [-f] ID: the endpoint's stdout.log to stdout, stderr.log to stderr (each
- * in order; the two are not interleaved by time: no times are kept yet). */
-int vm_cli_logs (int argc, char **argv)
-{
-  bool follow = false;
-  int k = 1;
-  for (; k < argc && argv[k][0] == '-' && argv[k][1]; k++)
-    {
-      if (strcmp (argv[k], "--help") == 0)
-        {
-          fputs ("usage: tetherctl logs [-f] ID\n"
-                 "The container's output: its stdout on stdout, its stderr on stderr.\n"
-                 "  -f, --follow   keep writing new output until the container ends\n",
-                 stdout);
-          return 0;
-        }
-      if (strcmp (argv[k], "-f") == 0 || strcmp (argv[k], "--follow") == 0)
-        follow = true;
-      else if (strcmp (argv[k], "--") == 0)
-        {
-          k++;
-          break;
-        }
-      else
-        return cli_err ("logs: unknown option %s (-t: no times are kept yet)", argv[k]), CLI_FAIL;
-    }
-  if (k != argc - 1)
-    return cli_err ("logs: give one container (see tetherctl logs --help)"), CLI_FAIL;
-  char id[65];
-  if (!resolve (argv[k], id))
-    return CLI_FAIL;
-  struct vm_ctr v;
-  struct terr err;
-  if (vm_ctr_paths (&v, id, &err) < 0)
-    return cli_err ("%s", err.msg), CLI_FAIL;
-  char out_path[VM_PATH_MAX + 16], err_path[VM_PATH_MAX + 16];
-  snprintf (out_path, sizeof out_path, "%s/stdout.log", v.dir);
-  snprintf (err_path, sizeof err_path, "%s/stderr.log", v.dir);
-  off_t off[2] = { 0, 0 };
-  for (;;)
-    {
-      /* Whether it ended is read before copying, so nothing written before the
-       * end is missed by the last round. */
-      int code, state = follow ? load_exit (id, &code) : 0; /* 0 ended, 1 running, -1 unreadable */
-      bool ended = state != 1;
-      if (copy_new (out_path, &off[0], STDOUT_FILENO) < 0 || copy_new (err_path, &off[1], STDERR_FILENO) < 0)
-        return CLI_FAIL; /* the reader went away */
-      if (ended)
-        return 0;
-      struct timespec ts = { 0, 100 * 1000 * 1000 };
-      nanosleep (&ts, NULL);
-    }
 }

@@ -152,6 +152,8 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
     return CLI_FAIL_RUN;
   cfg.memory_bytes = (uint64_t) (o.memory_mib ? o.memory_mib : 128) << 20;
   cfg.cpus = (uint32_t) (o.cpus ? o.cpus : 1);
+  cfg.log_max_size = o.log_max_size;
+  cfg.log_max_file = o.log_max_file;
   const char *dw = getenv ("TETHER_DISK_WAIT_S");
   cfg.disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
   const char *hold = getenv ("TETHER_HOLD_S");

@@ -51,7 +51,7 @@ static int verb_logs_host (const struct cli *cli, int argc, char **argv)
 {
   (void) cli;
   if (argc == 2 && strcmp (argv[1], "--help") == 0)
-    return fputs ("Usage: tetherctl logs [-f] ID\n"
+    return fputs ("Usage: tetherctl logs [-f] [-t] [--since T] [--until T] [--tail N] ID\n"
                   "A container VM's stdout and stderr as its endpoint logged them (without -H).\n", stdout), 0;
   return cli_err ("logs: a host-mode tether keeps no logs (it frees output once a client acks it); "
                   "logs are kept for container VMs (tetherctl without -H)"), CLI_FAIL;

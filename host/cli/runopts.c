@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "logstore.h"
 #include "session.h"
 #include "sig.h"
 
@@ -14,7 +15,7 @@
 
 enum {
   O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT,
-  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL,
+  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT,
 };
 
 #define RUN (OPTS_RUN_HOST | OPTS_RUN_VM)
@@ -58,6 +59,9 @@ static const struct opt_def defs[] = {
   { "restart", HEALTHOPT_RESTART, "POLICY", RUN, "no, on-failure[:N], always or unless-stopped (default no)" },
   { "accel", O_ACCEL, "auto|kvm|tcg", OPTS_RUN_VM, "accelerator (auto: KVM only if a probe runs a guest)" },
   { "serial", O_SERIAL, NULL, OPTS_RUN_VM, "channel over a 16550 serial port, not virtio-serial" },
+  { "log-opt", O_LOG_OPT, "K=V", OPTS_RUN_VM,
+    "rotate the log as docker's json-file (repeatable):\nmax-size=SIZE (10m, 1g; default unbounded),\n"
+    "max-file=N (files kept, the current one included)" },
   { "help", O_HELP, NULL, ALL, "print this help" },
 };
 
@@ -143,6 +147,71 @@ static int number (const char *verb, const char *arg, int min, int max, const ch
   return 0;
 }
 
+/* docker's units.FromHumanSize, which max-size goes through: a decimal number
+ * (a fraction allowed), an optional space, then nothing, "b", or k/m/g/t/p
+ * (powers of 1000, any case) with an optional "b" or "ib". -1 if not one. */
+static int human_size (const char *s, uint64_t *out)
+{
+  size_t digits = strspn (s, "0123456789.");
+  char *end;
+  double v = strtod (s, &end);
+  if (digits == 0 || end != s + digits)
+    return -1;
+  const char *sfx = end + (*end == ' ');
+  size_t n = strlen (sfx);
+  double mul = 1;
+  if (n > 3)
+    return -1;
+  if (n > 0 && (sfx[0] | 0x20) == 'b')
+    {
+      if (n > 1)
+        return -1;
+    }
+  else if (n > 0)
+    {
+      const char *u = strchr ("kmgtp", sfx[0] | 0x20);
+      if (u == NULL)
+        return -1;
+      for (const char *k = "kmgtp"; k <= u; k++)
+        mul *= 1000;
+      if ((n == 2 && (sfx[1] | 0x20) != 'b')
+          || (n == 3 && ((sfx[1] | 0x20) != 'i' || (sfx[2] | 0x20) != 'b')))
+        return -1;
+    }
+  if (v * mul >= 9.2e18)
+    return -1;
+  *out = (uint64_t) (v * mul);
+  return 0;
+}
+
+/* --log-opt K=V: the json-file options the endpoint's log honours. */
+static int log_opt (struct run_opts *o, const char *verb, const char *kv)
+{
+  const char *v = strchr (kv, '=');
+  if (v == NULL)
+    return cli_err ("%s: invalid --log-opt %s: want KEY=VALUE", verb, kv), -1;
+  size_t klen = (size_t) (v++ - kv);
+  if (klen == 8 && strncmp (kv, "max-size", 8) == 0)
+    {
+      uint64_t n;
+      if (human_size (v, &n) < 0)
+        return cli_err ("%s: invalid --log-opt max-size=%s: want a size such as 10m", verb, v), -1;
+      if (n == 0)
+        return cli_err ("%s: --log-opt max-size must be a positive number", verb), -1;
+      o->log_max_size = n;
+      return 0;
+    }
+  if (klen == 8 && strncmp (kv, "max-file", 8) == 0)
+    {
+      int n = cli_parse_uint (v, LOG_MAX_FILE);
+      if (n < 1)
+        return cli_err ("%s: invalid --log-opt max-file=%s: want 1 to %d", verb, v, LOG_MAX_FILE), -1;
+      o->log_max_file = (uint32_t) n;
+      return 0;
+    }
+  return cli_err ("%s: unknown log opt '%.*s' (this log takes max-size and max-file)", verb, (int) klen, kv), -1;
+}
+
 /* One option's value; -1 after an error message. */
 static int take (struct run_opts *o, const char *verb, int key, const char *arg)
 {
@@ -160,6 +229,7 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
     case O_IMAGE: return add_path (o->images, &o->n_images, RUN_MAX_IMAGES, arg, "image layers");
     case O_NAME: o->name = arg; return 0;
     case O_SERIAL: o->serial = true; return 0;
+    case O_LOG_OPT: return log_opt (o, verb, arg);
     case O_STOP_SIGNAL:
       if ((o->stop_signal = sig_parse (arg)) < 0)
         return cli_err ("%s: invalid signal: %s", verb, arg), -1;

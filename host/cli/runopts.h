@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "healthopts.h"
 #include "tether.pb-c.h"
@@ -41,6 +42,8 @@ struct run_opts {
   size_t n_volumes;
   int memory_mib, cpus;      /* 0: the defaults */
   struct health_opts health; /* run: --health-*, --no-healthcheck, --restart */
+  uint64_t log_max_size;     /* --log-opt max-size (0: unbounded, docker's default) */
+  uint32_t log_max_file;     /* --log-opt max-file (0: 1) */
 };
 
 /* Parses the verb's options up to its first operand (argv[0] is the verb): for run

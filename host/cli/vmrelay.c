@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "epspawn.h"
+#include "logstore.h"
 #include "session.h"
 
 #define PRIMARY_HANDLE 1
@@ -39,27 +40,21 @@ int vm_final_code (const struct vm_ctr *v)
 /* Bytes [session's next, upto) of a stream, from the endpoint's log. */
 static int fill_from_log (const struct vm_ctr *v, struct session *s, int stream, uint64_t upto, struct terr *err)
 {
-  uint64_t at = session_out_next (s, stream);
-  if (upto <= at)
-    return 0;
-  char path[VM_PATH_MAX + 32];
-  snprintf (path, sizeof path, "%s/%s", v->dir, stream == STREAM_STDOUT ? "stdout.log" : "stderr.log");
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return terr_set (err, errno, "%s", path);
   uint8_t buf[65536];
-  int r = 0;
-  while (r == 0 && at < upto)
+  for (uint64_t at = session_out_next (s, stream); at < upto; at = session_out_next (s, stream))
     {
       size_t want = upto - at < sizeof buf ? (size_t) (upto - at) : sizeof buf;
-      ssize_t n = pread (fd, buf, want, (off_t) at);
-      if (n <= 0)
-        r = terr_set (err, n < 0 ? errno : 0, "%s: bytes %llu.. are not in the log", path, (unsigned long long) at);
-      else if ((r = session_out_fill (s, stream, buf, (size_t) n, err)) == 0)
-        at += (uint64_t) n;
+      ssize_t n = logstore_pread (v->dir, (uint8_t) stream, at, buf, want, err);
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        return terr_set (err, 0, "%s bytes %llu..%llu are not in the log (rotated away?)",
+                         stream == STREAM_STDOUT ? "stdout" : "stderr", (unsigned long long) at,
+                         (unsigned long long) upto);
+      if (session_out_fill (s, stream, buf, (size_t) n, err) < 0)
+        return -1;
     }
-  close (fd);
-  return r;
+  return 0;
 }
 
 /* Attaches s on c, or (c NULL) on a new connection to the endpoint, found or

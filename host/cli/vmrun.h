@@ -2,6 +2,8 @@
 #ifndef TETHER_CTL_VMRUN_H
 #define TETHER_CTL_VMRUN_H
 
+#include <stdbool.h>
+
 #include "conn.h"
 #include "runopts.h"
 
@@ -15,6 +17,12 @@ int vm_cli_wait (int argc, char **argv);
 int vm_cli_kill (int argc, char **argv);
 int vm_cli_stop (int argc, char **argv);
 int vm_cli_rm (int argc, char **argv);
+
+/* cli_vmctl.c: the full id of a container by id, prefix or name (false after
+ * saying why); whether it ended: 0 exited (*code its exit code), 1 not yet, -1
+ * its state is unreadable (said). */
+bool vm_resolve (const char *ref, char id[65]);
+int vm_load_exit (const char *id, int *code);
 
 /* cli_run.c, exec for either mode: parses exec's options and returns the index of
  * its CONTAINER operand, the command's in *cmd_at (0: --help printed; -1: an error

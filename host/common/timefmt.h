@@ -26,5 +26,12 @@ const char *fmt_human_duration (int64_t ns, char *buf, size_t cap);
 const char *fmt_ps_status (const char *status, const char *health, int exit_code, int64_t started_ns,
                            int64_t finished_ns, int64_t now_ns, char *buf, size_t cap);
 
+/* timeparse.c: a --since/--until value as docker's CLI reads it
+ * (api/types/time.GetTimestamp): a Go duration before now_ns ("10m", "1h30m",
+ * "1.5s"; whole seconds, as docker sends them), RFC 3339 with or without a
+ * fraction, down to "2006-01-02T15" or "2006-01-02" (with "Z" or "+07:00"; with
+ * no zone, local time), or Unix seconds with an optional fraction. Returns 0 and
+ * *out_ns, or -1. */
+int parse_docker_time (const char *s, int64_t now_ns, int64_t *out_ns);
 
 #endif

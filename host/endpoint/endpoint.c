@@ -98,10 +98,10 @@ void ep_on_exit (struct ep *e, const Exit *x)
     }
   /* The logs should be complete now; if a write failed they are not, and the
    * acks never covered the missing bytes: say so rather than pretend. */
-  if (x->stdout_final != e->log_next[STREAM_STDOUT] || x->stderr_final != e->log_next[STREAM_STDERR])
+  if (x->stdout_final != e->log.next[STREAM_STDOUT] || x->stderr_final != e->log.next[STREAM_STDERR])
     ep_log ("logs incomplete: stdout %llu of %llu bytes, stderr %llu of %llu",
-            (unsigned long long) e->log_next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
-            (unsigned long long) e->log_next[STREAM_STDERR], (unsigned long long) x->stderr_final);
+            (unsigned long long) e->log.next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
+            (unsigned long long) e->log.next[STREAM_STDERR], (unsigned long long) x->stderr_final);
   set_status ("exited");
   save ();
   e->has_exit = true;
@@ -478,7 +478,7 @@ static _Noreturn void loop (void)
         else if (ep.clients[i].used)
           link_flush (&ep.clients[i].l);
       /* logged bytes are acked once per round (again, if out of memory refused it) */
-      if (ep.guest_ready && !ep.has_exit && (ep.log_next[1] != ep.log_acked[1] || ep.log_next[2] != ep.log_acked[2]))
+      if (ep.guest_ready && !ep.has_exit && (ep.log.next[1] != ep.log_acked[1] || ep.log.next[2] != ep.log_acked[2]))
         proxy_log_ack (&ep, 0);
       if (ep.guest_connected && !ep.guest.dead)
         link_flush (&ep.guest);
@@ -511,18 +511,6 @@ static int listen_socket (struct terr *err)
       close (fd);
       return -1;
     }
-  return fd;
-}
-
-/* Appends to containers/ID/NAME; *len gets its size: what is on disk is what the
- * endpoint acked, so an adopting endpoint resumes there. */
-static int open_log (const char *name, uint64_t *len)
-{
-  char p[VM_PATH_MAX + 32];
-  snprintf (p, sizeof p, "%s/%s", ep.v->dir, name);
-  int fd = open (p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  struct stat st;
-  *len = fd >= 0 && fstat (fd, &st) == 0 ? (uint64_t) st.st_size : 0;
   return fd;
 }
 
@@ -577,12 +565,12 @@ static void adopt_vm (struct vm_ctr *v, int ready_fd)
       snprintf (why, sizeof why,
                 "the VM stopped while no endpoint was attached (%s); the logs hold stdout to byte %llu, "
                 "stderr to byte %llu",
-                err.msg, (unsigned long long) ep.log_next[STREAM_STDOUT],
-                (unsigned long long) ep.log_next[STREAM_STDERR]);
+                err.msg, (unsigned long long) ep.log.next[STREAM_STDOUT],
+                (unsigned long long) ep.log.next[STREAM_STDERR]);
       fail (why);
     }
   ep_log ("adopted QEMU pid %d; logs resume at stdout %llu, stderr %llu", v->qemu_pid,
-          (unsigned long long) ep.log_next[STREAM_STDOUT], (unsigned long long) ep.log_next[STREAM_STDERR]);
+          (unsigned long long) ep.log.next[STREAM_STDOUT], (unsigned long long) ep.log.next[STREAM_STDERR]);
   save ();
   if (write (ready_fd, "R", 1) < 0)
     (void) 0;
@@ -612,15 +600,20 @@ _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, enum ep_start how)
       exit (0);
     }
   v->endpoint_pid = getpid ();
-  ep.out_fd[STREAM_STDOUT] = open_log ("stdout.log", &ep.log_next[STREAM_STDOUT]);
-  ep.out_fd[STREAM_STDERR] = open_log ("stderr.log", &ep.log_next[STREAM_STDERR]);
-  ep.log_acked[STREAM_STDOUT] = ep.log_next[STREAM_STDOUT];
-  ep.log_acked[STREAM_STDERR] = ep.log_next[STREAM_STDERR];
-  ep.listen_fd = listen_socket (&err);
-  if (ep.listen_fd < 0 || ep.out_fd[1] < 0 || ep.out_fd[2] < 0)
+  /* the log's lengths are where the streams resume (a new log: 0; an adopted
+   * VM: what the dead endpoint wrote, and so acked) */
+  if (logstore_open (&ep.log, v->dir, v->cfg->log_max_size, v->cfg->log_max_file, &err) < 0)
     {
       close (ready_fd);
-      fail (err.msg[0] ? err.msg : "cannot open the logs");
+      fail (err.msg);
+    }
+  ep.log_acked[STREAM_STDOUT] = ep.log.next[STREAM_STDOUT];
+  ep.log_acked[STREAM_STDERR] = ep.log.next[STREAM_STDERR];
+  ep.listen_fd = listen_socket (&err);
+  if (ep.listen_fd < 0)
+    {
+      close (ready_fd);
+      fail (err.msg);
     }
   if (how == EP_ADOPT)
     adopt_vm (v, ready_fd);

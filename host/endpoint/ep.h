@@ -8,13 +8,14 @@
 #include <stdint.h>
 
 #include "link.h"
+#include "logstore.h"
 #include "vmstate.h"
 
 #define EP_GUEST_BACKLOG (1024u * 1024u) /* stop reading clients past this much queued for the guest */
 #define EP_MAX_CLIENTS 64
 #define EP_MAX_HANDLES 512
 #define EP_MAX_REQUESTS 1024
-#define EP_LOG_HANDLE 1            /* the endpoint's own attachment (stdout.log, stderr.log) */
+#define EP_LOG_HANDLE 1            /* the endpoint's own attachment (the log, logstore.h) */
 #define EP_HELLO_EVERY_MS 250
 #define EP_CLIENT_WAIT_MS 10000    /* foreground run: hold the guest's hello for its attach */
 #define EP_BOOT_TIMEOUT_S 60       /* hello_reply bound; $TETHER_BOOT_TIMEOUT_S */
@@ -50,8 +51,8 @@ struct ep {
   uint32_t next_gh;
   uint64_t next_grid;
   /* the endpoint's own attachment */
-  int out_fd[3];
-  uint64_t log_next[3], log_acked[3];
+  struct logstore log;        /* log.next: what is written, so what may be acked */
+  uint64_t log_acked[3];
   bool has_exit;             /* the run ended and state.json says so */
   bool failed;               /* ended 125 by the endpoint */
   int64_t poweroff_deadline_ms, stop_deadline_ms, powerdown_next_ms;

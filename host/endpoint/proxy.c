@@ -14,7 +14,7 @@
 #include "timefmt.h"
 
 /* What the guest sent that we could not use: counted, logged rate-limited. */
-static struct log_limit undecodable, guest_errors;
+static struct log_limit undecodable, guest_errors, log_errors;
 
 static struct msg_arena arena;
 
@@ -104,8 +104,8 @@ void proxy_log_ack (struct ep *e, uint32_t exit_run)
 {
   Ack a = ACK__INIT;
   a.handle = EP_LOG_HANDLE;
-  a.stdout_offset = e->log_next[STREAM_STDOUT];
-  a.stderr_offset = e->log_next[STREAM_STDERR];
+  a.stdout_offset = e->log.next[STREAM_STDOUT];
+  a.stderr_offset = e->log.next[STREAM_STDERR];
   a.exit_run = exit_run;
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_ACK;
@@ -122,8 +122,8 @@ void proxy_guest_ready (struct ep *e)
   Attach at = ATTACH__INIT;
   at.id = e->v->id;
   at.handle = EP_LOG_HANDLE;
-  at.stdout_offset = e->log_next[STREAM_STDOUT];
-  at.stderr_offset = e->log_next[STREAM_STDERR];
+  at.stdout_offset = e->log.next[STREAM_STDOUT];
+  at.stderr_offset = e->log.next[STREAM_STDERR];
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_ATTACH;
   m.attach = &at;
@@ -380,29 +380,31 @@ void proxy_fail_all (struct ep *e, const char *why)
 
 /* ---- guest -> clients ---- */
 
+static void log_warn (const char *msg)
+{
+  ep_log ("log: %s", msg);
+}
+
+/* The endpoint's own attachment: the bytes past what the log holds go to the
+ * log (logstore.c); the ack after the read round covers only what it took. */
 static void log_data (struct ep *e, const struct data_hdr *h, const uint8_t *p, uint32_t len)
 {
   uint8_t st = h->stream;
   if (st != STREAM_STDOUT && st != STREAM_STDERR)
     return;
-  uint64_t end = h->offset + len;
-  if (end <= e->log_next[st])
-    return;
-  if (h->offset < e->log_next[st])
-    {
-      p += e->log_next[st] - h->offset;
-      len -= (uint32_t) (e->log_next[st] - h->offset);
-    }
-  if (h->offset > e->log_next[st])
+  uint64_t have = e->log.next[st];
+  if (h->offset + len <= have)
+    return; /* replayed: already written */
+  if (h->offset > have)
     return; /* after a failed write: a gap we cannot fill from this frame */
-  /* lossless: acked only after the bytes are in the file; a failed write is not
-   * acked, so the tether keeps those bytes */
-  if (fd_write_all (e->out_fd[st], p, len) < 0)
-    {
-      ep_log ("write %s.log: %s", st == STREAM_STDOUT ? "stdout" : "stderr", strerror (errno));
-      return;
-    }
-  e->log_next[st] = end;
+  p += have - h->offset;
+  len -= (uint32_t) (have - h->offset);
+  struct terr err;
+  uint64_t more;
+  /* lossless: a failed write is not acked, so the tether keeps those bytes */
+  if (logstore_write (&e->log, st, have, h->time_ns, p, len, log_warn, &err) < 0
+      && log_limit_hit (&log_errors, now_mono_ms (), &more))
+    ep_log ("%s (%llu more failed writes unlogged)", err.msg, (unsigned long long) more);
 }
 
 static void guest_control (struct ep *e, Msg *m)

@@ -14,6 +14,13 @@ wait_for_line () { # FILE TEXT: up to 120 s
   while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
   grep -q "$2" "$1" 2>/dev/null
 }
+# The container's stdout as its log holds it (the set files of containers/ID/log).
+logged_out () { cat "$TETHER_STATE_DIR/containers/$1"/log/*.stdout 2>/dev/null; }
+wait_for_logged () { # ID TEXT: up to 120 s
+  local i=0
+  while ! logged_out "$1" | grep -q "$2" && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+  logged_out "$1" | grep -q "$2"
+}
 
 # kill -9 of the endpoint while the container streams; the container ends while
 # no endpoint is there and the guest holds its output and exit (the old 5 s bound
@@ -25,7 +32,7 @@ t_adopt () {
   local id dir old want
   id=$(timeout 120 "$CTL" run -d -- sh -c 'echo READY; sleep 2; seq 1 200000; seq 200001 300000 >&2; exit 3' 2>"$W/ad.err")
   dir=$TETHER_STATE_DIR/containers/$id
-  if ! wait_for_line "$dir/stdout.log" READY; then
+  if ! wait_for_logged "$id" READY; then
     bad "$name" "no READY: $(head -c 300 "$W/ad.err")"; return
   fi
   old=$(ep_pid "$id")
@@ -39,8 +46,8 @@ t_adopt () {
   wait $w1
   check "$name: both waits get the code" "$(cat "$W/ad.w1")/$(cat "$W/ad.w2")" "3/3"
   want=$( (echo READY; seq 1 200000) | sha256sum | cut -d' ' -f1)
-  check "$name: stdout.log complete, once" "$(sha256sum <"$dir/stdout.log" | cut -d' ' -f1)" "$want"
-  check "$name: stderr.log complete, once" "$(sha256sum <"$dir/stderr.log" | cut -d' ' -f1)" \
+  check "$name: the log's stdout complete, once" "$("$CTL" logs "$id" 2>/dev/null | sha256sum | cut -d' ' -f1)" "$want"
+  check "$name: the log's stderr complete, once" "$("$CTL" logs "$id" 2>&1 >/dev/null | sha256sum | cut -d' ' -f1)" \
     "$(seq 200001 300000 | sha256sum | cut -d' ' -f1)"
   local new; new=$(ep_pid "$id")
   check "$name: one new endpoint" "$([ "$new" != "$old" ] && echo new)/$(grep -c 'adopted QEMU' "$dir/endpoint.log")" "new/1"
@@ -58,7 +65,7 @@ t_hold_bound () {
   local id dir
   id=$(TETHER_HOLD_S=2 timeout 120 "$CTL" run -d -- sh -c 'echo READY; sleep 3; echo late; exit 4' 2>"$W/hb.err")
   dir=$TETHER_STATE_DIR/containers/$id
-  if ! wait_for_line "$dir/stdout.log" READY; then
+  if ! wait_for_logged "$id" READY; then
     bad "$name" "no READY: $(head -c 300 "$W/hb.err")"; return
   fi
   kill -KILL "$(ep_pid "$id")"

@@ -46,7 +46,7 @@ t_poweroff_ack () {
   wait $pid; local rc=$?
   local want; want=$( (echo READY; seq 1 100000) | sha256sum | cut -d' ' -f1)
   check "$name: client output and code" "$(sha256sum <"$W/pa" | cut -d' ' -f1)/$rc" "$want/7"
-  check "$name: stdout.log" "$(sha256sum <"$TETHER_STATE_DIR/containers/$id/stdout.log" | cut -d' ' -f1)" "$want"
+  check "$name: the log" "$("$CTL" logs "$id" 2>/dev/null | sha256sum | cut -d' ' -f1)" "$want"
 }
 
 # Bursts of lists and a ping for 60 s through the endpoint and the virtio-serial
@@ -80,6 +80,57 @@ wedge_check () {
 }
 
 . "$(dirname "$0")/adopt.sh"
+
+# The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
+# times and interleaving, --tail, --since/--until, -f of an ended container;
+# binary output and a container that lives a millisecond; rotation.
+t_logs () {
+  local id out ts
+  id=$(timeout 120 "$CTL" run -d -- sh -c 'echo a; sleep 0.5; echo b >&2; sleep 0.5; echo c' 2>/dev/null)
+  timeout 60 "$CTL" logs -f "$id" >/dev/null 2>&1
+  check "logs -f ends after the exit" "$?" "0"
+  "$CTL" logs -t "$id" >"$W/lt" 2>&1
+  check "logs -t: 9 digits, both streams by time" \
+    "$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z [abc]$' "$W/lt")/$(cut -d' ' -f2 "$W/lt" | tr -d '\n')" "3/abc"
+  check "logs --tail 2 of both streams" "$("$CTL" logs --tail 2 "$id" 2>&1 | tr -d '\n')" "bc"
+  # a time between the first two lines, as RFC 3339 and as Unix seconds
+  ts=$(python3 -c 'import sys,datetime as d
+l=[x.split()[0] for x in open(sys.argv[1])]
+p=lambda s: d.datetime.strptime(s[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=d.timezone.utc).timestamp()
+m=(p(l[0])+p(l[1]))/2
+print(d.datetime.fromtimestamp(m, d.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "%.6f" % m)' "$W/lt")
+  check "logs --since/--until a time between two lines" \
+    "$("$CTL" logs --since "${ts% *}" "$id" 2>&1 | tr -d '\n')/$("$CTL" logs --until "${ts#* }" "$id" 2>&1 | tr -d '\n')" "bc/a"
+  timeout 60 "$CTL" rm "$id" >/dev/null 2>&1
+
+  id=$(timeout 120 "$CTL" run -d -- sh -c 'head -c 100000 /dev/urandom | tee /tmp/r; sha256sum </tmp/r >&2' 2>/dev/null)
+  timeout 60 "$CTL" logs -f "$id" >"$W/lb" 2>"$W/lbe"
+  check "logs of binary output by sha256" "$(sha256sum <"$W/lb" | cut -d' ' -f1)/$(stat -c %s "$W/lb")" "$(cut -d' ' -f1 "$W/lbe")/100000"
+  timeout 60 "$CTL" rm "$id" >/dev/null 2>&1
+
+  id=$(timeout 120 "$CTL" run -d -- echo quick 2>/dev/null)
+  check "a container that lives a millisecond has its logs" "$(timeout 60 "$CTL" logs -f "$id" 2>&1)" "quick"
+  timeout 60 "$CTL" rm "$id" >/dev/null 2>&1
+
+  # rotation: 8 bursts of 100 lines (~400 bytes) with pauses, so they come as
+  # separate frames; sets of 200 bytes (docker reads 0.2k so too), 3 kept
+  out=$(timeout 60 "$CTL" run --log-opt max-size=1k --log-opt max-file=0 -- true 2>&1); local rc=$?
+  check "bad --log-opt gives 125 before any VM" "$rc/$out" "125/tetherctl: run: invalid --log-opt max-file=0: want 1 to 10000"
+  id=$(timeout 120 "$CTL" run -d --log-opt max-size=0.2k --log-opt max-file=3 -- \
+    sh -c 'for i in 1 2 3 4 5 6 7 8; do seq ${i}00 ${i}99; sleep 0.3; done' 2>/dev/null)
+  timeout 60 "$CTL" logs -f "$id" >/dev/null 2>&1
+  "$CTL" logs "$id" >"$W/lr" 2>&1
+  local dir=$TETHER_STATE_DIR/containers/$id/log kept top first
+  kept=$(ls "$dir" | grep -c '\.index$'); top=$(ls "$dir" | sed -n 's/\.index$//p' | sort -n | tail -1)
+  first=$(head -1 "$W/lr")
+  # what is kept is whole: every line from the first kept one to the end, once
+  if [ "$kept" -le 3 ] && [ "$top" -gt 3 ] && [ "$first" -gt 100 ] && [ "$(cat "$W/lr")" = "$(seq "$first" 899)" ]; then
+    ok "rotation keeps max-file sets, logs shows their lines ($kept sets of $top, lines $first..899)"
+  else
+    bad "rotation" "sets $kept of ${top:-none}, first line ${first:-none}, $(wc -l <"$W/lr") lines: $(ls "$dir" | tr '\n' ' ')"
+  fi
+  timeout 60 "$CTL" rm "$id" >/dev/null 2>&1
+}
 
 if [ -n "${VM_ONLY:-}" ]; then
   for n in $VM_ONLY; do "t_$n"; done
@@ -126,7 +177,7 @@ check "exec into a -d container" "$out/$rc" "in-exec/4"
 check "ps lists it" "$("$CTL" ps | grep -c "${id:0:12}")" "1"
 timeout 60 "$CTL" stop "${id:0:12}" >/dev/null 2>&1
 code=$(timeout 60 "$CTL" wait "$id" 2>/dev/null)
-check "stop runs the TERM handler" "$code/$(cat "$TETHER_STATE_DIR/containers/$id/stdout.log")" "5/got TERM"
+check "stop runs the TERM handler" "$code/$("$CTL" logs "$id" 2>/dev/null)" "5/got TERM"
 "$CTL" inspect "$id" | python3 -c 'import json,sys; o=json.load(sys.stdin)[0]; assert o["State"]["ExitCode"]==5 and o["VM"]["QemuPid"]>0 and o["State"]["Status"]=="exited"' \
   && ok "inspect shows the state and the VM object" || bad "inspect" "$("$CTL" inspect "$id" | head -30)"
 
@@ -141,7 +192,7 @@ f.readline(); f.write('{"execute":"qmp_capabilities"}\n'); f.flush(); f.readline
 f.write('{"execute":"system_powerdown"}\n'); f.flush(); f.readline(); s.close()
 PY
 code=$(timeout 60 "$CTL" wait "$id" 2>/dev/null)
-check "system_powerdown runs the TERM handler" "$code/$(cat "$TETHER_STATE_DIR/containers/$id/stdout.log")" "6/got TERM"
+check "system_powerdown runs the TERM handler" "$code/$("$CTL" logs "$id" 2>/dev/null)" "6/got TERM"
 
 # 9. SIGTERM to tetherctl run is forwarded
 timeout 120 "$CTL" run -- sh -c 'trap "echo fwd; exit 9" TERM; while :; do sleep 0.1; done' >"$W/o" 2>/dev/null &
@@ -173,6 +224,7 @@ id=$(timeout 60 "$CTL" run -d -- sh -c 'echo one; echo two >&2; sleep 2; echo th
 timeout 60 "$CTL" logs -f "$id" >"$W/lo" 2>"$W/le"; rc=$?
 check "logs -f of a -d container" "$(echo $(cat "$W/lo"))/$(cat "$W/le")/$rc" "one three/two/0"
 timeout 60 "$CTL" rm "$id" >/dev/null 2>&1
+t_logs
 
 # 12b. the bootstrap ISO (isolinux) boots the same container
 out=$(TETHER_BOOT=iso timeout 180 "$CTL" run -- sh -c 'echo iso; exit 4' 2>/dev/null); rc=$?
