@@ -171,10 +171,37 @@ static void hello_timeout (struct timer *t)
   try_start ();
 }
 
+/* A heartbeat on every channel that said hello: the endpoint knows the guest
+ * lives, and after a hard power-off its last beat bounds FinishedAt. */
+static struct timer beat_timer;
+static uint64_t beat_seq;
+
+static int beat_ms (void)
+{
+  uint32_t ms = vm_c && vm_c->cfg ? vm_c->cfg->heartbeat_ms : 0;
+  return ms >= 100 && ms <= 60000 ? (int) ms : VM_HEARTBEAT_MS;
+}
+
+static void beat (struct timer *t)
+{
+  Heartbeat hb = HEARTBEAT__INIT;
+  hb.seq = ++beat_seq;
+  hb.time_ns = now_real_ns ();
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_HEARTBEAT;
+  m.heartbeat = &hb;
+  for (struct conn *c = conns; c; c = c->next)
+    if (c->is_channel && c->hello_done && !c->closed)
+      conn_send (c, &m);
+  timer_arm (t, beat_ms (), beat);
+}
+
 void vm_on_hello (void)
 {
   have_hello = true;
   timer_cancel (&hello_timer);
+  if (beat_timer.deadline_ms == 0)
+    timer_arm (&beat_timer, beat_ms (), beat);
   try_start ();
 }
 

@@ -21,6 +21,9 @@ static const char attach_usage[]
       "the output it still holds. Signals are forwarded to the container.\n"
       "\n"
       "Options:\n"
+      "      --detach-keys KEYS     keys that detach, leaving the container running\n"
+      "                             (default for -it containers: ctrl-p,ctrl-q)\n"
+      "      --no-stdin             do not relay local stdin\n"
       "      --stdout-offset N      resume stdout at byte N (bytes already received)\n"
       "      --stderr-offset N      resume stderr at byte N\n"
       "      --help                 print this help\n";
@@ -214,16 +217,32 @@ static int parse_offset (const char *s, uint64_t *out)
   return 0;
 }
 
-int cli_attach (const struct cli *cli, int argc, char **argv)
+/* docker: ctrl-p,ctrl-q detaches an -it attach; --detach-keys sets another
+ * sequence for any attach that relays stdin ("" turns it off). */
+int attach_keys (struct session_opts *so, const char *spec)
 {
-  enum { OPT_STDOUT_OFF = 300, OPT_STDERR_OFF };
+  so->n_detach_keys = 0;
+  if (!so->relay_stdin || (spec == NULL && !so->tty))
+    return 0;
+  int n = session_parse_keys (spec ? spec : SESSION_DEFAULT_KEYS, so->detach_keys);
+  if (n < 0)
+    return -1;
+  so->n_detach_keys = (size_t) n;
+  return 0;
+}
+
+int attach_parse (int argc, char **argv, struct attach_opts *o)
+{
+  enum { OPT_STDOUT_OFF = 300, OPT_STDERR_OFF, OPT_KEYS, OPT_NO_STDIN };
   static const struct option longs[] = {
     { "help", no_argument, NULL, OPT_HELP },
+    { "detach-keys", required_argument, NULL, OPT_KEYS },
+    { "no-stdin", no_argument, NULL, OPT_NO_STDIN },
     { "stdout-offset", required_argument, NULL, OPT_STDOUT_OFF },
     { "stderr-offset", required_argument, NULL, OPT_STDERR_OFF },
     { NULL, 0, NULL, 0 },
   };
-  uint64_t off_out = 0, off_err = 0;
+  memset (o, 0, sizeof *o);
   optind = 0; /* glibc: full re-initialisation */
   opterr = 0;
   int ch;
@@ -231,23 +250,35 @@ int cli_attach (const struct cli *cli, int argc, char **argv)
     switch (ch)
       {
       case OPT_HELP: return cli_usage (attach_usage), 0;
+      case OPT_KEYS: o->keys = optarg; break;
+      case OPT_NO_STDIN: o->no_stdin = true; break;
       case OPT_STDOUT_OFF:
       case OPT_STDERR_OFF:
-        if (parse_offset (optarg, ch == OPT_STDOUT_OFF ? &off_out : &off_err) < 0)
-          return cli_err ("attach: invalid offset: %s", optarg), CLI_FAIL;
+        if (parse_offset (optarg, ch == OPT_STDOUT_OFF ? &o->off_out : &o->off_err) < 0)
+          return cli_err ("attach: invalid offset: %s", optarg), -1;
         break;
       case ':':
-        return cli_err ("attach: option %s needs a value", argv[optind - 1]), CLI_FAIL;
+        return cli_err ("attach: option %s needs a value", argv[optind - 1]), -1;
       default:
-        return cli_err ("attach: unknown option %s (see tetherctl attach --help)", argv[optind - 1]),
-               CLI_FAIL;
+        return cli_err ("attach: unknown option %s (see tetherctl attach --help)", argv[optind - 1]), -1;
       }
   int first = optind;
   if (first < argc && strcmp (argv[first], "--") == 0)
     first++;
   if (argc - first != 1 || argv[first][0] == '-')
-    return cli_err ("attach: exactly one container is required (see tetherctl attach --help)"),
-           CLI_FAIL;
+    return cli_err ("attach: exactly one container is required (see tetherctl attach --help)"), -1;
+  return first;
+}
+
+int cli_attach (const struct cli *cli, int argc, char **argv)
+{
+  struct attach_opts ao;
+  int first = attach_parse (argc, argv, &ao);
+  if (first <= 0)
+    return first == 0 ? 0 : CLI_FAIL;
+  uint64_t off_out = ao.off_out, off_err = ao.off_err;
+  const char *keys = ao.keys;
+  bool no_stdin = ao.no_stdin;
   const char *cid = argv[first];
   struct conn *c = cli_connect (cli);
   if (c == NULL)
@@ -276,12 +307,15 @@ int cli_attach (const struct cli *cli, int argc, char **argv)
   char id[65];
   snprintf (id, sizeof id, "%s", ci->config->id);
   bool tty = ci->config->tty;
-  bool open_stdin = ci->config->open_stdin;
+  bool open_stdin = ci->config->open_stdin && !no_stdin;
 
   struct terr err;
   terr_clear (&err);
   struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = id,
                              .relay_stdin = open_stdin, .tty = tty };
+  if (attach_keys (&so, keys) < 0)
+    return cli_err ("attach: invalid --detach-keys %s: want items like a or ctrl-p, comma-separated", keys),
+           conn_close (c), CLI_FAIL;
   struct session *s = session_new (c, &so, &err);
   if (s == NULL)
     return cli_err ("%s", err.msg), conn_close (c), CLI_FAIL;

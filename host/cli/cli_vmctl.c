@@ -14,6 +14,7 @@
 #include "fdio.h"
 #include "cli.h"
 #include "epspawn.h"
+#include "vmrelay.h"
 #include "sig.h"
 #include "statedir.h"
 #include "timefmt.h"
@@ -288,22 +289,67 @@ int vm_cli_inspect (int argc, char **argv)
 }
 
 /* ping ID: the tether inside that container's VM, through its endpoint. */
-int vm_cli_ping (int argc, char **argv)
+/* ping ID and health ID: the tether's round trip and counters through the
+ * endpoint; health adds the VM's heartbeat as the endpoint recorded it. */
+static int vm_ping_or_health (int argc, char **argv, bool health)
 {
   if (argc == 2 && strcmp (argv[1], "--help") == 0)
     {
-      fputs ("usage: tetherctl ping ID\n       tetherctl -H unix:PATH ping\n"
-             "Round trip to the tether and its counters (uptime, RSS, containers, frames, resyncs).\n",
-             stdout);
+      printf ("usage: tetherctl %s ID\n       tetherctl -H unix:PATH %s\n"
+              "Round trip to the tether and its counters (uptime, RSS, containers, frames, resyncs)%s.\n",
+              argv[0], argv[0], health ? ", the last heartbeat and whether the VM answers" : "");
       return 0;
     }
   if (argc != 2)
-    return cli_err ("ping: give the container (see tetherctl ping --help)"), CLI_FAIL;
+    return cli_err ("%s: give the container (see tetherctl %s --help)", argv[0], argv[0]), CLI_FAIL;
   char id[65], a[200];
   if (!vm_resolve (argv[1], id))
     return CLI_FAIL;
-  if (endpoint_addr (id, a, sizeof a) == NULL)
-    return cli_err ("%s: container is not running", argv[1]), CLI_FAIL;
+  const char *addr = endpoint_addr (id, a, sizeof a);
+  if (health)
+    {
+      static struct vm_ctr v;
+      struct terr err;
+      char t[RFC3339_LEN], ago[64];
+      if (vm_ctr_load (&v, id, &err) < 0)
+        return cli_err ("%s", err.msg), CLI_FAIL;
+      printf ("status: %s\n", v.info.status ? v.info.status : "");
+      if (v.beat_ns)
+        printf ("heartbeat: %s (%s ago)\n", fmt_rfc3339 (v.beat_ns, t),
+                fmt_human_duration (now_real_ns () - v.beat_ns, ago, sizeof ago));
+      else
+        printf ("heartbeat: none\n");
+      printf ("responsive: %s\n", v.unresponsive ? "no (heartbeats missed)" : addr ? "yes" : "-");
+      fflush (stdout);
+    }
+  if (addr == NULL)
+    return health ? 0 : (cli_err ("%s: container is not running", argv[1]), CLI_FAIL);
   struct conn *c = endpoint_conn (a);
   return c ? ping_over (c) : CLI_FAIL;
 }
+
+/* attach ID: the primary's output from now (and what the tether still holds),
+ * stdin if it was run with -i; survives the endpoint as run does. */
+int vm_cli_attach (int argc, char **argv)
+{
+  struct attach_opts ao;
+  int k = attach_parse (argc, argv, &ao);
+  if (k <= 0)
+    return k == 0 ? 0 : CLI_FAIL;
+  char id[65], a[200];
+  static struct vm_ctr v;
+  struct terr err;
+  if (!vm_resolve (argv[k], id))
+    return CLI_FAIL;
+  if (endpoint_addr (id, a, sizeof a) == NULL || vm_ctr_load (&v, id, &err) < 0
+      || strcmp (v.info.status ? v.info.status : "", "running") != 0)
+    return cli_err ("%s: You cannot attach to a stopped container, start it first", argv[k]), CLI_FAIL;
+  struct session_opts so = { .relay_stdin = v.cfg->open_stdin && !ao.no_stdin, .tty = v.cfg->tty };
+  if (attach_keys (&so, ao.keys) < 0)
+    return cli_err ("attach: invalid --detach-keys %s: want items like a or ctrl-p, comma-separated", ao.keys),
+           CLI_FAIL;
+  return vm_relay (&v, &so);
+}
+
+int vm_cli_ping (int argc, char **argv) { return vm_ping_or_health (argc, argv, false); }
+int vm_cli_health (int argc, char **argv) { return vm_ping_or_health (argc, argv, true); }

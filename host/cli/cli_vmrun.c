@@ -180,7 +180,9 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
       printf ("%s\n", vm.id);
       return fflush (stdout) == 0 ? 0 : CLI_FAIL_RUN;
     }
-  return vm_relay (&vm, o.interactive, o.tty);
+  struct session_opts so = { .relay_stdin = o.interactive, .tty = o.tty };
+  attach_keys (&so, NULL);
+  return vm_relay (&vm, &so);
 }
 
 int vm_cli_run (int argc, char **argv)

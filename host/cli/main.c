@@ -24,6 +24,7 @@ static const char main_usage[]
       "  stop      stop a container gracefully\n"
       "  rm        remove containers\n"
       "  ping      round trip and tether statistics\n"
+      "  health    the same, and the VM's last heartbeat (VM containers)\n"
       "  logs      a container VM's output (without -H)\n"
       "  image     build layer disks (image build DIR|TAR -o OUT.vmdk)\n"
       "\n"
@@ -37,7 +38,8 @@ static const struct vm_verb
 } vm_verbs[] = {
   { "run", vm_cli_run },     { "exec", vm_cli_exec }, { "ps", vm_cli_ps },     { "inspect", vm_cli_inspect },
   { "wait", vm_cli_wait },   { "kill", vm_cli_kill }, { "stop", vm_cli_stop }, { "rm", vm_cli_rm },
-  { "ping", vm_cli_ping },   { "logs", vm_cli_logs },
+  { "ping", vm_cli_ping },   { "logs", vm_cli_logs },   { "health", vm_cli_health },
+  { "attach", vm_cli_attach },
 };
 /* image needs no connection: the verb table's shape around cmd_image. */
 static int verb_image (const struct cli *cli, int argc, char **argv)
@@ -68,6 +70,7 @@ static const struct verb
   { "inspect", cli_inspect, CLI_FAIL }, { "wait", cli_wait, CLI_FAIL },
   { "kill", cli_kill, CLI_FAIL },    { "stop", cli_stop, CLI_FAIL },
   { "rm", cli_rm, CLI_FAIL },        { "ping", cli_ping, CLI_FAIL },
+  { "health", cli_ping, CLI_FAIL },
   { "image", verb_image, CLI_FAIL }, { "logs", verb_logs_host, CLI_FAIL },
 };
 

@@ -27,6 +27,8 @@ struct session {
   uint64_t out_acked[3];
   int out_fd[3];
   bool local_out_gone;       /* our stdout/stderr is a closed pipe */
+  size_t keys_seen;          /* bytes of the detach keys typed so far (held back) */
+  bool detached;
   /* stdin: ring of SESSION_STDIN_WINDOW bytes holding [in_acked, in_next) */
   uint8_t *in_ring;
   uint64_t in_acked;
@@ -363,13 +365,104 @@ int session_resume (struct session *s, uint64_t stdin_off, struct terr *err)
 
 static bool stdin_wanted (const struct session *s)
 {
-  return s->o.relay_stdin && !s->in_eof && s->in_next - s->in_acked < SESSION_STDIN_WINDOW
+  return s->o.relay_stdin && !s->in_eof && !s->detached
+         && s->in_next - s->in_acked + SESSION_MAX_KEYS < SESSION_STDIN_WINDOW
          && conn_out_pending (s->c) < SESSION_STDIN_WINDOW;
+}
+
+int session_parse_keys (const char *spec, uint8_t out[SESSION_MAX_KEYS])
+{
+  size_t n = 0;
+  const char *p = spec;
+  while (*p)
+    {
+      const char *end = strchr (p, ',');
+      size_t len = end ? (size_t) (end - p) : strlen (p);
+      if (n >= SESSION_MAX_KEYS)
+        return -1;
+      if (len == 1)
+        out[n++] = (uint8_t) p[0];
+      else if (len == 6 && strncmp (p, "ctrl-", 5) == 0
+               && ((p[5] >= 'a' && p[5] <= 'z') || strchr ("@[\\]^_", p[5]) != NULL))
+        out[n++] = (uint8_t) (p[5] >= 'a' && p[5] <= 'z' ? p[5] - 'a' + 1 : (p[5] - '@') & 0x1f);
+      else
+        return -1;
+      p += len;
+      if (*p == ',' && *++p == '\0')
+        return -1; /* a trailing comma */
+    }
+  return (int) n;
+}
+
+/* Copies n fresh stdin bytes to out without the detach keys: bytes that may begin
+ * the sequence are held back (across reads) until it completes (detach) or
+ * breaks (they go as typed). out has room for n + SESSION_MAX_KEYS. */
+static size_t scan_keys (struct session *s, const uint8_t *p, size_t n, uint8_t *out)
+{
+  const uint8_t *k = s->o.detach_keys;
+  size_t nk = s->o.n_detach_keys, o = 0;
+  for (size_t i = 0; i < n && !s->detached; i++)
+    {
+      if (p[i] == k[s->keys_seen])
+        {
+          if (++s->keys_seen == nk)
+            s->detached = true;
+          continue;
+        }
+      memcpy (out + o, k, s->keys_seen); /* the held bytes were the keys' first ones */
+      o += s->keys_seen;
+      s->keys_seen = 0;
+      if (p[i] == k[0] && nk > 1)
+        s->keys_seen = 1;
+      else
+        out[o++] = p[i];
+    }
+  return o;
+}
+
+/* Appends n bytes to the stdin window (wrapping) and sends them; the caller
+ * checked the room. */
+static int stdin_send (struct session *s, const uint8_t *p, size_t n, struct terr *err)
+{
+  while (n > 0)
+    {
+      size_t pos = (size_t) (s->in_next % SESSION_STDIN_WINDOW);
+      size_t chunk = SESSION_STDIN_WINDOW - pos < n ? SESSION_STDIN_WINDOW - pos : n;
+      memcpy (s->in_ring + pos, p, chunk);
+      if (conn_queue_data (s->c, s->o.handle, STREAM_STDIN, s->in_next, s->in_ring + pos, (uint32_t) chunk, err) < 0)
+        return -1;
+      s->in_next += chunk;
+      p += chunk;
+      n -= chunk;
+    }
+  return 0;
+}
+
+/* With detach keys: stdin is read into a buffer and filtered into the window. */
+static int on_stdin_keys (struct session *s, struct terr *err)
+{
+  static uint8_t in[DATA_MAX], out[DATA_MAX + SESSION_MAX_KEYS];
+  size_t room = SESSION_STDIN_WINDOW - (size_t) (s->in_next - s->in_acked) - SESSION_MAX_KEYS;
+  ssize_t n = fd_read (STDIN_FILENO, in, room < sizeof in ? room : sizeof in);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return 0;
+  if (n <= 0)
+    {
+      /* the end: what was held back as a possible start of the keys goes as typed */
+      size_t held = s->keys_seen;
+      s->keys_seen = 0;
+      if (held > 0 && stdin_send (s, s->o.detach_keys, held, err) < 0)
+        return -1;
+      return close_stdin (s, err);
+    }
+  return stdin_send (s, out, scan_keys (s, in, (size_t) n, out), err);
 }
 
 /* One read of local stdin into the window, sent as one DATA frame. */
 static int on_stdin (struct session *s, struct terr *err)
 {
+  if (s->o.n_detach_keys > 0)
+    return on_stdin_keys (s, err);
   uint64_t unacked = s->in_next - s->in_acked;
   size_t pos = (size_t) (s->in_next % SESSION_STDIN_WINDOW);
   size_t room = SESSION_STDIN_WINDOW - (size_t) unacked;
@@ -405,7 +498,7 @@ static int on_conn (struct session *s, struct terr *err)
 static int relay (struct session *s, struct terr *err)
 {
   enum { P_CONN, P_SIG, P_STDIN, P_N };
-  while (!s->has_exit && !s->local_out_gone)
+  while (!s->has_exit && !s->local_out_gone && !s->detached)
     {
       /* Frames that arrived with an earlier reply (start's, attach's) are already
        * read: handle them before waiting, or a short run's output and exit would
@@ -417,7 +510,7 @@ static int relay (struct session *s, struct terr *err)
           return -1;
       if (r < 0)
         return -1;
-      if (s->has_exit || s->local_out_gone)
+      if (s->has_exit || s->local_out_gone || s->detached)
         break;
       struct pollfd p[P_N] = {
         [P_CONN] = { .fd = conn_fd (s->c), .events = POLLIN },
@@ -464,10 +557,10 @@ int session_run (struct session *s, struct session_result *res, struct terr *err
   term_restore ();
   if (r < 0)
     return -1;
-  if (s->local_out_gone)
+  if (s->local_out_gone || s->detached)
     {
       /* nobody reads our output any more: leave the session, as a process killed by
-       * SIGPIPE would; the container keeps running */
+       * SIGPIPE would; or the detach keys were typed. The container keeps running. */
       Detach d = DETACH__INIT;
       d.handle = s->o.handle;
       Msg m = MSG__INIT;
@@ -475,7 +568,8 @@ int session_run (struct session *s, struct session_result *res, struct terr *err
       m.detach = &d;
       send_oneway (s, &m, err);
       conn_drain (s->c, SESSION_FINAL_ACK_MS, err);
-      res->exit_code = SESSION_EXIT_EPIPE;
+      res->exit_code = s->detached ? 0 : SESSION_EXIT_EPIPE;
+      res->detached = s->detached;
       res->error[0] = '\0';
       return 0;
     }

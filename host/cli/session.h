@@ -16,16 +16,27 @@
 #define SESSION_FINAL_ACK_MS 1000
 /* exit code when our own stdout is gone (a closed pipe), as a SIGPIPE death */
 #define SESSION_EXIT_EPIPE 141
+#define SESSION_MAX_KEYS 16
+#define SESSION_DEFAULT_KEYS "ctrl-p,ctrl-q"
+
+/* docker's --detach-keys: comma-separated items, each a character or ctrl-X
+ * (X one of a-z @ [ \ ] ^ _). Returns the length, or -1 if spec is not one. */
+int session_parse_keys (const char *spec, uint8_t out[SESSION_MAX_KEYS]);
 
 struct session_opts {
   uint32_t handle;
   const char *signal_id;     /* container or exec id that signals go to */
   bool relay_stdin;          /* -i: local stdin goes to the process */
   bool tty;                  /* -t: remote tty; SIGWINCH becomes resize */
+  /* typed on local stdin, this sequence detaches (the container keeps running,
+   * exit 0): docker's ctrl-p,ctrl-q for -it; len 0: none */
+  uint8_t detach_keys[SESSION_MAX_KEYS];
+  size_t n_detach_keys;
 };
 
 struct session_result {
   int exit_code;
+  bool detached;             /* the detach keys were typed */
   char error[256];           /* exit.error: why 125/126/127 */
 };
 

@@ -95,8 +95,9 @@ static struct conn *attach_at (const struct vm_ctr *v, struct session *s, bool i
   return c;
 }
 
-int vm_relay (const struct vm_ctr *v, bool interactive, bool tty)
+int vm_relay (const struct vm_ctr *v, const struct session_opts *opts)
 {
+  bool interactive = opts->relay_stdin;
   struct terr err;
   terr_clear (&err);
   char addr[VM_SOCK_MAX + 8];
@@ -104,7 +105,9 @@ int vm_relay (const struct vm_ctr *v, bool interactive, bool tty)
   struct conn *c = conn_open (addr, &err);
   if (c == NULL)
     return vm_final_code (v);
-  struct session_opts so = { .handle = PRIMARY_HANDLE, .signal_id = v->id, .relay_stdin = interactive, .tty = tty };
+  struct session_opts so = *opts;
+  so.handle = PRIMARY_HANDLE;
+  so.signal_id = v->id;
   struct session *s = session_new (c, &so, &err);
   if (s == NULL)
     return cli_err ("%s", err.msg), conn_close (c), CLI_FAIL_RUN;
@@ -129,6 +132,8 @@ int vm_relay (const struct vm_ctr *v, bool interactive, bool tty)
     conn_close (c);
   if (rc < 0)
     return vm_final_code (v);
+  if (res.detached)
+    return 0;
   if (res.error[0] != '\0')
     cli_err ("%s", res.error);
   return res.exit_code;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "session.h"
 #include "vmstate.h"
 
 #define VM_RELAY_RECONNECTS 20     /* attempts after a lost connection */
@@ -16,7 +17,9 @@
 /* The exit code in the final state on disk, once the endpoint wrote it (bounded
  * wait): after a lost connection or an endpoint that failed. */
 int vm_final_code (const struct vm_ctr *v);
-/* Returns the container's exit code (125 and the reason on our own failures). */
-int vm_relay (const struct vm_ctr *v, bool interactive, bool tty);
+/* Returns the container's exit code (125 and the reason on our own failures; 0
+ * when the detach keys were typed). */
+/* so: stdin relayed, tty, detach keys (handle and signal id are set here). */
+int vm_relay (const struct vm_ctr *v, const struct session_opts *so);
 
 #endif

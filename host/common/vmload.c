@@ -3,9 +3,11 @@
  * config, state.json's "VM" object the QEMU process and the disks plugged in. */
 #include "vmstate.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "timefmt.h"
 
@@ -58,9 +60,29 @@ static int load_vm_object (struct vm_ctr *v, struct terr *err)
   snprintf (v->accel, sizeof v->accel, "%s", str_of (vm, "Accel"));
   v->boot_ns = time_of (vm, "BootAt");
   v->hello_ns = time_of (vm, "HelloAt");
+  v->beat_ns = time_of (vm, "LastHeartbeatAt");
+  int64_t beat = vm_last_beat (v->dir); /* newer: state.json is written on changes only */
+  if (beat > v->beat_ns)
+    v->beat_ns = beat;
+  v->unresponsive = json_is_true (json_object_get (vm, "Unresponsive"));
   int r = load_disks (v, json_object_get (vm, "Disks"), err);
   json_decref (root);
   return r;
+}
+
+int64_t vm_last_beat (const char *dir)
+{
+  char p[VM_PATH_MAX + 16];
+  snprintf (p, sizeof p, "%s/heartbeat", dir);
+  uint8_t b[8];
+  uint64_t ns = 0;
+  int fd = open (p, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && pread (fd, b, sizeof b, 0) == (ssize_t) sizeof b)
+    for (int i = 0; i < 8; i++)
+      ns |= (uint64_t) b[i] << (8 * i);
+  if (fd >= 0)
+    close (fd);
+  return (int64_t) ns;
 }
 
 int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err)

@@ -57,6 +57,8 @@ static void vm_object (struct json *j, const struct vm_ctr *v)
   json_kstr (j, "Boot", v->iso_boot ? "iso" : "kernel");
   json_kstr (j, "BootAt", fmt_rfc3339 (v->boot_ns, t));
   json_kstr (j, "HelloAt", fmt_rfc3339 (v->hello_ns, t));
+  json_kstr (j, "LastHeartbeatAt", fmt_rfc3339 (v->beat_ns, t));
+  json_kbool (j, "Unresponsive", v->unresponsive);
   json_kint (j, "MemoryMiB", (int64_t) (v->cfg ? v->cfg->memory_bytes >> 20 : 0));
   json_kint (j, "Cpus", v->cfg ? v->cfg->cpus : 0);
   json_key (j, "Disks");

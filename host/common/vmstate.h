@@ -44,6 +44,8 @@ struct vm_ctr {
   bool iso_boot;
   int64_t boot_ns;                /* QEMU started */
   int64_t hello_ns;               /* the guest answered hello */
+  int64_t beat_ns;                /* the guest's time in its last heartbeat */
+  bool unresponsive;              /* heartbeats missed (EP_MISSED_BEATS) */
 };
 
 /* Fills the paths for id (dir, rundir, sockets). */
@@ -53,6 +55,9 @@ int vm_state_save (const struct vm_ctr *v, struct terr *err);
 /* The whole record back, for an endpoint that adopts a running VM: the info and
  * config from state.pb, QEMU and the disks from state.json's "VM" object. */
 int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err);
+/* The guest time of the last heartbeat the endpoint recorded in dir/heartbeat
+ * (8 bytes, little-endian, rewritten in place each beat), or 0. */
+int64_t vm_last_beat (const char *dir);
 /* Reads containers/ID/state.pb. The result is freed with container_info__free_unpacked. */
 ContainerInfo *vm_state_load (const char *id, struct terr *err);
 /* Finds a container by full id, unique prefix or name; out gets the full id.

@@ -112,6 +112,38 @@ void ep_on_exit (struct ep *e, const Exit *x)
   e->poweroff_deadline_ms = now_mono_ms () + EP_POWEROFF_GRACE_MS;
 }
 
+/* The guest's time in each beat goes to containers/ID/heartbeat (8 bytes written
+ * in place, no fsync: it must outlive the endpoint, not the host), so an endpoint
+ * that finds the VM gone later dates the end by it, not by when it looked. */
+void ep_on_heartbeat (struct ep *e, const Heartbeat *hb)
+{
+  e->beat_mono_ms = now_mono_ms ();
+  e->v->beat_ns = hb->time_ns;
+  uint8_t b[8];
+  for (int i = 0; i < 8; i++)
+    b[i] = (uint8_t) ((uint64_t) hb->time_ns >> (8 * i));
+  if (e->beat_fd >= 0 && pwrite (e->beat_fd, b, sizeof b, 0) != (ssize_t) sizeof b)
+    (void) 0; /* a lost beat record costs only the precision of a later FinishedAt */
+  if (e->v->unresponsive)
+    {
+      e->v->unresponsive = false;
+      ep_log ("the guest answers again (heartbeat %llu)", (unsigned long long) hb->seq);
+      save ();
+    }
+}
+
+/* Beats missed: say so in the state (once), the VM may be hung. */
+static void check_beats (int64_t now)
+{
+  int interval = ep.v->cfg && ep.v->cfg->heartbeat_ms ? (int) ep.v->cfg->heartbeat_ms : 1000;
+  if (!ep.guest_ready || ep.beat_mono_ms == 0 || ep.v->unresponsive || ep.has_exit
+      || now - ep.beat_mono_ms <= (int64_t) EP_MISSED_BEATS * interval)
+    return;
+  ep.v->unresponsive = true;
+  ep_log ("no heartbeat for %lld ms: the guest is unresponsive", (long long) (now - ep.beat_mono_ms));
+  save ();
+}
+
 void ep_on_stop (struct ep *e, int timeout_s)
 {
   const ContainerConfig *c = e->v->cfg;
@@ -199,7 +231,9 @@ static _Noreturn void fail (const char *why)
   i->pid = 0;
   if (i->started_ns == 0)
     i->started_ns = now_real_ns ();
-  i->finished_ns = now_real_ns ();
+  /* a VM that stopped without reporting ended after its last heartbeat and
+   * before the next one: that beat dates it (VIC dated it by when it looked) */
+  i->finished_ns = ep.qemu_gone && ep.v->beat_ns > i->started_ns ? ep.v->beat_ns : now_real_ns ();
   if (i->run == 0)
     i->run = 1;
   set_status ("exited");
@@ -231,7 +265,9 @@ static void on_qemu_gone (void)
     finish ();
   if (console_says_panic ())
     fail ("guest panic");
-  fail (ep.guest_ready ? "the VM stopped before the container ended" : "the VM stopped before it was reachable");
+  fail (ep.guest_ready || ep.v->hello_ns
+            ? "the VM stopped without reporting the container's end (FinishedAt: its last heartbeat)"
+            : "the VM stopped before it was reachable");
 }
 
 /* ---- the loop ---- */
@@ -341,6 +377,7 @@ static void timers (void)
   bool may_hello = !ep.wait_client || ep.client_attach_seen || now - ep.start_ms > EP_CLIENT_WAIT_MS;
   if (ep.guest_connected && !ep.guest_ready && may_hello && now - ep.last_hello_ms >= EP_HELLO_EVERY_MS)
     send_hello ();
+  check_beats (now);
   if (!ep.guest_ready && now > ep.boot_deadline_ms)
     {
       char why[96];
@@ -382,6 +419,27 @@ static void on_listen_event (struct watch *w, uint32_t events)
   accept_clients ();
 }
 
+/* The channel dropped while QEMU runs (QMP chardev-change, a migration): the
+ * guest's sessions of every client go with it (its tether resets them on the new
+ * hello), so clients are dropped, to reconnect and resume from their offsets;
+ * the guest is reached again, within the hello bound, and the log resumes where
+ * it stands. An EOF that is QEMU ending looks the same for a moment: the pidfd,
+ * when it fires, ends the VM as before. */
+static void guest_lost (void)
+{
+  ep_log ("the guest channel was lost while QEMU runs: reconnecting");
+  loop_del (&w_guest); /* before the fd closes: its number may come back */
+  link_close (&ep.guest);
+  ep.guest_connected = ep.guest_ready = false;
+  for (int i = 0; i < EP_MAX_CLIENTS; i++)
+    if (ep.clients[i].used)
+      drop_client (i);
+  memset (ep.hmap, 0, sizeof ep.hmap);
+  memset (ep.rmap, 0, sizeof ep.rmap);
+  ep.last_hello_ms = 0;
+  ep.boot_deadline_ms = now_mono_ms () + 1000LL * EP_BOOT_TIMEOUT_S;
+}
+
 static void on_guest_event (struct watch *w, uint32_t events)
 {
   (void) w;
@@ -392,7 +450,13 @@ static void on_guest_event (struct watch *w, uint32_t events)
     while (link_next (&ep.guest, &f) > 0)
       proxy_guest_frame (&ep, &f);
   if (ep.guest.dead)
-    ep.guest_gone = true; /* QEMU is going: the pidfd says when */
+    {
+      struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
+      if (ep.pidfd >= 0 && poll (&p, 1, 0) == 0)
+        guest_lost ();
+      else
+        ep.guest_gone = true; /* QEMU is going: the pidfd says when */
+    }
 }
 
 static void on_client_event (struct watch *w, uint32_t events)
@@ -607,6 +671,9 @@ _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, enum ep_start how)
       close (ready_fd);
       fail (err.msg);
     }
+  char bp[VM_PATH_MAX + 16];
+  snprintf (bp, sizeof bp, "%s/heartbeat", v->dir);
+  ep.beat_fd = open (bp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   ep.log_acked[STREAM_STDOUT] = ep.log.next[STREAM_STDOUT];
   ep.log_acked[STREAM_STDERR] = ep.log.next[STREAM_STDERR];
   ep.listen_fd = listen_socket (&err);

@@ -21,6 +21,7 @@
 #define EP_BOOT_TIMEOUT_S 60       /* hello_reply bound; $TETHER_BOOT_TIMEOUT_S */
 #define EP_POWEROFF_GRACE_MS 15000 /* exit acked, VM still up: QMP quit */
 #define EP_STOP_GRACE_MS 10000     /* DESIGN §4: quit at stop timeout + 10 s */
+#define EP_MISSED_BEATS 3          /* heartbeats missed before the VM is unresponsive */
 
 struct ep_client {
   bool used;
@@ -44,6 +45,8 @@ struct ep {
   bool guest_connected, guest_ready, guest_gone;
   int64_t start_ms, last_hello_ms, boot_deadline_ms;
   int listen_fd, pidfd, lock_fd;
+  int beat_fd;               /* containers/ID/heartbeat: the last beat's guest time, for a later endpoint */
+  int64_t beat_mono_ms;      /* when the last heartbeat arrived (0: none yet) */
   bool qemu_gone;
   struct ep_client clients[EP_MAX_CLIENTS];
   struct ep_hmap hmap[EP_MAX_HANDLES];
@@ -76,6 +79,7 @@ void proxy_guest_ready (struct ep *e);
 void ep_on_exit (struct ep *e, const Exit *x);
 void ep_on_info (struct ep *e, const ContainerInfo *ci);
 void ep_on_stop (struct ep *e, int timeout_s);
+void ep_on_heartbeat (struct ep *e, const Heartbeat *hb);
 void ep_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 enum ep_start {

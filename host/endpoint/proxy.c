@@ -422,11 +422,16 @@ static void guest_control (struct ep *e, Msg *m)
         }
       return;
     }
+  if (m->body_case == MSG__BODY_HEARTBEAT)
+    {
+      ep_on_heartbeat (e, m->heartbeat);
+      return;
+    }
   if (m->request_id == 0)
     {
       uint32_t *hf = handle_field (m);
       if (hf == NULL)
-        return; /* heartbeats, frame errors */
+        return; /* frame errors */
       if (*hf == EP_LOG_HANDLE)
         {
           if (m->body_case == MSG__BODY_EXIT)

@@ -135,3 +135,127 @@ t_stop_last_resort () {
   fi
   "$CTL" rm -f "$id" >/dev/null 2>&1
 }
+
+# The channel cut and back while the VM runs (QMP chardev-change to a new socket
+# at the same path, as a migration would): the endpoint reconnects and says hello
+# again, a foreground run's connection is dropped and resumes; nothing is lost or
+# doubled.
+t_channel_cut () {
+  local name="channel cut and back"
+  timeout 180 "$CTL" run -- sh -c 'echo READY; sleep 2; seq 1 200000; sleep 1; seq 200001 300000; exit 6' \
+    >"$W/cc" 2>"$W/cc.err" &
+  local pid=$! id
+  if ! wait_for_line "$W/cc" READY; then
+    bad "$name" "no READY: $(head -c 300 "$W/cc.err")"; kill $pid 2>/dev/null; wait $pid; return
+  fi
+  id=$(cid)
+  sleep 2.3
+  local r
+  r=$(python3 - "$TETHER_RUN_DIR/${id:0:12}" <<'PY'
+import json, socket, sys
+d = sys.argv[1]
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(d + "/qmp.sock")
+f = s.makefile("rw")
+f.readline()
+def cmd(c, **a):
+    f.write(json.dumps({"execute": c, "arguments": a} if a else {"execute": c}) + "\n"); f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "return" in m or "error" in m:
+            return m
+cmd("qmp_capabilities")
+m = cmd("chardev-change", id="ch0", backend={"type": "socket", "data": {
+    "addr": {"type": "unix", "data": {"path": d + "/ch0.sock"}}, "server": True, "wait": False}})
+print("error" if "error" in m else "ok", m.get("error", {}).get("desc", ""))
+PY
+)
+  wait $pid; local rc=$?
+  local want; want=$( (echo READY; seq 1 300000) | sha256sum | cut -d' ' -f1)
+  check "$name: chardev-change" "${r%% *}" "ok"
+  check "$name: run's output once, in order, and the code" "$(sha256sum <"$W/cc" | cut -d' ' -f1)/$rc" "$want/6"
+  check "$name: the log complete" "$("$CTL" logs "$id" 2>/dev/null | sha256sum | cut -d' ' -f1)" "$want"
+  check "$name: the endpoint saw it" \
+    "$(grep -q 'channel was lost' "$TETHER_STATE_DIR/containers/$id/endpoint.log" && echo yes)" "yes"
+  "$CTL" rm "$id" >/dev/null 2>&1
+}
+
+qmp () { # RUNDIR COMMAND: one QMP command, prints "ok" or the error
+  python3 - "$1" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1] + "/qmp.sock")
+f = s.makefile("rw"); f.readline()
+for c in ("qmp_capabilities", sys.argv[2]):
+    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "return" in m or "error" in m:
+            break
+print("error" if "error" in m else "ok")
+PY
+}
+vm_field () { # ID KEY
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["VM"][sys.argv[2]])' \
+    "$TETHER_STATE_DIR/containers/$1/state.json" "$2" 2>/dev/null
+}
+
+# Heartbeats: health shows them; a frozen VM is marked unresponsive and then
+# responsive again; after QMP quit with no endpoint, the end is dated by the last
+# heartbeat (within one interval of the quit), not by when a new endpoint looked.
+t_heartbeat () {
+  local name="heartbeats"
+  local id qpid
+  id=$(timeout 120 "$CTL" run -d -- sleep 300 2>"$W/hb2.err")
+  local i=0
+  while [ "$(state_of "$id" | cut -d' ' -f1)" != running ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  sleep 2
+  "$CTL" health "$id" >"$W/health" 2>&1
+  check "$name: health" "$(grep -c '^responsive: yes' "$W/health")/$(grep -c 'rtt=' "$W/health")/$(grep -c '^heartbeat: .*Z (.* ago)' "$W/health")" "1/1/1"
+  qpid=$(vm_field "$id" QemuPid)
+  kill -STOP "$qpid"; sleep 5
+  local frozen; frozen=$(vm_field "$id" Unresponsive)
+  kill -CONT "$qpid"; sleep 3
+  check "$name: unresponsive while frozen, then not" "$frozen/$(vm_field "$id" Unresponsive)" "True/False"
+  kill -KILL "$(ep_pid "$id")"
+  local t_quit; t_quit=$(date +%s.%N)
+  check "$name: QMP quit" "$(qmp "$TETHER_RUN_DIR/${id:0:12}" quit)" "ok"
+  sleep 8
+  local code; code=$(timeout 60 "$CTL" wait "$id" 2>/dev/null)
+  local fin; fin=$(python3 -c 'import json,sys,datetime as d
+o=json.load(open(sys.argv[1]))["State"]; s=o["FinishedAt"]
+t=d.datetime.strptime(s[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=d.timezone.utc).timestamp()
+print("%.1f" % (float(sys.argv[2]) - t))' "$TETHER_STATE_DIR/containers/$id/state.json" "$t_quit")
+  if [ "$code" = 125 ] && python3 -c "import sys; sys.exit(0 if 0 <= $fin <= 1.5 else 1)"; then
+    ok "$name: FinishedAt ${fin} s before the quit (8 s before anyone looked)"
+  else
+    bad "$name: FinishedAt" "code $code, FinishedAt $fin s before the quit"
+  fi
+  "$CTL" rm -f "$id" >/dev/null 2>&1
+}
+
+# attach by many in a VM: two clients get the same live output, stdin from one,
+# which then detaches with its keys; the container runs on.
+t_vm_attach () {
+  local name="VM attach by two"
+  local id
+  id=$(timeout 120 "$CTL" run -d -i -- sh -c 'while read l; do echo "got $l"; done' 2>"$W/va.err")
+  local i=0
+  while [ "$(state_of "$id" | cut -d' ' -f1)" != running ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  rm -f "$W/va.in"; mkfifo "$W/va.in"
+  timeout 60 "$CTL" attach --no-stdin "$id" >"$W/va.b" 2>&1 &
+  local b=$!
+  (timeout 60 "$CTL" attach --detach-keys ctrl-x,q "$id" <"$W/va.in" >"$W/va.a" 2>&1; echo $? >"$W/va.rc") &
+  local a=$!
+  exec 5>"$W/va.in"
+  sleep 1
+  printf 'one\ntwo\n' >&5
+  sleep 1
+  printf '\030q' >&5
+  wait $a
+  check "$name: the writer detached" "$(cat "$W/va.rc")/$(state_of "$id" | cut -d' ' -f1)" "0/running"
+  timeout 30 "$CTL" kill "$id" >/dev/null 2>&1
+  wait $b
+  exec 5>&-
+  check "$name: both saw the same" "$(cat "$W/va.a" | tr '\n' ' ')/$(cat "$W/va.b" | tr '\n' ' ')" \
+    "got one got two /got one got two "
+  "$CTL" rm -f "$id" >/dev/null 2>&1
+}

@@ -273,6 +273,9 @@ t_adopt
 t_hold_bound
 t_run_reconnect
 t_stop_last_resort
+t_channel_cut
+t_heartbeat
+t_vm_attach
 
 # No QEMU may be left behind.
 finish
