@@ -256,6 +256,7 @@ int attach_parse (int argc, char **argv, struct attach_opts *o)
       case OPT_STDERR_OFF:
         if (parse_offset (optarg, ch == OPT_STDOUT_OFF ? &o->off_out : &o->off_err) < 0)
           return cli_err ("attach: invalid offset: %s", optarg), -1;
+        o->have_offsets = true;
         break;
       case ':':
         return cli_err ("attach: option %s needs a value", argv[optind - 1]), -1;

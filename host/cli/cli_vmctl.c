@@ -348,7 +348,8 @@ int vm_cli_attach (int argc, char **argv)
   if (attach_keys (&so, ao.keys) < 0)
     return cli_err ("attach: invalid --detach-keys %s: want items like a or ctrl-p, comma-separated", ao.keys),
            CLI_FAIL;
-  return vm_relay (&v, &so);
+  uint64_t from[2] = { ao.off_out, ao.off_err };
+  return vm_relay (&v, &so, ao.have_offsets ? from : NULL);
 }
 
 int vm_cli_ping (int argc, char **argv) { return vm_ping_or_health (argc, argv, false); }

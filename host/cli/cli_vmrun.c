@@ -182,7 +182,7 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
     }
   struct session_opts so = { .relay_stdin = o.interactive, .tty = o.tty };
   attach_keys (&so, NULL);
-  return vm_relay (&vm, &so);
+  return vm_relay (&vm, &so, NULL);
 }
 
 int vm_cli_run (int argc, char **argv)

@@ -61,9 +61,11 @@ static int fill_from_log (const struct vm_ctr *v, struct session *s, int stream,
  * adopted again, from where s stands. Returns the connection, or NULL with err
  * set; *final when there is no endpoint to try again (the VM is gone). */
 static struct conn *attach_at (const struct vm_ctr *v, struct session *s, bool interactive, struct conn *c,
-                               bool *final, struct terr *err)
+                               const uint64_t *from, bool *final, struct terr *err)
 {
   bool first = c != NULL;
+  if (first && from != NULL)
+    session_set_offsets (s, from[0], from[1], 0); /* resume as a client that had these */
   if (!first)
     {
       char addr[VM_SOCK_MAX + 8];
@@ -77,8 +79,9 @@ static struct conn *attach_at (const struct vm_ctr *v, struct session *s, bool i
   at.id = (char *) v->id;
   at.handle = PRIMARY_HANDLE;
   at.want_stdin = interactive;
-  at.stdout_offset = first ? 0 : session_out_next (s, STREAM_STDOUT);
-  at.stderr_offset = first ? 0 : session_out_next (s, STREAM_STDERR);
+  bool resume = !first || from != NULL;
+  at.stdout_offset = resume ? session_out_next (s, STREAM_STDOUT) : 0;
+  at.stderr_offset = resume ? session_out_next (s, STREAM_STDERR) : 0;
   Msg am = MSG__INIT;
   am.body_case = MSG__BODY_ATTACH;
   am.attach = &at;
@@ -86,7 +89,7 @@ static struct conn *attach_at (const struct vm_ctr *v, struct session *s, bool i
   if (r == NULL || conn_reply_error (r, MSG__BODY_ATTACHED, err) < 0)
     return conn_close (c), NULL;
   const Attached *a = r->attached;
-  if (first)
+  if (!resume)
     session_set_offsets (s, a->stdout_offset, a->stderr_offset, a->stdin_offset);
   else if (fill_from_log (v, s, STREAM_STDOUT, a->stdout_offset, err) < 0
            || fill_from_log (v, s, STREAM_STDERR, a->stderr_offset, err) < 0
@@ -95,7 +98,7 @@ static struct conn *attach_at (const struct vm_ctr *v, struct session *s, bool i
   return c;
 }
 
-int vm_relay (const struct vm_ctr *v, const struct session_opts *opts)
+int vm_relay (const struct vm_ctr *v, const struct session_opts *opts, const uint64_t *from)
 {
   bool interactive = opts->relay_stdin;
   struct terr err;
@@ -112,7 +115,7 @@ int vm_relay (const struct vm_ctr *v, const struct session_opts *opts)
   if (s == NULL)
     return cli_err ("%s", err.msg), conn_close (c), CLI_FAIL_RUN;
   bool final = false;
-  c = attach_at (v, s, interactive, c, &final, &err);
+  c = attach_at (v, s, interactive, c, from, &final, &err);
   struct session_result res;
   int rc = -1;
   for (int attempt = 0;; attempt++)
@@ -125,7 +128,7 @@ int vm_relay (const struct vm_ctr *v, const struct session_opts *opts)
       if (final || attempt >= VM_RELAY_RECONNECTS)
         break;
       nanosleep (&(struct timespec) { 0, VM_RELAY_RETRY_MS * 1000000L }, NULL);
-      c = attach_at (v, s, interactive, NULL, &final, &err);
+      c = attach_at (v, s, interactive, NULL, NULL, &final, &err);
     }
   session_free (s);
   if (c != NULL)

@@ -7,6 +7,7 @@
 #define TETHER_CTL_VMRELAY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "session.h"
 #include "vmstate.h"
@@ -19,7 +20,9 @@
 int vm_final_code (const struct vm_ctr *v);
 /* Returns the container's exit code (125 and the reason on our own failures; 0
  * when the detach keys were typed). */
-/* so: stdin relayed, tty, detach keys (handle and signal id are set here). */
-int vm_relay (const struct vm_ctr *v, const struct session_opts *so);
+/* so: stdin relayed, tty, detach keys (handle and signal id are set here).
+ * from: stdout and stderr offsets to resume at (attach --stdout-offset: bytes
+ * the tether freed are read from the log); NULL: what the tether still holds. */
+int vm_relay (const struct vm_ctr *v, const struct session_opts *so, const uint64_t *from);
 
 #endif

@@ -36,6 +36,7 @@ struct attach_opts {
   const char *keys;          /* --detach-keys (NULL: the default) */
   bool no_stdin;
   uint64_t off_out, off_err; /* --stdout-offset, --stderr-offset */
+  bool have_offsets;         /* one of them was given: resume there */
 };
 int attach_parse (int argc, char **argv, struct attach_opts *o);
 int vm_cli_attach (int argc, char **argv);

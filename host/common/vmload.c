@@ -55,6 +55,9 @@ static int load_vm_object (struct vm_ctr *v, struct terr *err)
     }
   v->qemu_pid = (int) json_integer_value (json_object_get (vm, "QemuPid"));
   v->qemu_start = (uint64_t) json_integer_value (json_object_get (vm, "QemuStartTime"));
+  const char *chan = str_of (vm, "ChannelSocket"); /* it may have moved (chardev-change) */
+  if (*chan && strlen (chan) < sizeof v->chan_sock)
+    snprintf (v->chan_sock, sizeof v->chan_sock, "%s", chan);
   v->serial_channel = strcmp (str_of (vm, "Channel"), "16550") == 0;
   v->iso_boot = strcmp (str_of (vm, "Boot"), "iso") == 0;
   snprintf (v->accel, sizeof v->accel, "%s", str_of (vm, "Accel"));

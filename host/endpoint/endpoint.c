@@ -1,5 +1,6 @@
-/* The per-VM endpoint's life: start QEMU, plug the disks, reach the guest,
- * proxy clients, record the run, make sure QEMU ends, exit (docs/endpoint.md). */
+/* The per-VM endpoint's loop: reach the guest (and again after a lost channel),
+ * serve clients, the timers of its bounds; the VM's life is eplife.c
+ * (docs/endpoint.md). */
 #include "clock.h"
 #include "ep.h"
 #include "loop.h"
@@ -24,11 +25,8 @@
 #include "timefmt.h"
 
 #define EP_TICK_MS 50
-#define EP_FINAL_FLUSH_MS 2000
-#define EP_KILL_WAIT_MS 5000
-#define EP_QMP_MS 2000
 
-static struct ep ep;
+struct ep ep;
 
 
 void ep_log (const char *fmt, ...)
@@ -42,235 +40,40 @@ void ep_log (const char *fmt, ...)
   va_end (ap);
 }
 
-static void save (void)
+/* Where QEMU's channel chardev listens now (QMP query-chardev: a chardev-change,
+ * a migration, may move it): "unix:PATH,server=on" of the chardev ch0. */
+static void find_channel (void)
 {
-  struct terr err;
-  if (vm_state_save (ep.v, &err) < 0)
-    ep_log ("state: %s", err.msg);
-}
-
-static void set_status (const char *st)
-{
-  ep.v->info.status = (char *) st;
-}
-
-void ep_on_info (struct ep *e, const ContainerInfo *ci)
-{
-  if (e->has_exit)
-    return;
-  e->v->info.pid = ci->pid;
-  e->v->info.started_ns = ci->started_ns;
-  e->v->info.run = ci->run;
-  e->v->info.rtc_clock = ci->rtc_clock;
-  set_status ("running");
-  save ();
-}
-
-void ep_on_exit (struct ep *e, const Exit *x)
-{
-  /* already recorded (an adopting endpoint hears it again): the guest is still
-   * waiting for the ack that lets it power off */
-  if (e->has_exit)
-    {
-      proxy_log_ack (e, x->run ? x->run : 1);
-      if (e->poweroff_deadline_ms == 0)
-        e->poweroff_deadline_ms = now_mono_ms () + EP_POWEROFF_GRACE_MS;
-      return;
-    }
-  ContainerInfo *i = &e->v->info;
-  i->restart_count = x->restart_count;
-  i->exit_code = x->exit_code;
-  i->signal = x->signal;
-  i->run = x->run;
-  i->started_ns = x->started_ns;
-  i->finished_ns = x->finished_ns;
-  i->stdout_offset = x->stdout_final;
-  i->stderr_offset = x->stderr_final;
-  i->pid = 0;
-  snprintf (e->v->error, sizeof e->v->error, "%s", x->error ? x->error : "");
-  if (x->restarting)
-    {
-      /* The guest's restart policy starts another run: not the end of the VM. */
-      set_status ("restarting");
-      save ();
-      ep_log ("run %u ended: exit %d; the restart policy starts run %u", x->run, x->exit_code, x->run + 1);
-      return;
-    }
-  /* The logs should be complete now; if a write failed they are not, and the
-   * acks never covered the missing bytes: say so rather than pretend. */
-  if (x->stdout_final != e->log.next[STREAM_STDOUT] || x->stderr_final != e->log.next[STREAM_STDERR])
-    ep_log ("logs incomplete: stdout %llu of %llu bytes, stderr %llu of %llu",
-            (unsigned long long) e->log.next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
-            (unsigned long long) e->log.next[STREAM_STDERR], (unsigned long long) x->stderr_final);
-  set_status ("exited");
-  save ();
-  e->has_exit = true;
-  ep_log ("run %u ended: exit %d%s%s", x->run, x->exit_code, x->error && *x->error ? ": " : "",
-          x->error ? x->error : "");
-  /* state.json is final: now the guest may power off */
-  proxy_log_ack (e, x->run ? x->run : 1);
-  e->poweroff_deadline_ms = now_mono_ms () + EP_POWEROFF_GRACE_MS;
-}
-
-/* The guest's time in each beat goes to containers/ID/heartbeat (8 bytes written
- * in place, no fsync: it must outlive the endpoint, not the host), so an endpoint
- * that finds the VM gone later dates the end by it, not by when it looked. */
-void ep_on_heartbeat (struct ep *e, const Heartbeat *hb)
-{
-  e->beat_mono_ms = now_mono_ms ();
-  e->v->beat_ns = hb->time_ns;
-  uint8_t b[8];
-  for (int i = 0; i < 8; i++)
-    b[i] = (uint8_t) ((uint64_t) hb->time_ns >> (8 * i));
-  if (e->beat_fd >= 0 && pwrite (e->beat_fd, b, sizeof b, 0) != (ssize_t) sizeof b)
-    (void) 0; /* a lost beat record costs only the precision of a later FinishedAt */
-  if (e->v->unresponsive)
-    {
-      e->v->unresponsive = false;
-      ep_log ("the guest answers again (heartbeat %llu)", (unsigned long long) hb->seq);
-      save ();
-    }
-}
-
-/* Beats missed: say so in the state (once), the VM may be hung. */
-static void check_beats (int64_t now)
-{
-  int interval = ep.v->cfg && ep.v->cfg->heartbeat_ms ? (int) ep.v->cfg->heartbeat_ms : 1000;
-  if (!ep.guest_ready || ep.beat_mono_ms == 0 || ep.v->unresponsive || ep.has_exit
-      || now - ep.beat_mono_ms <= (int64_t) EP_MISSED_BEATS * interval)
-    return;
-  ep.v->unresponsive = true;
-  ep_log ("no heartbeat for %lld ms: the guest is unresponsive", (long long) (now - ep.beat_mono_ms));
-  save ();
-}
-
-void ep_on_stop (struct ep *e, int timeout_s)
-{
-  const ContainerConfig *c = e->v->cfg;
-  int t = timeout_s > 0 ? timeout_s : c->stop_timeout_s >= 0 ? c->stop_timeout_s : 10;
+  static int64_t last_ms;
   int64_t now = now_mono_ms ();
-  int64_t dl = now + (int64_t) t * 1000 + EP_STOP_GRACE_MS;
-  if (e->stop_deadline_ms == 0 || dl < e->stop_deadline_ms)
-    e->stop_deadline_ms = dl;
-  e->powerdown_next_ms = now + (int64_t) t * 1000 + 2000;
-}
-
-/* ---- ending ---- */
-
-static void kill_qemu (void)
-{
-  struct terr err;
-  if (ep.qemu_gone)
+  if (now - last_ms < 1000 || ep.qemu_gone)
     return;
-  if (qmp_once (ep.v->qmp_sock, "quit", NULL, EP_QMP_MS, &err) < 0)
-    ep_log ("quit: %s", err.msg);
-  struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
-  if (ep.pidfd >= 0 && poll (&p, 1, EP_KILL_WAIT_MS) > 0)
-    {
-      ep.qemu_gone = true;
-      return;
-    }
-  ep_log ("QEMU did not quit: SIGKILL");
-  if (ep.pidfd >= 0)
-    syscall (SYS_pidfd_send_signal, ep.pidfd, SIGKILL, NULL, 0);
-  else if (ep.v->qemu_pid > 0)
-    kill (ep.v->qemu_pid, SIGKILL);
-  if (ep.pidfd >= 0)
-    poll (&p, 1, EP_KILL_WAIT_MS);
-  ep.qemu_gone = true;
+  last_ms = now;
+  struct terr err;
+  terr_clear (&err);
+  json_t *devs = qmp_query (ep.v->qmp_sock, "query-chardev", EP_QMP_MS, &err);
+  size_t i;
+  json_t *d;
+  json_array_foreach (devs, i, d)
+  {
+    const char *label = json_string_value (json_object_get (d, "label"));
+    const char *file = json_string_value (json_object_get (d, "filename"));
+    /* "unix:PATH,server=on", "disconnected:unix:PATH,server=on" while nobody is connected */
+    if (file && strncmp (file, "disconnected:", 13) == 0)
+      file += 13;
+    if (!label || strcmp (label, "ch0") != 0 || !file || strncmp (file, "unix:", 5) != 0)
+      continue;
+    size_t n = strcspn (file + 5, ",");
+    if (n > 0 && n < sizeof ep.v->chan_sock
+        && (strncmp (file + 5, ep.v->chan_sock, n) != 0 || ep.v->chan_sock[n] != '\0'))
+      {
+        snprintf (ep.v->chan_sock, sizeof ep.v->chan_sock, "%.*s", (int) n, file + 5);
+        ep_log ("the channel listens at %s now", ep.v->chan_sock);
+        ep_save ();
+      }
+  }
+  json_decref (devs);
 }
-
-static void flush_clients (int64_t deadline)
-{
-  for (;;)
-    {
-      struct pollfd p[EP_MAX_CLIENTS];
-      int n = 0;
-      for (int i = 0; i < EP_MAX_CLIENTS; i++)
-        if (ep.clients[i].used && !ep.clients[i].l.dead && link_has_out (&ep.clients[i].l))
-          {
-            link_flush (&ep.clients[i].l);
-            if (link_has_out (&ep.clients[i].l) && !ep.clients[i].l.dead)
-              p[n++] = (struct pollfd){ .fd = ep.clients[i].l.fd, .events = POLLOUT };
-          }
-      int64_t left = deadline - now_mono_ms ();
-      if (n == 0 || left <= 0)
-        return;
-      poll (p, (nfds_t) n, (int) left);
-    }
-}
-
-static _Noreturn void finish (void)
-{
-  if (!ep.has_exit)
-    save ();
-  flush_clients (now_mono_ms () + EP_FINAL_FLUSH_MS);
-  if (ep.listen_fd >= 0)
-    close (ep.listen_fd);
-  unlink (ep.v->ctl_sock);
-  unlink (ep.v->qmp_sock);
-  unlink (ep.v->chan_sock);
-  rmdir (ep.v->rundir);
-  proxy_log_garbage_total ();
-  ep_log ("done");
-  exit (0);
-}
-
-/* The container ends 125 with the reason and the console tail. */
-static _Noreturn void fail (const char *why)
-{
-  char tail[1200];
-  proxy_log_garbage_total ();
-  ep_log ("failed: %s", why);
-  ep.failed = true;
-  kill_qemu ();
-  vm_console_tail (ep.v, tail, sizeof tail);
-  snprintf (ep.v->error, sizeof ep.v->error, "%s%s%s", why, tail[0] ? "; console:\n" : "", tail);
-  ContainerInfo *i = &ep.v->info;
-  i->exit_code = 125;
-  i->pid = 0;
-  if (i->started_ns == 0)
-    i->started_ns = now_real_ns ();
-  /* a VM that stopped without reporting ended after its last heartbeat and
-   * before the next one: that beat dates it (VIC dated it by when it looked) */
-  i->finished_ns = ep.qemu_gone && ep.v->beat_ns > i->started_ns ? ep.v->beat_ns : now_real_ns ();
-  if (i->run == 0)
-    i->run = 1;
-  set_status ("exited");
-  save ();
-  ep.has_exit = true;
-  proxy_fail_all (&ep, why);
-  finish ();
-}
-
-static bool console_says_panic (void)
-{
-  char tail[4096];
-  vm_console_tail (ep.v, tail, sizeof tail);
-  return strstr (tail, "Kernel panic") != NULL;
-}
-
-static void on_qemu_gone (void)
-{
-  ep.qemu_gone = true;
-  /* whatever the guest sent before it went is still in the socket */
-  if (ep.guest_connected && !ep.guest.dead)
-    {
-      struct frame f;
-      while (link_read (&ep.guest) > 0)
-        while (link_next (&ep.guest, &f) > 0)
-          proxy_guest_frame (&ep, &f);
-    }
-  if (ep.has_exit)
-    finish ();
-  if (console_says_panic ())
-    fail ("guest panic");
-  fail (ep.guest_ready || ep.v->hello_ns
-            ? "the VM stopped without reporting the container's end (FinishedAt: its last heartbeat)"
-            : "the VM stopped before it was reachable");
-}
-
-/* ---- the loop ---- */
 
 static void guest_connect (void)
 {
@@ -281,6 +84,7 @@ static void guest_connect (void)
     {
       if (fd >= 0)
         close (fd);
+      find_channel (); /* moved? */
       return;
     }
   fcntl (fd, F_SETFL, O_NONBLOCK);
@@ -377,13 +181,13 @@ static void timers (void)
   bool may_hello = !ep.wait_client || ep.client_attach_seen || now - ep.start_ms > EP_CLIENT_WAIT_MS;
   if (ep.guest_connected && !ep.guest_ready && may_hello && now - ep.last_hello_ms >= EP_HELLO_EVERY_MS)
     send_hello ();
-  check_beats (now);
+  ep_check_beats (now);
   if (!ep.guest_ready && now > ep.boot_deadline_ms)
     {
       char why[96];
       snprintf (why, sizeof why, "no hello from the guest within %lld s",
                 (long long) (ep.boot_deadline_ms - ep.start_ms) / 1000);
-      fail (why);
+      ep_fail (why);
     }
   if (ep.stop_deadline_ms && !ep.qemu_gone && now >= ep.powerdown_next_ms && now < ep.stop_deadline_ms)
     {
@@ -396,8 +200,8 @@ static void timers (void)
       || (ep.poweroff_deadline_ms && now >= ep.poweroff_deadline_ms))
     {
       ep_log ("the VM did not power off in time: quit");
-      kill_qemu ();
-      on_qemu_gone ();
+      ep_kill_qemu ();
+      ep_on_qemu_gone ();
     }
 }
 
@@ -410,7 +214,7 @@ static struct timer tick;
 static void on_qemu_event (struct watch *w, uint32_t events)
 {
   (void) w, (void) events;
-  on_qemu_gone ();
+  ep_on_qemu_gone ();
 }
 
 static void on_listen_event (struct watch *w, uint32_t events)
@@ -523,7 +327,7 @@ static _Noreturn void loop (void)
 {
   struct terr err;
   if (loop_init (&err) < 0)
-    fail (err.msg);
+    ep_fail (err.msg);
   for (int i = 0; i < EP_MAX_CLIENTS; i++)
     w_client[i].fd = -1;
   w_qemu.fd = w_listen.fd = w_guest.fd = -1;
@@ -578,69 +382,6 @@ static int listen_socket (struct terr *err)
   return fd;
 }
 
-/* A fresh VM: QEMU started, its pidfd, the disks plugged. */
-static void boot_vm (struct vm_ctr *v, int ready_fd)
-{
-  struct terr err;
-  terr_clear (&err);
-  if (qemu_spawn (v, &err) < 0)
-    {
-      close (ready_fd);
-      fail (err.msg);
-    }
-  v->boot_ns = now_real_ns ();
-  ep.pidfd = (int) syscall (SYS_pidfd_open, v->qemu_pid, 0);
-  if (ep.pidfd < 0)
-    {
-      close (ready_fd);
-      fail ("QEMU exited at once (see the console)");
-    }
-  ep_log ("QEMU pid %d (%s), clients on %s", v->qemu_pid, v->accel, v->ctl_sock);
-  save ();
-  if (write (ready_fd, "R", 1) < 0)
-    (void) 0; /* the run may have gone: it does not matter */
-  close (ready_fd);
-  if (qemu_plug_disks (v, &err) < 0)
-    {
-      struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
-      if (poll (&p, 1, 0) > 0)
-        on_qemu_gone ();
-      fail (err.msg);
-    }
-}
-
-/* A VM whose endpoint died: the QEMU it recorded, if that process still runs.
- * The guest is reached again through the channel socket and a new hello; the log
- * resumes at the length of the files. A VM that went meanwhile is recorded as
- * ended without its status, with how much of its output is kept. */
-static void adopt_vm (struct vm_ctr *v, int ready_fd)
-{
-  struct terr err;
-  terr_clear (&err);
-  ep.has_exit = v->info.status && strcmp (v->info.status, "exited") == 0;
-  ep.pidfd = qemu_find (v, &err);
-  if (ep.pidfd < 0)
-    {
-      close (ready_fd);
-      ep.qemu_gone = true;
-      if (ep.has_exit)
-        finish ();
-      char why[512];
-      snprintf (why, sizeof why,
-                "the VM stopped while no endpoint was attached (%s); the logs hold stdout to byte %llu, "
-                "stderr to byte %llu",
-                err.msg, (unsigned long long) ep.log.next[STREAM_STDOUT],
-                (unsigned long long) ep.log.next[STREAM_STDERR]);
-      fail (why);
-    }
-  ep_log ("adopted QEMU pid %d; logs resume at stdout %llu, stderr %llu", v->qemu_pid,
-          (unsigned long long) ep.log.next[STREAM_STDOUT], (unsigned long long) ep.log.next[STREAM_STDERR]);
-  save ();
-  if (write (ready_fd, "R", 1) < 0)
-    (void) 0;
-  close (ready_fd);
-}
-
 _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, enum ep_start how)
 {
   struct terr err;
@@ -669,7 +410,7 @@ _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, enum ep_start how)
   if (logstore_open (&ep.log, v->dir, v->cfg->log_max_size, v->cfg->log_max_file, &err) < 0)
     {
       close (ready_fd);
-      fail (err.msg);
+      ep_fail (err.msg);
     }
   char bp[VM_PATH_MAX + 16];
   snprintf (bp, sizeof bp, "%s/heartbeat", v->dir);
@@ -680,11 +421,11 @@ _Noreturn void endpoint_main (struct vm_ctr *v, int ready_fd, enum ep_start how)
   if (ep.listen_fd < 0)
     {
       close (ready_fd);
-      fail (err.msg);
+      ep_fail (err.msg);
     }
   if (how == EP_ADOPT)
-    adopt_vm (v, ready_fd);
+    ep_adopt_vm (v, ready_fd);
   else
-    boot_vm (v, ready_fd);
+    ep_boot_vm (v, ready_fd);
   loop ();
 }

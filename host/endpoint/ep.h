@@ -21,6 +21,9 @@
 #define EP_BOOT_TIMEOUT_S 60       /* hello_reply bound; $TETHER_BOOT_TIMEOUT_S */
 #define EP_POWEROFF_GRACE_MS 15000 /* exit acked, VM still up: QMP quit */
 #define EP_STOP_GRACE_MS 10000     /* DESIGN §4: quit at stop timeout + 10 s */
+#define EP_FINAL_FLUSH_MS 2000     /* the last replies to clients, at most */
+#define EP_KILL_WAIT_MS 5000       /* QEMU after quit, and after SIGKILL */
+#define EP_QMP_MS 2000             /* one QMP exchange */
 #define EP_MISSED_BEATS 3          /* heartbeats missed before the VM is unresponsive */
 
 struct ep_client {
@@ -75,6 +78,17 @@ void proxy_fail_all (struct ep *e, const char *why);
 void proxy_log_ack (struct ep *e, uint32_t exit_run);
 void proxy_guest_ready (struct ep *e);
 
+/* endpoint.c: the one endpoint of this process */
+extern struct ep ep;
+/* eplife.c */
+void ep_save (void);                           /* state.json and state.pb now */
+void ep_check_beats (int64_t now);
+void ep_kill_qemu (void);
+_Noreturn void ep_on_qemu_gone (void);         /* records how the VM ended, then exits */
+_Noreturn void ep_finish (void);
+_Noreturn void ep_fail (const char *why);      /* the container ends 125 with why */
+void ep_boot_vm (struct vm_ctr *v, int ready_fd);
+void ep_adopt_vm (struct vm_ctr *v, int ready_fd);
 /* endpoint.c */
 void ep_on_exit (struct ep *e, const Exit *x);
 void ep_on_info (struct ep *e, const ContainerInfo *ci);

@@ -47,7 +47,7 @@ static int read_line (int fd, char *buf, size_t cap, long long deadline, struct 
 
 /* One reply line: 1 for "return", 0 for anything else (events), -1 for "error"
  * or a line that is not a JSON object. */
-static int judge_reply (const char *line, struct terr *err)
+static int judge_reply (const char *line, json_t **ret, struct terr *err)
 {
   json_error_t jerr;
   json_t *r = json_loads (line, JSON_REJECT_DUPLICATES, &jerr);
@@ -59,7 +59,11 @@ static int judge_reply (const char *line, struct terr *err)
   int verdict = 0;
   json_t *e = json_object_get (r, "error");
   if (json_object_get (r, "return"))
-    verdict = 1;
+    {
+      verdict = 1;
+      if (ret)
+        *ret = json_incref (json_object_get (r, "return"));
+    }
   else if (e)
     {
       const char *desc = json_string_value (json_object_get (e, "desc"));
@@ -69,7 +73,7 @@ static int judge_reply (const char *line, struct terr *err)
   return verdict;
 }
 
-int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err)
+static int exec_ret (int fd, const char *command, json_t *args, json_t **ret, int timeout_ms, struct terr *err)
 {
   json_t *cmd = json_pack ("{s:s}", "execute", command);
   if (cmd && args)
@@ -90,7 +94,7 @@ int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct 
     {
       if (read_line (fd, line, sizeof line, deadline, err) < 0)
         return -1;
-      int v = judge_reply (line, err);
+      int v = judge_reply (line, ret, err);
       if (v != 0)
         return v > 0 ? 0 : -1;
     }
@@ -141,4 +145,21 @@ int qmp_once (const char *path, const char *command, json_t *args, int timeout_m
   int r = qmp_exec (fd, command, args, timeout_ms, err);
   close (fd);
   return r;
+}
+
+int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err)
+{
+  return exec_ret (fd, command, args, NULL, timeout_ms, err);
+}
+
+json_t *qmp_query (const char *path, const char *command, int timeout_ms, struct terr *err)
+{
+  int fd = qmp_open (path, timeout_ms, err);
+  if (fd < 0)
+    return NULL;
+  json_t *ret = NULL;
+  if (exec_ret (fd, command, NULL, &ret, timeout_ms, err) < 0)
+    ret = NULL;
+  close (fd);
+  return ret;
 }

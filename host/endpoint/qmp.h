@@ -16,6 +16,9 @@ int qmp_open (const char *path, int timeout_ms, struct terr *err);
  * is taken) and waits for its return or error, skipping events. 0 on "return", -1
  * on "error" (err holds its desc), a reply that is not JSON, or a lost socket. */
 int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err);
+/* Opens, runs one command without arguments, closes: its "return" value (the
+ * caller's reference), or NULL with err. */
+json_t *qmp_query (const char *path, const char *command, int timeout_ms, struct terr *err);
 /* Opens, runs one command, closes. */
 int qmp_once (const char *path, const char *command, json_t *args, int timeout_ms, struct terr *err);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "inspect.h"
 
 static void command_column (void **state)
@@ -105,8 +107,6 @@ static void inspect_health_and_restart (void **state)
   ci.pid = 77;
   ci.health = &h;
   ci.restart_count = 2;
-  struct json j;
-  inspect_json (&j, &ci);
   const char *want_state
       = "\"State\":{\"Status\":\"restarting\",\"Running\":true,\"Paused\":false,\"Restarting\":true,"
         "\"OOMKilled\":false,\"Dead\":false,\"Pid\":0,\"ExitCode\":0,\"Error\":\"\","
@@ -114,6 +114,8 @@ static void inspect_health_and_restart (void **state)
         "\"Health\":{\"Status\":\"unhealthy\",\"FailingStreak\":4,\"Log\":[{\"Start\":"
         "\"2023-11-14T22:13:20.000000000Z\",\"End\":\"2023-11-14T22:13:20.000000007Z\",\"ExitCode\":-1,"
         "\"Output\":\"Health check exceeded timeout (1s)\"}]}}";
+  struct json j;
+  inspect_json (&j, &ci);
   assert_non_null (strstr (j.buf, want_state));
   assert_non_null (strstr (j.buf, "\"RestartCount\":2,"));
   assert_non_null (strstr (j.buf, "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"on-failure\","
@@ -123,12 +125,6 @@ static void inspect_health_and_restart (void **state)
   json_free (&j);
 }
 
-int main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (command_column),
+UNIT_MAIN (cmocka_unit_test (command_column),
     cmocka_unit_test (inspect_shape),
-    cmocka_unit_test (inspect_health_and_restart),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+    cmocka_unit_test (inspect_health_and_restart))

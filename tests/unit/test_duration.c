@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "duration.h"
 
 #define MS 1000000LL
@@ -76,12 +78,6 @@ static void formats_as_go (void **state)
   assert_string_equal (duration_format (INT64_MIN, b), "-2562047h47m16.854775808s");
 }
 
-int main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (parses_go_syntax),
+UNIT_MAIN (cmocka_unit_test (parses_go_syntax),
     cmocka_unit_test (refuses_with_gos_texts),
-    cmocka_unit_test (formats_as_go),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+    cmocka_unit_test (formats_as_go))

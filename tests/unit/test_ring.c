@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "caps.h"
 #include "ring.h"
 
@@ -83,12 +85,6 @@ static void global_cap_stops_growth (void **state)
   ring_set_global_cap (64u << 20);
 }
 
-int main (void)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test (grows_from_nothing_to_its_max),
+UNIT_MAIN (cmocka_unit_test (grows_from_nothing_to_its_max),
     cmocka_unit_test (keeps_order_across_wrap_and_growth),
-    cmocka_unit_test (global_cap_stops_growth),
-  };
-  return cmocka_run_group_tests (tests, NULL, NULL);
-}
+    cmocka_unit_test (global_cap_stops_growth))

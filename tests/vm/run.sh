@@ -80,6 +80,7 @@ wedge_check () {
 }
 
 . "$(dirname "$0")/adopt.sh"
+. "$(dirname "$0")/cuts.sh"
 
 # The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
 # times and interleaving, --tail, --since/--until, -f of an ended container;
@@ -276,6 +277,7 @@ t_stop_last_resort
 t_channel_cut
 t_heartbeat
 t_vm_attach
+t_cuts
 
 # No QEMU may be left behind.
 finish

@@ -1,0 +1,312 @@
+/* The VM's life as the endpoint records it (docs/endpoint.md): the run's start,
+ * exit and stop, heartbeats, and how the endpoint ends (QEMU gone, failed, done);
+ * booting a fresh VM or adopting one whose endpoint died. */
+#include "ep.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "adopt.h"
+#include "clock.h"
+#include "qemu.h"
+#include "qmp.h"
+
+static void set_status (const char *st)
+{
+  ep.v->info.status = (char *) st;
+}
+
+void ep_save (void)
+{
+  struct terr err;
+  if (vm_state_save (ep.v, &err) < 0)
+    ep_log ("state: %s", err.msg);
+}
+
+void ep_on_info (struct ep *e, const ContainerInfo *ci)
+{
+  if (e->has_exit)
+    return;
+  e->v->info.pid = ci->pid;
+  e->v->info.started_ns = ci->started_ns;
+  e->v->info.run = ci->run;
+  e->v->info.rtc_clock = ci->rtc_clock;
+  set_status ("running");
+  ep_save ();
+}
+
+void ep_on_exit (struct ep *e, const Exit *x)
+{
+  /* already recorded (an adopting endpoint hears it again): the guest is still
+   * waiting for the ack that lets it power off */
+  if (e->has_exit)
+    {
+      proxy_log_ack (e, x->run ? x->run : 1);
+      if (e->poweroff_deadline_ms == 0)
+        e->poweroff_deadline_ms = now_mono_ms () + EP_POWEROFF_GRACE_MS;
+      return;
+    }
+  ContainerInfo *i = &e->v->info;
+  i->restart_count = x->restart_count;
+  i->exit_code = x->exit_code;
+  i->signal = x->signal;
+  i->run = x->run;
+  i->started_ns = x->started_ns;
+  i->finished_ns = x->finished_ns;
+  i->stdout_offset = x->stdout_final;
+  i->stderr_offset = x->stderr_final;
+  i->pid = 0;
+  snprintf (e->v->error, sizeof e->v->error, "%s", x->error ? x->error : "");
+  if (x->restarting)
+    {
+      /* The guest's restart policy starts another run: not the end of the VM. */
+      set_status ("restarting");
+      ep_save ();
+      ep_log ("run %u ended: exit %d; the restart policy starts run %u", x->run, x->exit_code, x->run + 1);
+      return;
+    }
+  /* The logs should be complete now; if a write failed they are not, and the
+   * acks never covered the missing bytes: say so rather than pretend. */
+  if (x->stdout_final != e->log.next[STREAM_STDOUT] || x->stderr_final != e->log.next[STREAM_STDERR])
+    ep_log ("logs incomplete: stdout %llu of %llu bytes, stderr %llu of %llu",
+            (unsigned long long) e->log.next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
+            (unsigned long long) e->log.next[STREAM_STDERR], (unsigned long long) x->stderr_final);
+  set_status ("exited");
+  ep_save ();
+  e->has_exit = true;
+  ep_log ("run %u ended: exit %d%s%s", x->run, x->exit_code, x->error && *x->error ? ": " : "",
+          x->error ? x->error : "");
+  /* state.json is final: now the guest may power off */
+  proxy_log_ack (e, x->run ? x->run : 1);
+  e->poweroff_deadline_ms = now_mono_ms () + EP_POWEROFF_GRACE_MS;
+}
+
+/* The guest's time in each beat goes to containers/ID/heartbeat (8 bytes written
+ * in place, no fsync: it must outlive the endpoint, not the host), so an endpoint
+ * that finds the VM gone later dates the end by it, not by when it looked. */
+void ep_on_heartbeat (struct ep *e, const Heartbeat *hb)
+{
+  e->beat_mono_ms = now_mono_ms ();
+  e->v->beat_ns = hb->time_ns;
+  uint8_t b[8];
+  for (int i = 0; i < 8; i++)
+    b[i] = (uint8_t) ((uint64_t) hb->time_ns >> (8 * i));
+  if (e->beat_fd >= 0 && pwrite (e->beat_fd, b, sizeof b, 0) != (ssize_t) sizeof b)
+    (void) 0; /* a lost beat record costs only the precision of a later FinishedAt */
+  if (e->v->unresponsive)
+    {
+      e->v->unresponsive = false;
+      ep_log ("the guest answers again (heartbeat %llu)", (unsigned long long) hb->seq);
+      ep_save ();
+    }
+}
+
+/* Beats missed: say so in the state (once), the VM may be hung. */
+void ep_check_beats (int64_t now)
+{
+  int interval = ep.v->cfg && ep.v->cfg->heartbeat_ms ? (int) ep.v->cfg->heartbeat_ms : 1000;
+  if (!ep.guest_ready || ep.beat_mono_ms == 0 || ep.v->unresponsive || ep.has_exit
+      || now - ep.beat_mono_ms <= (int64_t) EP_MISSED_BEATS * interval)
+    return;
+  ep.v->unresponsive = true;
+  ep_log ("no heartbeat for %lld ms: the guest is unresponsive", (long long) (now - ep.beat_mono_ms));
+  ep_save ();
+}
+
+void ep_on_stop (struct ep *e, int timeout_s)
+{
+  const ContainerConfig *c = e->v->cfg;
+  int t = timeout_s > 0 ? timeout_s : c->stop_timeout_s >= 0 ? c->stop_timeout_s : 10;
+  int64_t now = now_mono_ms ();
+  int64_t dl = now + (int64_t) t * 1000 + EP_STOP_GRACE_MS;
+  if (e->stop_deadline_ms == 0 || dl < e->stop_deadline_ms)
+    e->stop_deadline_ms = dl;
+  e->powerdown_next_ms = now + (int64_t) t * 1000 + 2000;
+}
+
+/* ---- ending ---- */
+
+void ep_kill_qemu (void)
+{
+  struct terr err;
+  if (ep.qemu_gone)
+    return;
+  if (qmp_once (ep.v->qmp_sock, "quit", NULL, EP_QMP_MS, &err) < 0)
+    ep_log ("quit: %s", err.msg);
+  struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
+  if (ep.pidfd >= 0 && poll (&p, 1, EP_KILL_WAIT_MS) > 0)
+    {
+      ep.qemu_gone = true;
+      return;
+    }
+  ep_log ("QEMU did not quit: SIGKILL");
+  if (ep.pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, ep.pidfd, SIGKILL, NULL, 0);
+  else if (ep.v->qemu_pid > 0)
+    kill (ep.v->qemu_pid, SIGKILL);
+  if (ep.pidfd >= 0)
+    poll (&p, 1, EP_KILL_WAIT_MS);
+  ep.qemu_gone = true;
+}
+
+static void flush_clients (int64_t deadline)
+{
+  for (;;)
+    {
+      struct pollfd p[EP_MAX_CLIENTS];
+      int n = 0;
+      for (int i = 0; i < EP_MAX_CLIENTS; i++)
+        if (ep.clients[i].used && !ep.clients[i].l.dead && link_has_out (&ep.clients[i].l))
+          {
+            link_flush (&ep.clients[i].l);
+            if (link_has_out (&ep.clients[i].l) && !ep.clients[i].l.dead)
+              p[n++] = (struct pollfd){ .fd = ep.clients[i].l.fd, .events = POLLOUT };
+          }
+      int64_t left = deadline - now_mono_ms ();
+      if (n == 0 || left <= 0)
+        return;
+      poll (p, (nfds_t) n, (int) left);
+    }
+}
+
+_Noreturn void ep_finish (void)
+{
+  if (!ep.has_exit)
+    ep_save ();
+  flush_clients (now_mono_ms () + EP_FINAL_FLUSH_MS);
+  if (ep.listen_fd >= 0)
+    close (ep.listen_fd);
+  unlink (ep.v->ctl_sock);
+  unlink (ep.v->qmp_sock);
+  unlink (ep.v->chan_sock);
+  rmdir (ep.v->rundir);
+  proxy_log_garbage_total ();
+  ep_log ("done");
+  exit (0);
+}
+
+/* The container ends 125 with the reason and the console tail. */
+_Noreturn void ep_fail (const char *why)
+{
+  char tail[1200];
+  proxy_log_garbage_total ();
+  ep_log ("failed: %s", why);
+  ep.failed = true;
+  ep_kill_qemu ();
+  vm_console_tail (ep.v, tail, sizeof tail);
+  snprintf (ep.v->error, sizeof ep.v->error, "%s%s%s", why, tail[0] ? "; console:\n" : "", tail);
+  ContainerInfo *i = &ep.v->info;
+  i->exit_code = 125;
+  i->pid = 0;
+  if (i->started_ns == 0)
+    i->started_ns = now_real_ns ();
+  /* a VM that stopped without reporting ended after its last heartbeat and
+   * before the next one: that beat dates it (VIC dated it by when it looked) */
+  i->finished_ns = ep.qemu_gone && ep.v->beat_ns > i->started_ns ? ep.v->beat_ns : now_real_ns ();
+  if (i->run == 0)
+    i->run = 1;
+  set_status ("exited");
+  ep_save ();
+  ep.has_exit = true;
+  proxy_fail_all (&ep, why);
+  ep_finish ();
+}
+
+static bool console_says_panic (void)
+{
+  char tail[4096];
+  vm_console_tail (ep.v, tail, sizeof tail);
+  return strstr (tail, "Kernel panic") != NULL;
+}
+
+_Noreturn void ep_on_qemu_gone (void)
+{
+  ep.qemu_gone = true;
+  /* whatever the guest sent before it went is still in the socket */
+  if (ep.guest_connected && !ep.guest.dead)
+    {
+      struct frame f;
+      while (link_read (&ep.guest) > 0)
+        while (link_next (&ep.guest, &f) > 0)
+          proxy_guest_frame (&ep, &f);
+    }
+  if (ep.has_exit)
+    ep_finish ();
+  if (console_says_panic ())
+    ep_fail ("guest panic");
+  ep_fail (ep.guest_ready || ep.v->hello_ns
+            ? "the VM stopped without reporting the container's end (FinishedAt: its last heartbeat)"
+            : "the VM stopped before it was reachable");
+}
+
+/* ---- the loop ---- */
+
+/* A fresh VM: QEMU started, its pidfd, the disks plugged. */
+void ep_boot_vm (struct vm_ctr *v, int ready_fd)
+{
+  struct terr err;
+  terr_clear (&err);
+  if (qemu_spawn (v, &err) < 0)
+    {
+      close (ready_fd);
+      ep_fail (err.msg);
+    }
+  v->boot_ns = now_real_ns ();
+  ep.pidfd = (int) syscall (SYS_pidfd_open, v->qemu_pid, 0);
+  if (ep.pidfd < 0)
+    {
+      close (ready_fd);
+      ep_fail ("QEMU exited at once (see the console)");
+    }
+  ep_log ("QEMU pid %d (%s), clients on %s", v->qemu_pid, v->accel, v->ctl_sock);
+  ep_save ();
+  if (write (ready_fd, "R", 1) < 0)
+    (void) 0; /* the run may have gone: it does not matter */
+  close (ready_fd);
+  if (qemu_plug_disks (v, &err) < 0)
+    {
+      struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
+      if (poll (&p, 1, 0) > 0)
+        ep_on_qemu_gone ();
+      ep_fail (err.msg);
+    }
+}
+
+/* A VM whose endpoint died: the QEMU it recorded, if that process still runs.
+ * The guest is reached again through the channel socket and a new hello; the log
+ * resumes at the length of the files. A VM that went meanwhile is recorded as
+ * ended without its status, with how much of its output is kept. */
+void ep_adopt_vm (struct vm_ctr *v, int ready_fd)
+{
+  struct terr err;
+  terr_clear (&err);
+  ep.has_exit = v->info.status && strcmp (v->info.status, "exited") == 0;
+  ep.pidfd = qemu_find (v, &err);
+  if (ep.pidfd < 0)
+    {
+      close (ready_fd);
+      ep.qemu_gone = true;
+      if (ep.has_exit)
+        ep_finish ();
+      char why[512];
+      snprintf (why, sizeof why,
+                "the VM stopped while no endpoint was attached (%s); the logs hold stdout to byte %llu, "
+                "stderr to byte %llu",
+                err.msg, (unsigned long long) ep.log.next[STREAM_STDOUT],
+                (unsigned long long) ep.log.next[STREAM_STDERR]);
+      ep_fail (why);
+    }
+  ep_log ("adopted QEMU pid %d; logs resume at stdout %llu, stderr %llu", v->qemu_pid,
+          (unsigned long long) ep.log.next[STREAM_STDOUT], (unsigned long long) ep.log.next[STREAM_STDERR]);
+  ep_save ();
+  if (write (ready_fd, "R", 1) < 0)
+    (void) 0;
+  close (ready_fd);
+}
+
