@@ -130,3 +130,9 @@ const char *msg_name (const Msg *m)
   }
   return "unknown";
 }
+
+uint32_t config_heartbeat_ms (const ContainerConfig *cfg)
+{
+  uint32_t ms = cfg ? cfg->heartbeat_ms : 0;
+  return ms >= 100 && ms <= 60000 ? ms : HEARTBEAT_DEFAULT_MS;
+}

@@ -43,4 +43,9 @@ uint32_t data_frame_pcrc (const uint8_t *subhdr, const uint8_t *data, size_t len
 /* Human-readable name of a Msg body case, for logs and errors. */
 const char *msg_name (const Msg *m);
 
+/* The guest's heartbeat interval a config asks for (0 or out of 100..60000 ms:
+ * the default 1000): the tether beats at it, the endpoint counts missed beats by it. */
+#define HEARTBEAT_DEFAULT_MS 1000
+uint32_t config_heartbeat_ms (const ContainerConfig *cfg);
+
 #endif

@@ -178,8 +178,7 @@ static uint64_t beat_seq;
 
 static int beat_ms (void)
 {
-  uint32_t ms = vm_c && vm_c->cfg ? vm_c->cfg->heartbeat_ms : 0;
-  return ms >= 100 && ms <= 60000 ? (int) ms : VM_HEARTBEAT_MS;
+  return (int) config_heartbeat_ms (vm_c ? vm_c->cfg : NULL);
 }
 
 static void beat (struct timer *t)

@@ -8,7 +8,6 @@
 
 #define VM_HELLO_WAIT_MS 10000   /* first hello (host time) before the first exec */
 #define VM_DISK_WAIT_MS 30000    /* disks named by the config */
-#define VM_HEARTBEAT_MS 1000 /* default beat to the endpoint (config heartbeat_ms) */
 #define VM_HOLD_MS (600 * 1000) /* DESIGN §4: exit not acked and no endpoint heard: then power off anyway */
 #define VM_CHANNEL_SCAN_MS 100
 #define VM_CHANNEL_SCAN_MAX_MS 30000

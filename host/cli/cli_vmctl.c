@@ -24,13 +24,6 @@
 
 #define VM_STOP_WAIT_MS 60000
 
-/* The endpoint's address ("unix:PATH") while the VM runs, started again if it
- * died; NULL when the VM is gone. */
-static const char *endpoint_addr (const char *id, char *buf, size_t cap)
-{
-  return endpoint_ensure (id, buf, cap);
-}
-
 bool vm_resolve (const char *ref, char id[65])
 {
   struct terr err;
@@ -69,7 +62,7 @@ static int wait_final (const char *id, int timeout_ms, int *code)
       if (r <= 0)
         return r;
       char a[200];
-      if (endpoint_addr (id, a, sizeof a) == NULL)
+      if (endpoint_ensure (id, a, sizeof a) == NULL)
         return vm_load_exit (id, code) == 0 ? 0 : -1;
       usleep (100 * 1000);
     }
@@ -80,7 +73,7 @@ static int wait_final (const char *id, int timeout_ms, int *code)
 static int to_endpoint (const char *ref, const char *id, enum ctl_verb verb, const struct ctl_opts *o, bool quiet)
 {
   char a[200];
-  if (endpoint_addr (id, a, sizeof a) == NULL)
+  if (endpoint_ensure (id, a, sizeof a) == NULL)
     return cli_err ("%s: container is not running", ref), -1;
   struct conn *c = endpoint_conn (a);
   if (c == NULL)
@@ -96,7 +89,7 @@ static int wait_one (const char *ref, const char *id, const struct ctl_opts *o)
   (void) ref;
   char a[200];
   int ec;
-  struct conn *c = endpoint_addr (id, a, sizeof a) ? endpoint_conn (a) : NULL;
+  struct conn *c = endpoint_ensure (id, a, sizeof a) ? endpoint_conn (a) : NULL;
   int r = c ? ctl_one (c, CTL_WAIT, o, id, false) : -1;
   if (c)
     conn_close (c);
@@ -117,7 +110,7 @@ static int stop_one (const char *ref, const char *id, const struct ctl_opts *o)
 {
   char a[200];
   int ec;
-  if (endpoint_addr (id, a, sizeof a) == NULL)
+  if (endpoint_ensure (id, a, sizeof a) == NULL)
     return printf ("%s\n", ref), 0; /* already stopped */
   if (to_endpoint (ref, id, CTL_STOP, o, false) < 0)
     return -1;
@@ -133,9 +126,9 @@ static int rm_one (const char *ref, const char *id, const struct ctl_opts *o)
   int ec;
   /* Exited but its endpoint still powering the VM off: let it finish (it
    * writes state.json last), then remove. */
-  for (int t = 0; t < VM_STOP_WAIT_MS && endpoint_addr (id, a, sizeof a) && vm_load_exit (id, &ec) == 0; t += 100)
+  for (int t = 0; t < VM_STOP_WAIT_MS && endpoint_ensure (id, a, sizeof a) && vm_load_exit (id, &ec) == 0; t += 100)
     usleep (100 * 1000);
-  if (endpoint_addr (id, a, sizeof a))
+  if (endpoint_ensure (id, a, sizeof a))
     {
       if (!o->force)
         return cli_err ("%s: cannot remove a running container (stop it first or use -f)", ref), -1;
@@ -189,7 +182,7 @@ int vm_cli_exec (int argc, char **argv)
     code = 0;
   else if (k < 0 || !vm_resolve (argv[k], id))
     ;
-  else if (endpoint_addr (id, a, sizeof a) == NULL)
+  else if (endpoint_ensure (id, a, sizeof a) == NULL)
     cli_err ("%s: container is not running", argv[k]);
   else if ((c = cli_connect (&(struct cli) { .host = a })) != NULL)
     code = exec_over (c, &o, id, argv + cmd_at, (size_t) (argc - cmd_at));
@@ -305,7 +298,7 @@ static int vm_ping_or_health (int argc, char **argv, bool health)
   char id[65], a[200];
   if (!vm_resolve (argv[1], id))
     return CLI_FAIL;
-  const char *addr = endpoint_addr (id, a, sizeof a);
+  const char *addr = endpoint_ensure (id, a, sizeof a);
   if (health)
     {
       static struct vm_ctr v;
@@ -341,7 +334,7 @@ int vm_cli_attach (int argc, char **argv)
   struct terr err;
   if (!vm_resolve (argv[k], id))
     return CLI_FAIL;
-  if (endpoint_addr (id, a, sizeof a) == NULL || vm_ctr_load (&v, id, &err) < 0
+  if (endpoint_ensure (id, a, sizeof a) == NULL || vm_ctr_load (&v, id, &err) < 0
       || strcmp (v.info.status ? v.info.status : "", "running") != 0)
     return cli_err ("%s: You cannot attach to a stopped container, start it first", argv[k]), CLI_FAIL;
   struct session_opts so = { .relay_stdin = v.cfg->open_stdin && !ao.no_stdin, .tty = v.cfg->tty };

@@ -82,11 +82,11 @@ static void usage (enum opts_verb verb)
       if (!(d->verbs & verb))
         continue;
       char left[64];
-      int n = snprintf (left, sizeof left, "%c%c%c --%s%s%s", d->key < 256 ? '-' : ' ',
+      snprintf (left, sizeof left, "%c%c%c --%s%s%s", d->key < 256 ? '-' : ' ',
                         d->key < 256 ? d->key : ' ', d->key < 256 ? ',' : ' ', d->name, d->arg ? " " : "",
                         d->arg ? d->arg : "");
       const char *h = d->help, *nl;
-      (void) n; /* a wider left column pushes its help right */
+      /* a left column wider than 26 pushes its help right */
       printf ("  %-26s ", left);
       while ((nl = strchr (h, '\n')) != NULL)
         {

@@ -255,8 +255,10 @@ static void on_guest_event (struct watch *w, uint32_t events)
       proxy_guest_frame (&ep, &f);
   if (ep.guest.dead)
     {
+      /* after the exit the guest powers off: its EOF comes before QEMU's end, and
+       * the clients still waiting for their last replies must not be dropped */
       struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
-      if (ep.pidfd >= 0 && poll (&p, 1, 0) == 0)
+      if (!ep.has_exit && ep.pidfd >= 0 && poll (&p, 1, 0) == 0)
         guest_lost ();
       else
         ep.guest_gone = true; /* QEMU is going: the pidfd says when */

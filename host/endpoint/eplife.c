@@ -110,7 +110,7 @@ void ep_on_heartbeat (struct ep *e, const Heartbeat *hb)
 /* Beats missed: say so in the state (once), the VM may be hung. */
 void ep_check_beats (int64_t now)
 {
-  int interval = ep.v->cfg && ep.v->cfg->heartbeat_ms ? (int) ep.v->cfg->heartbeat_ms : 1000;
+  int interval = (int) config_heartbeat_ms (ep.v->cfg);
   if (!ep.guest_ready || ep.beat_mono_ms == 0 || ep.v->unresponsive || ep.has_exit
       || now - ep.beat_mono_ms <= (int64_t) EP_MISSED_BEATS * interval)
     return;

@@ -164,18 +164,25 @@ static void client_hello (struct ep *e, int cl, uint64_t rid, const Hello *h)
 }
 
 /* After the run ended and the VM is gone, a few requests still get answers. */
+/* The run's recorded end as an exit message (x's strings point into e). */
+static void recorded_exit (struct ep *e, Exit *x)
+{
+  *x = (Exit) EXIT__INIT;
+  x->id = e->v->id;
+  x->run = e->v->info.run;
+  x->exit_code = e->v->info.exit_code;
+  x->signal = e->v->info.signal;
+  x->started_ns = e->v->info.started_ns;
+  x->finished_ns = e->v->info.finished_ns;
+  x->error = e->v->error;
+}
+
 static void answer_after_end (struct ep *e, int cl, Msg *m)
 {
   if (m->body_case == MSG__BODY_WAIT || m->body_case == MSG__BODY_STOP)
     {
-      Exit x = EXIT__INIT;
-      x.id = e->v->id;
-      x.run = e->v->info.run;
-      x.exit_code = e->v->info.exit_code;
-      x.signal = e->v->info.signal;
-      x.started_ns = e->v->info.started_ns;
-      x.finished_ns = e->v->info.finished_ns;
-      x.error = e->v->error;
+      Exit x;
+      recorded_exit (e, &x);
       Msg r = MSG__INIT;
       r.request_id = m->request_id;
       r.body_case = MSG__BODY_EXIT;
@@ -237,7 +244,10 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
     }
   if (e->has_exit || e->failed || e->guest_gone)
     {
-      if (!e->guest_ready || e->guest_gone)
+      /* a wait or stop after the recorded end is answered here: the guest may be
+       * powering off and never reply */
+      bool ended = e->has_exit && (m->body_case == MSG__BODY_WAIT || m->body_case == MSG__BODY_STOP);
+      if (!e->guest_ready || e->guest_gone || ended)
         {
           answer_after_end (e, cl, m);
           return 0;
@@ -333,9 +343,8 @@ void proxy_fail_all (struct ep *e, const char *why)
       Msg m = MSG__INIT;
       m.request_id = r->crid;
       /* a stop or wait is answered: the container has ended, with 125 and why */
-      Exit x = EXIT__INIT;
-      x.id = e->v->id;
-      x.run = e->v->info.run;
+      Exit x;
+      recorded_exit (e, &x);
       x.exit_code = 125;
       x.error = (char *) why;
       Error er = ERROR__INIT;
@@ -353,10 +362,9 @@ void proxy_fail_all (struct ep *e, const char *why)
       struct ep_hmap *h = &e->hmap[i];
       if (!h->used)
         continue;
-      Exit x = EXIT__INIT;
-      x.id = e->v->id;
+      Exit x;
+      recorded_exit (e, &x);
       x.handle = h->ch;
-      x.run = e->v->info.run;
       x.exit_code = 125;
       x.error = (char *) why;
       Msg m = MSG__INIT;

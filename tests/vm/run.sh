@@ -277,6 +277,7 @@ t_stop_last_resort
 t_channel_cut
 t_heartbeat
 t_vm_attach
+t_stop_wait
 t_cuts
 
 # No QEMU may be left behind.
