@@ -183,6 +183,7 @@ struct attach *session_attach (struct session *s, struct conn *c, uint32_t handl
   a->conn = c;
   a->s = s;
   a->handle = handle;
+  a->since_ns = now_real_ns ();
   a->next_in_session = s->attaches;
   s->attaches = a;
   a->next_in_conn = c->attaches;

@@ -39,10 +39,6 @@
 #define HEALTH_TIMEOUT_DEFAULT_NS 30000000000LL
 #define HEALTH_START_INTERVAL_DEFAULT_NS 5000000000LL
 #define HEALTH_RETRIES_DEFAULT 3
-/* Restart back-off, as moby's restartmanager: 100 ms doubling up to 1 min, back
- * to 100 ms after a run that lasted 10 s. */
-#define RESTART_DELAY_FIRST_MS 100
-#define RESTART_DELAY_MAX_MS 60000
-#define RESTART_RESET_AFTER_MS 10000
+#define ATTACHED_LISTED 32     /* attached clients inspect lists (ContainerInfo.attached) */
 
 #endif

@@ -45,6 +45,10 @@ static void accept_event (struct watch *w, uint32_t events)
         }
       struct terr err = { 0 };
       struct conn *c = conn_new (fd, false, &err);
+      struct ucred cr;
+      socklen_t crl = sizeof cr;
+      if (c && getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) == 0)
+        c->peer_pid = cr.pid, c->peer_uid = cr.uid;
       if (!c)
         {
           close (fd);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "caps.h"
 #include "health.h"
 #include "log.h"
 #include "tether.h"
@@ -247,6 +248,8 @@ void container_reap_dead (void)
           free (s);
         }
       health_free (c);
+      free (c->attached_pb);
+      free (c->attached_ptrs);
       container_config__free_unpacked (c->cfg, NULL);
       free (c->cfg_packed);
       free (c);
@@ -345,6 +348,42 @@ static const char *state_name (const struct container *c)
   return "unknown";
 }
 
+/* The primary's attached clients, at most ATTACHED_LISTED of them (the total
+ * says how many). Storage is the container's, reused from fill to fill. */
+static void fill_attached (struct container *c, ContainerInfo *info)
+{
+  const struct session *s = &c->primary;
+  unsigned n = 0;
+  for (const struct attach *a = s->attaches; a; a = a->next_in_session)
+    n++;
+  info->attached_total = n;
+  if (n > ATTACHED_LISTED)
+    n = ATTACHED_LISTED;
+  if (n == 0)
+    return;
+  if (c->attached_pb == NULL)
+    {
+      c->attached_pb = calloc (ATTACHED_LISTED, sizeof *c->attached_pb);
+      c->attached_ptrs = calloc (ATTACHED_LISTED, sizeof *c->attached_ptrs);
+      if (c->attached_pb == NULL || c->attached_ptrs == NULL)
+        return; /* the total still says it */
+    }
+  unsigned k = 0;
+  for (const struct attach *a = s->attaches; a && k < n; a = a->next_in_session, k++)
+    {
+      AttachedClient *ac = &c->attached_pb[k];
+      attached_client__init (ac);
+      ac->pid = a->conn->peer_pid;
+      ac->uid = a->conn->peer_uid;
+      ac->client = (char *) a->conn->client;
+      ac->since_ns = a->since_ns;
+      ac->feeds_stdin = s->stdin_owner == a;
+      c->attached_ptrs[k] = ac;
+    }
+  info->attached = c->attached_ptrs;
+  info->n_attached = k;
+}
+
 void container_fill_info (struct container *c, ContainerInfo *info, char *status_buf)
 {
   (void) status_buf;
@@ -366,4 +405,5 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   info->exec_records_dropped = c->exec_records_dropped;
   info->restart_count = c->restart_count;
   health_fill (c, info, true);
+  fill_attached (c, info);
 }

@@ -46,6 +46,7 @@ static void on_hello (struct conn *c, uint64_t rid, const Hello *h)
     }
   conn_reset (c); /* a new hello is a new connection: handles reset, containers stay */
   c->hello_done = true;
+  snprintf (c->client, sizeof c->client, "%s", h->client ? h->client : "");
   tether_on_hello (h);
   Msg m = MSG__INIT;
   HelloReply hr = HELLO_REPLY__INIT;

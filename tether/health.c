@@ -53,6 +53,7 @@ static void record (struct health *h, int exit_code, const char *text, size_t le
       r.output[len] = '\0';
     }
   enum health_status before = h->status;
+  h->seq++;
   health_apply (h, &r, h->c->primary.started_ns);
   free (r.output); /* NULL unless apply refused it */
   if (h->status != before)

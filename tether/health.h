@@ -39,6 +39,7 @@ struct health {
   char out[HEALTH_OUTPUT_MAX]; /* the probe's stdout and stderr, as they come */
   size_t out_len;
   bool out_cut;
+  uint64_t seq;            /* results recorded in all (the heartbeat carries it) */
   /* Inspect's view, filled on demand (points at log[]). */
   Health pb;
   HealthResult pb_log[HEALTH_LOG_MAX];

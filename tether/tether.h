@@ -14,6 +14,7 @@
 #include "caps.h"
 #include "loop.h"
 #include "ring.h"
+#include "restartpolicy.h"
 #include "terr.h"
 #include "tether.pb-c.h"
 
@@ -50,6 +51,7 @@ struct attach {
   uint64_t sent[2];   /* next offset to queue, per output stream */
   uint64_t acked[2];  /* the client's latest ack */
   bool exit_sent;     /* for the session's current run */
+  int64_t since_ns;   /* when it attached */
   struct attach *next_in_session;
   struct attach *next_in_conn;
 };
@@ -147,6 +149,9 @@ struct container {
   int64_t restart_backoff_ms; /* the last delay; 0 = none yet */
   int64_t run_mono_ms;        /* when the current run began */
   struct timer restart_timer;
+  /* inspect's view of the attached clients, filled on demand (container_fill_info) */
+  AttachedClient *attached_pb;
+  AttachedClient **attached_ptrs;
   struct container *next;
 };
 
@@ -171,6 +176,10 @@ struct conn {
   unsigned n_waiters;
   struct waiter *waiters;
   uint64_t frames_in, frames_out;
+  /* who it is, for ps and inspect's attached clients */
+  int32_t peer_pid;
+  uint32_t peer_uid;
+  char client[32];            /* its hello's name */
   struct conn *next;
 };
 
@@ -295,12 +304,6 @@ int run_request_signal (struct session *s, int signo);
 void run_report_event (struct watch *w, uint32_t events);
 
 /* restart.c: the restart policy (docker's restartmanager) */
-enum restart_mode { RESTART_NO, RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_UNLESS_STOPPED };
-enum restart_mode restart_mode_of (const ContainerConfig *cfg);
-/* docker's ShouldRestart: the delay in ms before the next run, or -1 for none.
- * *backoff_ms carries the back-off from call to call, *count the restarts. */
-int64_t restart_decide (enum restart_mode mode, int32_t max, uint32_t *count, int64_t *backoff_ms, int exit_code,
-                        bool user_stopped, int64_t ran_ms);
 /* The run ended: if the policy restarts, the timer is armed and true returned. */
 bool restart_schedule (struct container *c);
 /* A stop, signal or rm -f during the back-off: no next run; the container settles. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fdio.h"
+#include "health.h"
 #include "log.h"
 #include "msg.h"
 #include "vm.h"
@@ -92,7 +93,9 @@ static void try_start (void)
     {
       started = false;
       fail_start (err.msg);
+      return;
     }
+  vm_c->restart_count = vm_c->cfg->resume_restart_count; /* container_start counted afresh */
 }
 
 void vm_on_container_gone (struct container *c)
@@ -146,6 +149,11 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
   if (!vm_c)
     {
       vm_c = ct;
+      /* a VM booted again after the last one died: its container goes on where
+       * the endpoint's log stands (nothing is buffered yet, so only the bases move) */
+      vm_c->primary.out[0].base = cfg->resume_stdout;
+      vm_c->primary.out[1].base = cfg->resume_stderr;
+      vm_c->primary.run = cfg->resume_run;
       disk_deadline_ms = now_mono_ms () + disk_wait_ms ();
       try_start ();
     }
@@ -186,6 +194,7 @@ static void beat (struct timer *t)
   Heartbeat hb = HEARTBEAT__INIT;
   hb.seq = ++beat_seq;
   hb.time_ns = now_real_ns ();
+  hb.health_seq = vm_c && vm_c->health ? vm_c->health->seq : 0;
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_HEARTBEAT;
   m.heartbeat = &hb;

@@ -55,5 +55,8 @@ int cli_rm (const struct cli *cli, int argc, char **argv);
 int cli_ping (const struct cli *cli, int argc, char **argv);
 /* ping over an open connection (closed after): prints the RTT and the tether's stats. */
 int ping_over (struct conn *c);
+int cli_health (const struct cli *cli, int argc, char **argv);
+/* "health: STATUS (failing streak N)" and the last probe, or "none configured". */
+void print_health (const Health *h);
 
 #endif

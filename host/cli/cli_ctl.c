@@ -248,6 +248,59 @@ int cli_ping (const struct cli *cli, int argc, char **argv)
   return c ? ping_over (c) : CLI_FAIL;
 }
 
+void print_health (const Health *h)
+{
+  if (h == NULL || h->status == NULL)
+    {
+      printf ("health: none configured\n");
+      return;
+    }
+  printf ("health: %s (failing streak %u)\n", h->status, h->failing_streak);
+  if (h->n_log > 0)
+    {
+      const HealthResult *r = h->log[h->n_log - 1];
+      char t[RFC3339_LEN];
+      printf ("last probe: exit %d at %s\n", r->exit_code, fmt_rfc3339 (r->end_ns, t));
+    }
+}
+
+static const char health_usage[]
+    = "Usage: tetherctl -H unix:PATH health ID\n"
+      "\n"
+      "The container's status and health (its HEALTHCHECK), then the tether's round trip\n"
+      "and statistics as ping prints them.\n"
+      "\n"
+      "Options:\n"
+      "      --help                 print this help\n";
+
+int cli_health (const struct cli *cli, int argc, char **argv)
+{
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    return cli_usage (health_usage), 0;
+  if (argc != 2)
+    return cli_err ("health: give one container (see tetherctl health --help)"), CLI_FAIL;
+  struct conn *c = cli_connect (cli);
+  if (c == NULL)
+    return CLI_FAIL;
+  Inspect in = INSPECT__INIT;
+  in.id = argv[1];
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_INSPECT;
+  m.inspect = &in;
+  Msg *r = cli_request (c, &m, MSG__BODY_CONTAINER_LIST, argv[1]);
+  if (r == NULL)
+    return conn_close (c), CLI_FAIL;
+  if (r->container_list->n_containers != 1)
+    return cli_err ("%s: protocol mismatch: inspect returned %zu containers", argv[1],
+                    r->container_list->n_containers),
+           conn_close (c), CLI_FAIL;
+  const ContainerInfo *ci = r->container_list->containers[0];
+  printf ("status: %s\n", ci->status ? ci->status : "");
+  print_health (ci->health);
+  fflush (stdout);
+  return ping_over (c);
+}
+
 int ping_over (struct conn *c)
 {
   Ping p = PING__INIT;

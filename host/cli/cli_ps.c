@@ -12,7 +12,7 @@
 
 #define PS_COMMAND_CHARS 20   /* docker truncates COMMAND to 20 characters */
 #define PS_ID_CHARS 12
-#define PS_COLS 5
+#define PS_COLS 6
 #define PS_PAD 3              /* docker's tabwriter padding */
 
 static const char ps_usage[]
@@ -59,7 +59,12 @@ static void ps_row_fill (struct ps_row *row, const ContainerInfo *ci, int64_t no
             fmt_human_duration (now - ci->created_ns, age, sizeof age));
   fmt_ps_status (ci->status, ci->health ? ci->health->status : NULL, ci->exit_code, ci->started_ns, ci->finished_ns, now, row->col[3],
                  sizeof row->col[3]);
-  snprintf (row->col[4], sizeof row->col[4], "%s", c->name);
+  /* attach sessions that hold the container (blank: none) */
+  if (ci->attached_total > 0)
+    snprintf (row->col[4], sizeof row->col[4], "%u", ci->attached_total);
+  else
+    row->col[4][0] = '\0';
+  snprintf (row->col[5], sizeof row->col[5], "%s", c->name);
 }
 
 struct ps_rows {
@@ -84,7 +89,7 @@ static void ps_rows_add (struct ps_rows *t, const ContainerList *cl, int64_t now
     }
   if (t->n == 0)
     {
-      static const char *const head[PS_COLS] = { "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "NAMES" };
+      static const char *const head[PS_COLS] = { "CONTAINER ID", "COMMAND", "CREATED", "STATUS", "ATTACHED", "NAMES" };
       for (int k = 0; k < PS_COLS; k++)
         snprintf (t->rows[0].col[k], sizeof t->rows[0].col[k], "%s", head[k]);
       t->n = 1;

@@ -307,6 +307,7 @@ static int vm_ping_or_health (int argc, char **argv, bool health)
       if (vm_ctr_load (&v, id, &err) < 0)
         return cli_err ("%s", err.msg), CLI_FAIL;
       printf ("status: %s\n", v.info.status ? v.info.status : "");
+      print_health (v.info.health);
       if (v.beat_ns)
         printf ("heartbeat: %s (%s ago)\n", fmt_rfc3339 (v.beat_ns, t),
                 fmt_human_duration (now_real_ns () - v.beat_ns, ago, sizeof ago));

@@ -92,25 +92,6 @@ static int prepare_disks (const struct run_opts *o, struct terr *err)
   return 0;
 }
 
-static int write_config (struct terr *err)
-{
-  size_t n = container_config__get_packed_size (vm.cfg);
-  if (n > FRAME_MAX_PAYLOAD)
-    return terr_set (err, 0, "config of %zu bytes is larger than %u", n, FRAME_MAX_PAYLOAD);
-  uint8_t *buf = malloc (n ? n : 1);
-  if (buf == NULL)
-    return terr_set (err, ENOMEM, "config");
-  container_config__pack (vm.cfg, buf);
-  char path[VM_PATH_MAX + 16];
-  snprintf (path, sizeof path, "%s/config.bin", vm.dir);
-  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int r = fd < 0 || fd_write_all (fd, buf, n) < 0 ? terr_set (err, errno, "write %s", path) : 0;
-  if (fd >= 0)
-    close (fd);
-  free (buf);
-  return r;
-}
-
 /* The container ended before its VM started: record it and say why. */
 static int fail_early (const struct terr *err)
 {
@@ -158,6 +139,8 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   cfg.disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
   const char *hold = getenv ("TETHER_HOLD_S");
   cfg.hold_s = hold && atoi (hold) > 0 ? (uint32_t) atoi (hold) : 0;
+  const char *beat = getenv ("TETHER_HEARTBEAT_MS");
+  cfg.heartbeat_ms = beat && atoi (beat) > 0 ? (uint32_t) atoi (beat) : 0;
   container_info__init (&vm.info);
   vm.info.config = &cfg;
   vm.info.status = (char *) "created";
@@ -169,7 +152,7 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   snprintf (vm.accel, sizeof vm.accel, "%s", qemu_pick_accel (o.accel));
   if (vm_state_save (&vm, &err) < 0)
     return cli_err ("%s", err.msg), CLI_FAIL_RUN;
-  if (prepare_disks (&o, &err) < 0 || write_config (&err) < 0)
+  if (prepare_disks (&o, &err) < 0 || vm_config_write (&vm, &err) < 0)
     return fail_early (&err);
   if (vm_state_save (&vm, &err) < 0)
     return cli_err ("%s", err.msg), CLI_FAIL_RUN;

@@ -70,7 +70,7 @@ static const struct verb
   { "inspect", cli_inspect, CLI_FAIL }, { "wait", cli_wait, CLI_FAIL },
   { "kill", cli_kill, CLI_FAIL },    { "stop", cli_stop, CLI_FAIL },
   { "rm", cli_rm, CLI_FAIL },        { "ping", cli_ping, CLI_FAIL },
-  { "health", cli_ping, CLI_FAIL },
+  { "health", cli_health, CLI_FAIL },
   { "image", verb_image, CLI_FAIL }, { "logs", verb_logs_host, CLI_FAIL },
 };
 

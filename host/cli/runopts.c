@@ -98,7 +98,9 @@ static void usage (enum opts_verb verb)
   if (verb == OPTS_RUN_VM)
     fputs ("\nEnvironment: TETHER_STATE_DIR (/var/lib/tether), TETHER_ASSETS (kernel, initramfs,\n"
            "ISO; default: the tetherctl binary's directory), TETHER_BOOT=iso (boot the ISO),\n"
-           "TETHER_BOOT_TIMEOUT_S (60), TETHER_DISK_WAIT_S (guest disk wait, 30).\n",
+           "TETHER_BOOT_TIMEOUT_S (60), TETHER_DISK_WAIT_S (guest disk wait, 30),\n"
+           "TETHER_HOLD_S (output held for an endpoint after the exit, 600),\n"
+           "TETHER_HEARTBEAT_MS (the guest's heartbeat, 100..60000, 1000).\n",
            stdout);
 }
 

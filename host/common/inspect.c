@@ -126,6 +126,29 @@ void inspect_write (struct json *j, const ContainerInfo *ci)
   inspect_write_extra (j, ci, NULL, NULL);
 }
 
+/* Not docker's: who holds attach sessions of the primary (a host's maintenance
+ * waits for them); AttachedTotal counts those past the listed ones too. */
+static void attached_write (struct json *j, const ContainerInfo *ci)
+{
+  char t[RFC3339_LEN];
+  json_key (j, "AttachedClients");
+  json_arr_begin (j);
+  for (size_t i = 0; i < ci->n_attached; i++)
+    {
+      const AttachedClient *a = ci->attached[i];
+      json_obj_begin (j);
+      json_kint (j, "Pid", a->pid);
+      json_kint (j, "Uid", a->uid);
+      json_kstr (j, "Client", a->client);
+      json_kstr (j, "Since", fmt_rfc3339 (a->since_ns, t));
+      json_kbool (j, "Stdin", a->feeds_stdin);
+      json_obj_end (j);
+    }
+  json_arr_end (j);
+  if (ci->attached_total > ci->n_attached)
+    json_kint (j, "AttachedTotal", ci->attached_total);
+}
+
 void inspect_write_extra (struct json *j, const ContainerInfo *ci,
                           void (*extra) (struct json *j, const void *ctx), const void *ctx)
 {
@@ -146,6 +169,7 @@ void inspect_write_extra (struct json *j, const ContainerInfo *ci,
   json_kstrv (j, "ExecIDs", ci->exec_ids, ci->n_exec_ids, 1);
   if (ci->exec_records_dropped) /* not docker's: finished execs whose exit nobody took */
     json_kint (j, "ExecRecordsDropped", ci->exec_records_dropped);
+  attached_write (j, ci);
   host_config_write (j, c);
   config_write (j, &tmp);
   if (extra != NULL)
@@ -219,5 +243,6 @@ void ps_json_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
   json_kstr (j, "State", ci->status);
   json_kstr (j, "Status", fmt_ps_status (ci->status ? ci->status : "", ci->health ? ci->health->status : NULL,
                                          ci->exit_code, ci->started_ns, ci->finished_ns, now_ns, st, sizeof st));
+  json_kint (j, "Attached", ci->attached_total);
   json_obj_end (j);
 }

@@ -1,4 +1,5 @@
 #include "fdio.h"
+#include "frame.h"
 #include "vmstate.h"
 
 #include <dirent.h>
@@ -256,4 +257,18 @@ void vm_console_tail (const struct vm_ctr *v, char *buf, size_t cap)
 bool vm_pid_alive (int pid)
 {
   return pid > 0 && (kill (pid, 0) == 0 || errno == EPERM);
+}
+
+int vm_config_write (const struct vm_ctr *v, struct terr *err)
+{
+  size_t n = container_config__get_packed_size (v->cfg);
+  if (n > FRAME_MAX_PAYLOAD)
+    return terr_set (err, 0, "config of %zu bytes is larger than %u", n, FRAME_MAX_PAYLOAD);
+  uint8_t *buf = malloc (n ? n : 1);
+  if (buf == NULL)
+    return terr_set (err, ENOMEM, "config");
+  container_config__pack (v->cfg, buf);
+  int r = write_atomic (v->dir, "config.bin", buf, n, err);
+  free (buf);
+  return r;
 }

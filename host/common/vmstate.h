@@ -52,6 +52,9 @@ struct vm_ctr {
 int vm_ctr_paths (struct vm_ctr *v, const char *id, struct terr *err);
 /* Writes state.json and state.pb atomically (rename). */
 int vm_state_save (const struct vm_ctr *v, struct terr *err);
+/* Writes dir/config.bin, the boot config QEMU gives the guest (fw_cfg),
+ * atomically: a VM booted again reads the new one or the old one whole. */
+int vm_config_write (const struct vm_ctr *v, struct terr *err);
 /* The whole record back, for an endpoint that adopts a running VM: the info and
  * config from state.pb, QEMU and the disks from state.json's "VM" object. */
 int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err);

@@ -137,6 +137,10 @@ static void accept_clients (void)
         }
       c->used = true;
       link_init (&c->l, fd);
+      struct ucred cr;
+      socklen_t crl = sizeof cr;
+      if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) == 0)
+        c->peer_pid = cr.pid, c->peer_uid = cr.uid;
     }
 }
 
@@ -176,13 +180,13 @@ static void serve_client (int cl)
 static void timers (void)
 {
   int64_t now = now_mono_ms ();
-  if (!ep.guest_connected && !ep.qemu_gone)
+  if (!ep.guest_connected && !ep.qemu_gone && !ep.rebooting)
     guest_connect ();
   bool may_hello = !ep.wait_client || ep.client_attach_seen || now - ep.start_ms > EP_CLIENT_WAIT_MS;
   if (ep.guest_connected && !ep.guest_ready && may_hello && now - ep.last_hello_ms >= EP_HELLO_EVERY_MS)
     send_hello ();
   ep_check_beats (now);
-  if (!ep.guest_ready && now > ep.boot_deadline_ms)
+  if (!ep.guest_ready && !ep.rebooting && now > ep.boot_deadline_ms)
     {
       char why[96];
       snprintf (why, sizeof why, "no hello from the guest within %lld s",
@@ -229,9 +233,8 @@ static void on_listen_event (struct watch *w, uint32_t events)
  * the guest is reached again, within the hello bound, and the log resumes where
  * it stands. An EOF that is QEMU ending looks the same for a moment: the pidfd,
  * when it fires, ends the VM as before. */
-static void guest_lost (void)
+void ep_guest_reset (void)
 {
-  ep_log ("the guest channel was lost while QEMU runs: reconnecting");
   loop_del (&w_guest); /* before the fd closes: its number may come back */
   link_close (&ep.guest);
   ep.guest_connected = ep.guest_ready = false;
@@ -242,6 +245,12 @@ static void guest_lost (void)
   memset (ep.rmap, 0, sizeof ep.rmap);
   ep.last_hello_ms = 0;
   ep.boot_deadline_ms = now_mono_ms () + 1000LL * EP_BOOT_TIMEOUT_S;
+}
+
+static void guest_lost (void)
+{
+  ep_log ("the guest channel was lost while QEMU runs: reconnecting");
+  ep_guest_reset ();
 }
 
 static void on_guest_event (struct watch *w, uint32_t events)

@@ -24,11 +24,15 @@
 #define EP_FINAL_FLUSH_MS 2000     /* the last replies to clients, at most */
 #define EP_KILL_WAIT_MS 5000       /* QEMU after quit, and after SIGKILL */
 #define EP_QMP_MS 2000             /* one QMP exchange */
-#define EP_MISSED_BEATS 3          /* heartbeats missed before the VM is unresponsive */
+#define EP_MISSED_BEATS 3
+#define EP_ATTACHED_LISTED 32      /* attached clients inspect lists */          /* heartbeats missed before the VM is unresponsive */
 
 struct ep_client {
   bool used;
   bool hello_done;
+  int32_t peer_pid;          /* SO_PEERCRED, for ps and inspect's attached clients */
+  uint32_t peer_uid;
+  char name[32];             /* its hello's client name */
   struct link l;
   /* a frame that arrived before the guest was ready, replayed once it is */
   bool has_held;
@@ -37,7 +41,15 @@ struct ep_client {
   uint8_t *held;
 };
 
-struct ep_hmap { bool used; int cl; uint32_t ch, gh; };
+struct ep_hmap {
+  bool used;
+  int cl;
+  uint32_t ch, gh;
+  bool primary;              /* an attach to the container (not an exec) */
+  bool attached;             /* ... that the guest accepted: inspect lists it */
+  bool feeds_stdin;
+  int64_t since_ns;
+};
 struct ep_rmap { bool used; int cl; uint64_t crid, grid; int body; };
 
 struct ep {
@@ -63,6 +75,11 @@ struct ep {
   bool failed;               /* ended 125 by the endpoint */
   int64_t poweroff_deadline_ms, stop_deadline_ms, powerdown_next_ms;
   char guest_version[64];
+  /* the restart policy when the VM itself dies (eplife.c) */
+  int64_t vm_up_ms;          /* when this VM was booted (monotonic) */
+  int64_t vm_backoff_ms;     /* docker's back-off, carried from VM to VM */
+  bool rebooting;            /* between a dead VM and the next one */
+  uint64_t health_seq;       /* the guest's health results that state.json shows */
 };
 
 /* proxy.c */
@@ -77,6 +94,8 @@ void proxy_fail_all (struct ep *e, const char *why);
 /* The logger acks what it has written. */
 void proxy_log_ack (struct ep *e, uint32_t exit_run);
 void proxy_guest_ready (struct ep *e);
+/* Asks the guest for the container's info; ep_on_info gets the reply. */
+void proxy_ask_info (struct ep *e);
 
 /* endpoint.c: the one endpoint of this process */
 extern struct ep ep;
@@ -84,12 +103,17 @@ extern struct ep ep;
 void ep_save (void);                           /* state.json and state.pb now */
 void ep_check_beats (int64_t now);
 void ep_kill_qemu (void);
-_Noreturn void ep_on_qemu_gone (void);         /* records how the VM ended, then exits */
+/* Records how the VM ended, then exits; returns only when the restart policy
+ * boots another VM for the container. */
+void ep_on_qemu_gone (void);
 _Noreturn void ep_finish (void);
 _Noreturn void ep_fail (const char *why);      /* the container ends 125 with why */
-void ep_boot_vm (struct vm_ctr *v, int ready_fd);
+void ep_boot_vm (struct vm_ctr *v, int ready_fd); /* ready_fd -1: none to tell */
 void ep_adopt_vm (struct vm_ctr *v, int ready_fd);
 /* endpoint.c */
+/* The guest link and every client dropped (clients reconnect and resume): the
+ * channel was lost, or the VM is replaced. */
+void ep_guest_reset (void);
 void ep_on_exit (struct ep *e, const Exit *x);
 void ep_on_info (struct ep *e, const ContainerInfo *ci);
 void ep_on_stop (struct ep *e, int timeout_s);

@@ -14,19 +14,72 @@
 
 #include "adopt.h"
 #include "clock.h"
+#include "loop.h"
 #include "qemu.h"
 #include "qmp.h"
+#include "restartpolicy.h"
 
 static void set_status (const char *st)
 {
   ep.v->info.status = (char *) st;
 }
 
+/* The clients holding attach sessions, as ps and inspect show them. */
+static void attached_fill (void)
+{
+  static AttachedClient list[EP_ATTACHED_LISTED];
+  static AttachedClient *ptrs[EP_ATTACHED_LISTED];
+  unsigned n = 0, total = 0;
+  for (int i = 0; i < EP_MAX_HANDLES; i++)
+    {
+      const struct ep_hmap *h = &ep.hmap[i];
+      if (!h->used || !h->attached || h->cl < 0 || ep.has_exit)
+        continue; /* after the exit, clients only collect what is left: nothing holds the VM */
+      total++;
+      if (n == EP_ATTACHED_LISTED)
+        continue;
+      const struct ep_client *c = &ep.clients[h->cl];
+      attached_client__init (&list[n]);
+      list[n].pid = c->peer_pid;
+      list[n].uid = c->peer_uid;
+      list[n].client = (char *) c->name;
+      list[n].since_ns = h->since_ns;
+      list[n].feeds_stdin = h->feeds_stdin;
+      ptrs[n] = &list[n];
+      n++;
+    }
+  ep.v->info.attached = ptrs;
+  ep.v->info.n_attached = n;
+  ep.v->info.attached_total = total;
+}
+
 void ep_save (void)
 {
   struct terr err;
+  attached_fill ();
   if (vm_state_save (ep.v, &err) < 0)
     ep_log ("state: %s", err.msg);
+}
+
+/* State.Health as the guest last reported it (owned: the reply is freed). */
+static void keep_health (const Health *h)
+{
+  Health *old = ep.v->info.health, *copy = NULL;
+  if (h)
+    {
+      size_t n = health__get_packed_size (h);
+      uint8_t *buf = malloc (n ? n : 1);
+      if (buf == NULL)
+        return; /* the older view stays until the next result */
+      health__pack (h, buf);
+      copy = health__unpack (NULL, n, buf);
+      free (buf);
+      if (copy == NULL)
+        return;
+    }
+  ep.v->info.health = copy;
+  if (old)
+    health__free_unpacked (old, NULL);
 }
 
 void ep_on_info (struct ep *e, const ContainerInfo *ci)
@@ -37,7 +90,8 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci)
   e->v->info.started_ns = ci->started_ns;
   e->v->info.run = ci->run;
   e->v->info.rtc_clock = ci->rtc_clock;
-  set_status ("running");
+  keep_health (ci->health);
+  set_status (ci->status && strcmp (ci->status, "restarting") == 0 ? "restarting" : "running");
   ep_save ();
 }
 
@@ -94,6 +148,11 @@ void ep_on_heartbeat (struct ep *e, const Heartbeat *hb)
 {
   e->beat_mono_ms = now_mono_ms ();
   e->v->beat_ns = hb->time_ns;
+  if (hb->health_seq != e->health_seq && e->guest_ready && !e->has_exit)
+    {
+      e->health_seq = hb->health_seq; /* a new result: fetch the container's info once */
+      proxy_ask_info (e);
+    }
   uint8_t b[8];
   for (int i = 0; i < 8; i++)
     b[i] = (uint8_t) ((uint64_t) hb->time_ns >> (8 * i));
@@ -225,7 +284,75 @@ static bool console_says_panic (void)
   return strstr (tail, "Kernel panic") != NULL;
 }
 
-_Noreturn void ep_on_qemu_gone (void)
+/* ---- the restart policy when the VM dies ---- */
+
+static struct timer reboot_timer;
+
+static void reboot_fire (struct timer *t)
+{
+  (void) t;
+  ep.rebooting = false;
+  const char *bt = getenv ("TETHER_BOOT_TIMEOUT_S");
+  ep.boot_deadline_ms = now_mono_ms () + 1000LL * (bt && atoi (bt) > 0 ? atoi (bt) : EP_BOOT_TIMEOUT_S);
+  ep_boot_vm (ep.v, -1);
+}
+
+/* The VM died under a running container (QEMU killed, quit, a guest panic)
+ * whose policy is always or unless-stopped and that nobody stopped: as docker
+ * restarts a container whose process was killed, another VM boots from the same
+ * disks (the top disk keeps the container's changes), after docker's back-off.
+ * Its tether goes on where the log stands (config resume_*): logs continue, runs
+ * and RestartCount count on. Returns false when the policy does not apply. */
+static bool reboot_by_policy (void)
+{
+  enum restart_mode mode = restart_mode_of (ep.v->cfg);
+  if ((mode != RESTART_ALWAYS && mode != RESTART_UNLESS_STOPPED) || ep.stop_deadline_ms || ep.failed
+      || !(ep.guest_ready || ep.v->hello_ns))
+    return false; /* a VM that never came up would only fail again */
+  ContainerInfo *i = &ep.v->info;
+  uint32_t count = i->restart_count;
+  int64_t delay = restart_decide (mode, 0, &count, &ep.vm_backoff_ms, 137, false, now_mono_ms () - ep.vm_up_ms);
+  if (delay < 0)
+    return false;
+  ContainerConfig *c = ep.v->cfg;
+  c->resume_stdout = ep.log.next[STREAM_STDOUT];
+  c->resume_stderr = ep.log.next[STREAM_STDERR];
+  c->resume_run = i->run > 0 ? i->run : 1;
+  c->resume_restart_count = count;
+  struct terr err;
+  terr_clear (&err);
+  if (vm_config_write (ep.v, &err) < 0)
+    {
+      ep_log ("restart policy: %s", err.msg);
+      return false;
+    }
+  snprintf (ep.v->error, sizeof ep.v->error,
+            "the VM stopped without reporting the container's end (FinishedAt: its last heartbeat); "
+            "restart policy %s: another VM boots", c->restart_policy->name);
+  i->exit_code = 137; /* its process was killed with the VM */
+  i->signal = 0;
+  i->pid = 0;
+  i->finished_ns = ep.v->beat_ns > i->started_ns ? ep.v->beat_ns : now_real_ns ();
+  i->restart_count = count;
+  set_status ("restarting");
+  ep_log ("the VM died under run %u: restart %u in %lld ms (policy %s)", i->run, count, (long long) delay,
+          c->restart_policy->name);
+  ep_guest_reset ();
+  if (ep.pidfd >= 0)
+    close (ep.pidfd);
+  ep.pidfd = -1;
+  ep.qemu_gone = ep.guest_gone = false;
+  ep.beat_mono_ms = 0;
+  ep.v->unresponsive = false;
+  ep.v->hello_ns = 0;
+  ep.v->qemu_pid = 0;
+  ep.rebooting = true;
+  ep_save ();
+  timer_arm (&reboot_timer, delay, reboot_fire);
+  return true;
+}
+
+void ep_on_qemu_gone (void)
 {
   ep.qemu_gone = true;
   /* whatever the guest sent before it went is still in the socket */
@@ -238,6 +365,8 @@ _Noreturn void ep_on_qemu_gone (void)
     }
   if (ep.has_exit)
     ep_finish ();
+  if (reboot_by_policy ())
+    return;
   if (console_says_panic ())
     ep_fail ("guest panic");
   ep_fail (ep.guest_ready || ep.v->hello_ns
@@ -254,10 +383,12 @@ void ep_boot_vm (struct vm_ctr *v, int ready_fd)
   terr_clear (&err);
   if (qemu_spawn (v, &err) < 0)
     {
-      close (ready_fd);
+      if (ready_fd >= 0)
+        close (ready_fd);
       ep_fail (err.msg);
     }
   v->boot_ns = now_real_ns ();
+  ep.vm_up_ms = now_mono_ms ();
   ep.pidfd = (int) syscall (SYS_pidfd_open, v->qemu_pid, 0);
   if (ep.pidfd < 0)
     {
@@ -266,9 +397,10 @@ void ep_boot_vm (struct vm_ctr *v, int ready_fd)
     }
   ep_log ("QEMU pid %d (%s), clients on %s", v->qemu_pid, v->accel, v->ctl_sock);
   ep_save ();
-  if (write (ready_fd, "R", 1) < 0)
+  if (ready_fd >= 0 && write (ready_fd, "R", 1) < 0)
     (void) 0; /* the run may have gone: it does not matter */
-  close (ready_fd);
+  if (ready_fd >= 0)
+    close (ready_fd);
   if (qemu_plug_disks (v, &err) < 0)
     {
       struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };

@@ -92,6 +92,15 @@ static void client_error (struct ep *e, int cl, uint64_t rid, int code, const ch
   to_client (e, cl, &m);
 }
 
+/* Whether an attach's id names the VM's container (its id, a prefix, its name)
+ * rather than one of its exec sessions. */
+static bool names_primary (const struct ep *e, const char *id)
+{
+  const char *name = e->v->cfg->name;
+  size_t n = id ? strlen (id) : 0;
+  return n > 0 && ((n <= 64 && strncmp (e->v->id, id, n) == 0) || (name && strcmp (name, id) == 0));
+}
+
 /* A request of the endpoint's own; its reply comes back to proxy_guest_frame with cl -1. */
 static void guest_request (struct ep *e, Msg *m)
 {
@@ -128,6 +137,11 @@ void proxy_guest_ready (struct ep *e)
   m.body_case = MSG__BODY_ATTACH;
   m.attach = &at;
   guest_request (e, &m);
+  proxy_ask_info (e);
+}
+
+void proxy_ask_info (struct ep *e)
+{
   Inspect in = INSPECT__INIT;
   in.id = e->v->id;
   Msg im = MSG__INIT;
@@ -147,6 +161,7 @@ static void client_hello (struct ep *e, int cl, uint64_t rid, const Hello *h)
     }
   proxy_client_gone (e, cl); /* a new hello is a new connection: its handles go */
   e->clients[cl].hello_done = true;
+  snprintf (e->clients[cl].name, sizeof e->clients[cl].name, "%s", h->client ? h->client : "");
   HelloReply hr = HELLO_REPLY__INIT;
   hr.version = FRAME_VERSION;
   hr.features = FEATURE_ACKS | FEATURE_TTY;
@@ -277,6 +292,16 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
           return 0;
         }
       *hf = h->gh;
+      if (m->body_case == MSG__BODY_ATTACH)
+        {
+          h->primary = names_primary (e, m->attach->id);
+          h->feeds_stdin = m->attach->want_stdin;
+        }
+      if (m->body_case == MSG__BODY_DETACH && h->attached)
+        {
+          h->attached = false;
+          ep_save ();
+        }
     }
   if (m->body_case == MSG__BODY_ACK)
     m->ack->exit_run = 0; /* the endpoint decides when the VM may power off */
@@ -311,9 +336,11 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
 
 void proxy_client_gone (struct ep *e, int cl)
 {
+  bool was_attached = false;
   for (int i = 0; i < EP_MAX_HANDLES; i++)
     if (e->hmap[i].used && e->hmap[i].cl == cl)
       {
+        was_attached |= e->hmap[i].attached;
         if (e->guest_ready && !e->guest_gone)
           {
             Detach d = DETACH__INIT;
@@ -328,6 +355,8 @@ void proxy_client_gone (struct ep *e, int cl)
   for (int i = 0; i < EP_MAX_REQUESTS; i++)
     if (e->rmap[i].used && e->rmap[i].cl == cl)
       e->rmap[i].used = false;
+  if (was_attached)
+    ep_save (); /* inspect stops listing it */
 }
 
 void proxy_fail_all (struct ep *e, const char *why)
@@ -474,6 +503,12 @@ static void guest_control (struct ep *e, Msg *m)
           struct ep_hmap *h = hmap_by_guest (e, *hf);
           if (h)
             *hf = h->ch;
+          if (h && h->primary && !h->attached && m->body_case == MSG__BODY_ATTACHED)
+            {
+              h->attached = true;
+              h->since_ns = now_real_ns ();
+              ep_save (); /* inspect lists it */
+            }
         }
       m->request_id = r->crid;
       to_client (e, r->cl, m);

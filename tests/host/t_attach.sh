@@ -14,9 +14,17 @@ two_attach_detach () {
   sleep 0.5
   printf 'one\ntwo\n' >&4
   sleep 0.5
+  # ps and inspect show who is attached: two tetherctl processes, one feeding stdin
+  expect_eq "ps ATTACHED" "$(ctl ps | awk 'NR > 1 && $NF == "att" {print $(NF-1)}')" 2
+  ctl inspect att >insp || fail "inspect"
+  expect_eq "inspect AttachedClients" "$(python3 -c 'import json,os,sys
+a=json.load(open(sys.argv[1]))[0]["AttachedClients"]
+live=[c for c in a if b"tetherctl" in open("/proc/%d/cmdline" % c["Pid"], "rb").read()]
+print(len(live), sum(c["Stdin"] for c in a), all(c["Client"].startswith("tetherctl") for c in a))' insp)" "2 1 True"
   printf 'x\030q' >&4 # "x" goes as typed; ctrl-x,q detaches
   wait $a
   expect_eq "detached writer's exit" "$(cat a.rc)" 0
+  expect_eq "ps ATTACHED after the detach" "$(ctl ps | awk 'NR > 1 && $NF == "att" {print $(NF-1)}')" 1
   ctl inspect att | grep -q '"Status": "running"' || fail "the container stopped when a client detached"
   ctl exec att true || fail "exec after detach"
   ctl kill att >/dev/null

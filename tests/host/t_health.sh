@@ -24,6 +24,9 @@ health_flip () {
     "(0, 'probe-out\\n')"
   ctl exec hc-flip touch "$sick" || fail "exec touch"
   wait_for 5 status_has hc-flip "(unhealthy)" || fail "never unhealthy: ps says '$(ps_status hc-flip)'"
+  ctl health hc-flip >health.out || fail "health verb"
+  grep -q '^health: unhealthy (failing streak [2-9])$' health.out && grep -q '^last probe: exit 1 at ' health.out \
+    && grep -q '^tether .*: rtt=' health.out || fail "health verb printed: $(head -c 300 health.out)"
   local h; h=$(field hc-flip 'json.dumps(d["State"]["Health"])')
   python3 - "$h" <<'EOF' || fail "health after failures: $h"
 import json, sys

@@ -60,7 +60,7 @@ static void inspect_shape (void **state)
         "\"State\":{\"Status\":\"exited\",\"Running\":false,\"Paused\":false,\"Restarting\":false,"
         "\"OOMKilled\":false,\"Dead\":false,\"Pid\":0,\"ExitCode\":3,\"Error\":\"\","
         "\"StartedAt\":\"2023-11-14T22:13:20.000000005Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"},"
-        "\"Name\":\"/web\",\"RestartCount\":0,\"ExecIDs\":null,"
+        "\"Name\":\"/web\",\"RestartCount\":0,\"ExecIDs\":null,\"AttachedClients\":[],"
         "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0}},"
         "\"Config\":{\"Hostname\":\"0123456789ab\",\"User\":\"\",\"Tty\":false,\"OpenStdin\":false,"
         "\"Env\":[\"A=1\"],\"Cmd\":[\"sh\",\"-c\",\"exit 3\"],\"WorkingDir\":\"\","

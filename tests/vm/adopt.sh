@@ -215,6 +215,12 @@ print("%.1f" % (float(sys.argv[2]) - t))' "$TETHER_STATE_DIR/containers/$id/stat
   "$CTL" rm -f "$id" >/dev/null 2>&1
 }
 
+attached_of () { # ID: attached tetherctl processes alive, how many feed stdin
+  python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["AttachedClients"]
+live=[c for c in a if b"tetherctl" in open("/proc/%d/cmdline" % c["Pid"], "rb").read()]
+print(len(live), sum(c["Stdin"] for c in a))' "$TETHER_STATE_DIR/containers/$1/state.json" 2>&1 | tail -1
+}
+
 # attach by many in a VM: two clients get the same live output, stdin from one,
 # which then detaches with its keys; the container runs on.
 t_vm_attach () {
@@ -232,9 +238,11 @@ t_vm_attach () {
   sleep 1
   printf 'one\ntwo\n' >&5
   sleep 1
+  check "$name: ps and inspect list both" "$(attached_of "$id")/$("$CTL" ps --json | python3 -c 'import json,sys; print([c["Attached"] for c in json.load(sys.stdin) if c["ID"] == sys.argv[1]])' "$id")" "2 1/[2]"
   printf '\030q' >&5
   wait $a
   check "$name: the writer detached" "$(cat "$W/va.rc")/$(state_of "$id" | cut -d' ' -f1)" "0/running"
+  check "$name: one left attached" "$(attached_of "$id")" "1 0"
   timeout 30 "$CTL" kill "$id" >/dev/null 2>&1
   wait $b
   exec 5>&-

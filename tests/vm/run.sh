@@ -80,6 +80,7 @@ wedge_check () {
 }
 
 . "$(dirname "$0")/adopt.sh"
+. "$(dirname "$0")/policy.sh"
 . "$(dirname "$0")/cuts.sh"
 
 # The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
@@ -278,6 +279,8 @@ t_channel_cut
 t_heartbeat
 t_vm_attach
 t_stop_wait
+t_vm_restart
+t_vm_health
 t_cuts
 
 # No QEMU may be left behind.
