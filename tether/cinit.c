@@ -112,12 +112,6 @@ _Noreturn void cinit_main (const struct cinit_args *a)
   close_fds_except (keep, 4);
   /* The tether's death must not leave this namespace running. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* Signals stay blocked (inherited mask) and are read from a signalfd. */
-  sigset_t all;
-  sigfillset (&all);
-  int sfd = signalfd (-1, &all, SFD_CLOEXEC);
-  if (sfd < 0)
-    launch_fail (rfd, 125, "signalfd: %s", strerror (errno));
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     launch_fail (rfd, 125, "make / rprivate: %s", strerror (errno));
   if (a->launch.hostname && *a->launch.hostname)
@@ -132,7 +126,18 @@ _Noreturn void cinit_main (const struct cinit_args *a)
     setup_host_mounts (rfd);
 
   int tty_slave = a->launch.tty ? pty_open_for_tether (rfd, a->rows, a->cols) : -1;
+  /* docker's default: the command itself is PID 1; the tether reaps it and takes
+   * its status, and signals it directly (the kernel drops those it has no
+   * handler for, as under docker). */
+  if (!a->init)
+    start_primary (a, tty_slave);
 
+  /* Signals stay blocked (inherited mask) and are read from a signalfd. */
+  sigset_t all;
+  sigfillset (&all);
+  int sfd = signalfd (-1, &all, SFD_CLOEXEC);
+  if (sfd < 0)
+    launch_fail (rfd, 125, "signalfd: %s", strerror (errno));
   pid_t primary = fork ();
   if (primary < 0)
     launch_fail (rfd, 125, "fork: %s", strerror (errno));

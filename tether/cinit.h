@@ -1,4 +1,6 @@
-/* The container init: PID 1 of each run's PID namespace (docker --init semantics). */
+/* The first process of each run's PID namespace: it prepares the namespace
+ * (mounts, root, pty), then either becomes the command (docker's default: the
+ * command is PID 1) or stays as its init (docker --init: the command is PID 2). */
 #ifndef TETHER_CINIT_H
 #define TETHER_CINIT_H
 
@@ -9,6 +11,7 @@ struct cinit_args {
   int stdio[3];               /* pipe ends for the primary, -1 = /dev/null (stdin) */
   const char *rootfs;         /* NULL: host mode (the host's root, a new /proc and devpts) */
   unsigned rows, cols;
+  bool init;                  /* docker --init: we stay PID 1, the command is PID 2 */
 };
 
 /* Runs in the clone()d child; never returns. */

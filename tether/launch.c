@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -225,6 +226,8 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
     launch_fail (rfd, 126, "setuid %u: %s", (unsigned) u.uid, strerror (errno));
   if (security_set_caps (&err) < 0)
     launch_fail (rfd, 126, "%s", err.msg);
+  if (ls->die_with_parent)
+    prctl (PR_SET_PDEATHSIG, SIGKILL); /* the tether's death must not leave the container running */
   if (chdir (cwd) < 0)
     launch_fail (rfd, 126, "chdir to cwd (\"%s\") set in config failed: %s", cwd, strerror (errno));
   umask (022);

@@ -23,6 +23,7 @@ struct launch_spec {
   Rlimit **rlimits;
   size_t n_rlimits;
   int report_fd;
+  bool die_with_parent;  /* PR_SET_PDEATHSIG again after the uid change (which clears it) */
 };
 
 _Noreturn void launch_exec (const struct launch_spec *ls);

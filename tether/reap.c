@@ -128,10 +128,23 @@ void reap_judge_init (struct session *s)
 {
   if (s->status_known)
     return;
-  /* The container init ended without reporting the primary's status. */
   int status = s->init_status;
   s->status_known = true;
   s->finished_ns = now_real_ns ();
+  if (!s->c->cfg->init)
+    {
+      /* No init: the command was PID 1, its status is the run's (a launch
+       * failure exits with its code after its report). */
+      if (WIFEXITED (status))
+        s->exit_code = WEXITSTATUS (status);
+      else if (WIFSIGNALED (status))
+        {
+          s->signal = WTERMSIG (status);
+          s->exit_code = 128 + s->signal;
+        }
+      return;
+    }
+  /* The container init ended without reporting the primary's status. */
   if (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL)
     {
       s->signal = SIGKILL;

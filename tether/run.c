@@ -43,11 +43,13 @@ int run_start (struct container *c, struct terr *err)
     .launch = { .argv = cfg->argv, .argc = cfg->n_argv, .env = cfg->env, .n_env = cfg->n_env,
                 .cwd = cfg->cwd, .create_cwd = cfg->create_cwd, .user = cfg->user,
                 .hostname = cfg->hostname && cfg->hostname[0] ? cfg->hostname : NULL, .tty = cfg->tty,
-                .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = f.rep[1] },
+                .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = f.rep[1],
+                .die_with_parent = !cfg->init },
     .stdio = { f.in[0], f.out[1], f.err[1] },
     .rootfs = run_rootfs,
     .rows = cfg->rows,
     .cols = cfg->cols,
+    .init = cfg->init,
   };
   char host[13];
   if (!a.launch.hostname)
@@ -88,7 +90,10 @@ int run_request_signal (struct session *s, int signo)
       errno = ESRCH; /* the process exited; its output may still be on its way */
       return -1;
     }
-  if (s->kind == SESSION_EXEC)
+  /* An exec, or a command that is PID 1 itself: straight to its pidfd (the
+   * kernel delivers to a namespace's PID 1 only SIGKILL, SIGSTOP and what it
+   * has a handler for: docker's semantics). */
+  if (s->kind == SESSION_EXEC || !s->c->cfg->init)
     return session_kill (s, signo);
   if (s->report_w.fd < 0 || report_send (s->report_w.fd, REPORT_SIGNAL, signo, 0, NULL) < 0)
     {

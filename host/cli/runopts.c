@@ -15,7 +15,7 @@
 
 enum {
   O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT,
-  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT,
+  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT,
 };
 
 #define RUN (OPTS_RUN_HOST | OPTS_RUN_VM)
@@ -44,6 +44,8 @@ static const struct opt_def defs[] = {
   { "name", O_NAME, "NAME", RUN, "name the container" },
   { "memory", O_MEMORY, "MIB", OPTS_RUN_VM, "VM memory (default 128)" },
   { "cpus", O_CPUS, "N", OPTS_RUN_VM, "VM CPUs (default 1)" },
+  { "init", O_INIT, NULL, RUN, "run an init as PID 1 that forwards signals and reaps\n"
+                                "(default: the command is PID 1, as docker's)" },
   { "stop-signal", O_STOP_SIGNAL, "SIG", RUN, "signal `stop` sends first (default SIGTERM)" },
   { "stop-timeout", O_STOP_TIMEOUT, "S", RUN, "seconds `stop` waits before SIGKILL (default 10)" },
   { "health-cmd", HEALTHOPT_HEALTH_CMD, "CMD", RUN, "run CMD (/bin/sh -c) in the container to check its health" },
@@ -231,6 +233,7 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
     case O_IMAGE: return add_path (o->images, &o->n_images, RUN_MAX_IMAGES, arg, "image layers");
     case O_NAME: o->name = arg; return 0;
     case O_SERIAL: o->serial = true; return 0;
+    case O_INIT: o->init = true; return 0;
     case O_LOG_OPT: return log_opt (o, verb, arg);
     case O_STOP_SIGNAL:
       if ((o->stop_signal = sig_parse (arg)) < 0)
@@ -324,6 +327,7 @@ int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, Contain
   cfg->open_stdin = o->interactive;
   cfg->stop_signal = (uint32_t) o->stop_signal;
   cfg->stop_timeout_s = o->stop_timeout;
+  cfg->init = o->init;
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
   return health_opts_apply (&o->health, cfg);

@@ -33,6 +33,7 @@ struct run_opts {
   const char *name;
   int stop_signal;           /* 0: the default (SIGTERM) */
   int stop_timeout;          /* -1: the default (10 s) */
+  bool init;                 /* --init: the container init is PID 1 */
   /* run, VM only */
   bool serial;
   const char *accel;

@@ -55,7 +55,8 @@ static void healthcheck_write (struct json *j, const Healthcheck *hc)
   json_obj_end (j);
 }
 
-/* HostConfig: only what tether has of it, the restart policy ("no" when unset). */
+/* HostConfig: only what tether has of it, the restart policy ("no" when unset)
+ * and Init (docker's *bool: absent unless --init). */
 static void host_config_write (struct json *j, const ContainerConfig *c)
 {
   const RestartPolicy *rp = c->restart_policy;
@@ -66,6 +67,8 @@ static void host_config_write (struct json *j, const ContainerConfig *c)
   json_kstr (j, "Name", rp && rp->name && *rp->name ? rp->name : "no");
   json_kint (j, "MaximumRetryCount", rp ? rp->maximum_retry_count : 0);
   json_obj_end (j);
+  if (c->init)
+    json_kbool (j, "Init", true);
   json_obj_end (j);
 }
 

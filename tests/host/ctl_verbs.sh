@@ -33,7 +33,8 @@ check () {
 
 check run-stdout 0 "hello" "" -- "$CTL" run echo hello
 check run-code-and-streams 3 "out" "err" -- "$CTL" run sh -c 'echo out; echo err >&2; exit 3'
-check run-signal-death 137 "" "" -- "$CTL" run sh -c 'kill -9 $$'
+check run-signal-death 137 "" "" -- "$CTL" run --init sh -c 'kill -9 $$'
+check run-pid1-survives 0 "survived" "" -- "$CTL" run sh -c 'kill -9 $$; echo survived'
 check run-not-found 127 "" 'tetherctl: exec: "no-such-cmd": executable file not found in $PATH' -- "$CTL" run no-such-cmd
 check run-env 0 "1 x" "" -- "$CTL" run -e A=1 -e B=x -- sh -c 'echo $A $B'
 check run-workdir-created 0 "$dir/new" "" -- "$CTL" run -w "$dir/new" pwd
@@ -48,7 +49,8 @@ check run-epipe-rc 0 "141" "" -- cat "$dir/rc"
 check run-bad-signal 125 "" "tetherctl: run: invalid signal: NOPE" -- "$CTL" run --stop-signal NOPE true
 check run-no-command 125 "" "tetherctl: run: a command is required (see tetherctl run --help)" -- "$CTL" run
 
-id=$("$CTL" run -d --name web sleep 100)
+# --init: the signals below kill the command (as PID 1 it would ignore them)
+id=$("$CTL" run -d --init --name web sleep 100)
 check run-d-id 0 "64" "" -- sh -c "printf %s '$id' | wc -c | tr -d ' '"
 check exec 0 "inside" "" -- "$CTL" exec web echo inside
 check exec-code 4 "" "" -- "$CTL" exec web sh -c 'exit 4'
@@ -70,7 +72,7 @@ check rm-running 1 "" "tetherctl: $id: container $short is running: stop it firs
 check stop-t0 0 "$id" "" -- "$CTL" stop -t 0 "$id"
 check rm-after-stop 0 "$id" "" -- "$CTL" rm "$id"
 
-"$CTL" run sleep 100 &
+"$CTL" run --init sleep 100 &
 rpid=$!
 sleep 1
 kill -TERM $rpid

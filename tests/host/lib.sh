@@ -14,6 +14,11 @@ expect_eq () { [[ "$2" == "$3" ]] || fail "$1: got '$2', want '$3'"; }
 
 sha () { sha256sum | cut -d' ' -f1; }
 
+# field NAME PYEXPR: evaluates PYEXPR on inspect NAME's object `d`.
+field () {
+  ctl inspect "$1" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print('"$2"')'
+}
+
 # PIDs of every descendant of $1 (not $1 itself), from one ps snapshot.
 descendants () {
   ps -e -o pid=,ppid= | awk -v root="$1" '

@@ -20,8 +20,9 @@ exit_127 () {
   grep -q 'no-such-binary-here' err && grep -qi 'not found' err || fail "stderr lacks the reason: '$(cat err)'"
   [[ ! -s out ]] || fail "stdout not empty: $(head -c 100 out)"
 }
-exit_137 () { run_code 137 sh -c 'kill -9 $$'; [[ ! -s err ]] || fail "tetherctl wrote to stderr: $(cat err)"; }
-exit_143 () { run_code 143 sh -c 'kill -TERM $$'; }
+# a signal death of the command: under --init it is PID 2, so it can die of its own signal
+exit_137 () { run_code 137 --init sh -c 'kill -9 $$'; [[ ! -s err ]] || fail "tetherctl wrote to stderr: $(cat err)"; }
+exit_143 () { run_code 143 --init sh -c 'kill -TERM $$'; }
 exit_inspect () {
   # the code is recorded too: inspect's State.ExitCode of a named container
   ctl run --name exit-inspect sh -c 'exit 42' >/dev/null 2>&1

@@ -2,10 +2,6 @@
 # needed): states, probe results in inspect, timeouts, the exec cap; restarts,
 # their back-off, stop and kill never undone, wait and attached run as docker's.
 
-# field NAME PYEXPR: evaluates PYEXPR on inspect NAME's object `d`.
-field () {
-  ctl inspect "$1" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print('"$2"')'
-}
 ps_status () { ctl ps -a --json | python3 -c 'import json,sys; print([c["Status"] for c in json.load(sys.stdin) if c["Names"]==sys.argv[1]][0])' "$1"; }
 status_has () { [[ "$(ps_status "$1")" == *"$2"* ]]; }
 field_is () { [[ "$(field "$1" "$2")" == "$3" ]]; }

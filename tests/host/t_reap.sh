@@ -1,7 +1,9 @@
-# Orphans are reaped: no zombie is left among the tether's descendants.
+# Orphans are reaped: no zombie is left among the tether's descendants. An exec's
+# orphan goes to the namespace's PID 1: under --init that is the container init,
+# which reaps it; without, it is the command (`sleep` never reaps: as docker's).
 
 orphan_exec () {
-  ctl run -d --name reap-x sleep 30 >/dev/null || fail "run -d failed"
+  ctl run -d --init --name reap-x sleep 30 >/dev/null || fail "run -d failed"
   ctl exec reap-x sh -c 'sleep 1 & exit 0' || fail "exec exit $?"
   sleep 2
   local z; z=$(zombies_under "$TPID")

@@ -252,12 +252,13 @@ t_vm_attach () {
 }
 
 # stop then wait: the guest's channel EOF as it powers off after the exit is not a
-# lost channel, so the wait still gets its reply (it was dropped once).
+# lost channel, so the wait still gets its reply (it was dropped once). The
+# `sleep` is PID 1 and ignores TERM: SIGKILL at the timeout, 137, as docker's.
 t_stop_wait () {
   local id out err
   id=$(timeout 120 "$CTL" run -d -- sleep 60 2>/dev/null)
   sleep 1
   out=$(timeout 60 "$CTL" stop -t 1 "$id" 2>&1; timeout 60 "$CTL" wait "$id" 2>&1)
-  check "stop then wait: the id, the code, no error" "$(echo $out)" "$id 143"
+  check "stop then wait: the id, the code, no error" "$(echo $out)" "$id 137"
   "$CTL" rm -f "$id" >/dev/null 2>&1
 }
