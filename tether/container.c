@@ -7,6 +7,7 @@
 
 #include "base.h"
 #include "caps.h"
+#include "cfgcheck.h"
 #include "health.h"
 #include "log.h"
 #include "tether.h"
@@ -59,6 +60,9 @@ struct container *container_create (const ContainerConfig *cfg, bool *existed, s
     return (terr_set (err, 0, "no command given"), NULL);
   if (cfg->name && strlen (cfg->name) >= sizeof ((struct container *) 0)->name)
     return (terr_set (err, 0, "name too long"), NULL);
+  char why[300];
+  if (cfg_check (cfg, why, sizeof why) < 0)
+    return (terr_set (err, 0, "%s", why), NULL);
   size_t len = container_config__get_packed_size (cfg);
   uint8_t *packed = malloc (len ? len : 1);
   if (!packed)

@@ -111,11 +111,14 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
   for (int i = 0; i < 3; i++)
     if (dup_to (stdio[i], i) < 0)
       launch_fail (rfd, 125, "dup2: %s", strerror (errno));
+  /* docker's exec has HOSTNAME: the container's, from the UTS namespace joined above */
+  char host[72] = "";
+  gethostname (host, sizeof host - 1);
   struct launch_spec ls = {
     .argv = req->argv, .argc = req->n_argv, .env = cfg->env, .n_env = cfg->n_env, .env_extra = req->env,
     .n_env_extra = req->n_env, .cwd = req->cwd && req->cwd[0] ? req->cwd : cfg->cwd,
-    .user = req->user && req->user[0] ? req->user : cfg->user, .hostname = cfg->hostname, .tty = req->tty,
-    .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = rfd,
+    .user = req->user && req->user[0] ? req->user : cfg->user, .hostname = host, .tty = req->tty,
+    .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = rfd, .is_exec = true,
   };
   launch_exec (&ls);
 }

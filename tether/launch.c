@@ -210,12 +210,22 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
 
   struct user_ids u;
   struct terr err = { 0 };
+  /* docker + runc: a bad user is the daemon's error for run (125), runc's for exec (126) */
   if (user_resolve (ls->user, "/etc/passwd", "/etc/group", &u, &err) < 0)
-    launch_fail (rfd, 126, "%s", err.msg);
+    launch_fail (rfd, ls->is_exec ? 126 : 125, "%s", err.msg);
 
   const char *cwd = ls->cwd && *ls->cwd ? ls->cwd : "/";
-  if (ls->create_cwd && mkdir_p (cwd, 0755) < 0)
-    launch_fail (rfd, 126, "mkdir %s: %s", cwd, strerror (errno));
+  if (ls->create_cwd)
+    {
+      /* docker's daemon makes the directory before the start: its failures are 125 */
+      struct stat cst;
+      int made = mkdir_p (cwd, 0755);
+      if ((made < 0 && (errno == ENOTDIR || errno == EEXIST))
+          || (made == 0 && stat (cwd, &cst) == 0 && !S_ISDIR (cst.st_mode)))
+        launch_fail (rfd, 125, "Cannot mkdir: %s is not a directory", cwd);
+      if (made < 0)
+        launch_fail (rfd, 125, "Cannot mkdir %s: %s", cwd, strerror (errno));
+    }
   if (security_confine (&err) < 0)
     launch_fail (rfd, 126, "%s", err.msg);
   if (setgroups ((size_t) u.n_groups, u.groups) < 0)
@@ -247,6 +257,8 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
   struct launch_spec with_argv = *ls;
   with_argv.argv = argv;
   int code = exec_on_path (&with_argv, env, n_env, why, sizeof why);
+  if (ls->is_exec && code == 127)
+    code = 126; /* runc's exec reports a missing binary as 126 */
   report_send (rfd, REPORT_FAIL, code, real_ns (), why);
   _exit (code);
 }

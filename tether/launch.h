@@ -24,6 +24,7 @@ struct launch_spec {
   size_t n_rlimits;
   int report_fd;
   bool die_with_parent;  /* PR_SET_PDEATHSIG again after the uid change (which clears it) */
+  bool is_exec;          /* an exec session: docker's exec codes (126 for what run calls 125 or 127) */
 };
 
 _Noreturn void launch_exec (const struct launch_spec *ls);

@@ -129,5 +129,15 @@ int user_resolve (const char *spec, const char *passwd_path, const char *group_p
       return terr_set (err, 0, "unable to find group %s: no matching entries in group file", grp);
     }
   u->gid = gid;
+  /* docker lists the primary group among the supplementary ones (id: groups=GID) */
+  bool listed = false;
+  for (int i = 0; i < u->n_groups; i++)
+    listed |= u->groups[i] == gid;
+  if (!listed && u->n_groups < USER_MAX_GROUPS)
+    {
+      memmove (u->groups + 1, u->groups, (size_t) u->n_groups * sizeof *u->groups);
+      u->groups[0] = gid;
+      u->n_groups++;
+    }
   return 0;
 }

@@ -36,6 +36,15 @@ static int run_fail (const struct terr *err)
   return err->exit_code == 126 || err->exit_code == 127 ? err->exit_code : CLI_FAIL_RUN;
 }
 
+/* docker exec into an unknown or stopped container is the daemon's refusal:
+ * the CLI exits 1; a session that could not launch keeps its 126. */
+static int exec_fail (const struct terr *err)
+{
+  if (err->code == ERR_NOT_FOUND || err->code == ERR_CONFLICT)
+    return cli_err ("%s", err->msg), CLI_FAIL;
+  return run_fail (err);
+}
+
 /* Relays an attached session to its end; returns the session's exit code. */
 static int relay_to_end (struct session *s, int fail_code)
 {
@@ -166,15 +175,15 @@ int exec_over (struct conn *c, const struct run_opts *po, char *cid, char **cmd,
       Msg *r = conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
       int failed = r == NULL || conn_reply_error (r, MSG__BODY_EXEC_STARTED, &err) < 0;
       conn_close (c);
-      return failed ? run_fail (&err) : 0;
+      return failed ? exec_fail (&err) : 0;
     }
   struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = exec_id,
                              .relay_stdin = o.interactive, .tty = o.tty };
   struct session *s = session_new (c, &so, &err);
   if (s == NULL)
-    return conn_close (c), run_fail (&err);
+    return conn_close (c), exec_fail (&err);
   if (session_request (c, s, &m, MSG__BODY_EXEC_STARTED, &err) == NULL)
-    return session_free (s), conn_close (c), run_fail (&err);
+    return session_free (s), conn_close (c), exec_fail (&err);
   int code = relay_to_end (s, CLI_FAIL_RUN);
   conn_close (c);
   return code;

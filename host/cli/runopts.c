@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgcheck.h"
 #include "cli.h"
 #include "logstore.h"
 #include "session.h"
@@ -224,14 +225,27 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
   switch (key)
     {
     case 'd': o->detach = true; return 0;
-    case 'e': env_add (o, arg); return 0;
+    case 'e':
+      if (!cfg_env_valid (arg))
+        return cli_err ("invalid argument \"%s\" for \"-e, --env\" flag: invalid environment variable: %s", arg, arg),
+               -1;
+      env_add (o, arg);
+      return 0;
     case 'i': o->interactive = true; return 0;
     case 't': o->tty = true; return 0;
     case 'u': o->user = arg; return 0;
-    case 'w': o->cwd = arg; return 0;
+    case 'w':
+      if (!cfg_cwd_valid (arg))
+        return cli_err ("the working directory '%s' is invalid, it needs to be an absolute path", arg), -1;
+      o->cwd = arg;
+      return 0;
     case 'v': return add_path (o->volumes, &o->n_volumes, RUN_MAX_VOLUMES, arg, "volumes");
     case O_IMAGE: return add_path (o->images, &o->n_images, RUN_MAX_IMAGES, arg, "image layers");
-    case O_NAME: o->name = arg; return 0;
+    case O_NAME:
+      o->name = arg[0] == '/' ? arg + 1 : arg; /* docker strips one leading slash */
+      if (!cfg_name_valid (o->name))
+        return cli_err ("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", o->name), -1;
+      return 0;
     case O_SERIAL: o->serial = true; return 0;
     case O_INIT: o->init = true; return 0;
     case O_LOG_OPT: return log_opt (o, verb, arg);

@@ -54,7 +54,7 @@ id=$("$CTL" run -d --init --name web sleep 100)
 check run-d-id 0 "64" "" -- sh -c "printf %s '$id' | wc -c | tr -d ' '"
 check exec 0 "inside" "" -- "$CTL" exec web echo inside
 check exec-code 4 "" "" -- "$CTL" exec web sh -c 'exit 4'
-check exec-not-found 125 "" "tetherctl: no such container: nosuch" -- "$CTL" exec nosuch true
+check exec-not-found 1 "" "tetherctl: no such container: nosuch" -- "$CTL" exec nosuch true
 check exec-d 0 "" "" -- "$CTL" exec -d web true
 check ps-running 0 "web" "" -- sh -c "'$CTL' ps | awk 'NR>1 && \$NF == \"web\" {print \$NF}'"
 check kill-usr1 0 "web" "" -- "$CTL" kill -s SIGUSR1 web

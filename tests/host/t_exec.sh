@@ -22,8 +22,13 @@ exec_codes () {
   exec_code 137 sh -c 'kill -KILL $$'
   exec_code 143 sh -c 'kill -TERM $$'
   exec_code 129 sh -c 'kill -HUP $$'
-  exec_code 127 no-such-binary-here
-  grep -q 'no-such-binary-here' err || fail "exec 127: stderr lacks the reason: '$(cat err)'"
+  # docker 20.10 + runc: an exec's missing binary and unknown user are 126
+  exec_code 126 no-such-binary-here
+  grep -q 'no-such-binary-here' err || fail "exec 126 (missing): stderr lacks the reason: '$(cat err)'"
+  ctl exec -u nosuchuser exec-codes true >out 2>err
+  expect_eq "exec -u nosuchuser" $? 126
+  grep -q 'unable to find user nosuchuser' err || fail "exec -u nosuchuser: '$(cat err)'"
+  ctl exec exec-codes env | grep -qx "HOSTNAME=$(ctl exec exec-codes hostname)" || fail "exec env lacks HOSTNAME"
   exec_code 126 /etc/passwd
   grep -qi 'permission denied' err || fail "exec 126: stderr lacks the reason: '$(cat err)'"
   # the code and the streams of one exec, stdout apart from stderr

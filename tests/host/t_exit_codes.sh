@@ -38,3 +38,28 @@ t exit_127 exit_127 20
 t exit_137 exit_137 20
 t exit_143 exit_143 20
 t exit_inspect exit_inspect 20
+
+# docker's checks before anything starts, and its codes for what the daemon
+# refuses (125) against what runc refuses (126/127).
+docker_checks () {
+  run_code 125 -e =bad true
+  grep -q 'invalid argument "=bad" for "-e, --env" flag: invalid environment variable: =bad' err || fail "-e =bad: $(cat err)"
+  run_code 125 --name 'bad name' true
+  grep -q 'Invalid container name (bad name)' err || fail "bad name: $(cat err)"
+  run_code 125 --name x true # one byte: docker's pattern wants two
+  run_code 0 --name /slashed true
+  expect_eq "a leading slash is stripped" "$(field slashed 'd["Name"]')" /slashed
+  run_code 125 -w rel pwd
+  grep -q "the working directory 'rel' is invalid, it needs to be an absolute path" err || fail "-w rel: $(cat err)"
+  run_code 125 -w /etc/passwd pwd
+  grep -q 'Cannot mkdir: /etc/passwd is not a directory' err || fail "-w file: $(cat err)"
+  run_code 125 -u nosuchuser true
+  grep -q 'unable to find user nosuchuser: no matching entries in passwd file' err || fail "-u: $(cat err)"
+  run_code 0 -u 1234:5678 sh -c 'grep ^Groups: /proc/self/status'
+  expect_eq "the primary gid among the groups" "$(tr -s '\t ' ' ' <out)" "Groups: 5678 "
+  ctl run -d --name stopped-x true >/dev/null; ctl wait stopped-x >/dev/null
+  ctl exec stopped-x true >out 2>err; local rc=$?
+  expect_eq "exec into a stopped container ($(cat err))" $rc 1
+  ctl rm slashed stopped-x >/dev/null
+}
+t docker_checks docker_checks 30
