@@ -107,6 +107,8 @@ const char *endpoint_ensure (const char *id, char *addr, size_t cap)
   if (vm_ctr_load (&v, id, &err) < 0)
     return NULL; /* created but never started, or not ours: nothing to adopt */
   bool exited = v.info.status && strcmp (v.info.status, "exited") == 0;
+  if (v.qemu_pid == 0 && v.info.status && strcmp (v.info.status, "created") == 0)
+    return NULL; /* created, never started (docker create): no VM to adopt */
   int pidfd = qemu_find (&v, &err);
   if (pidfd >= 0)
     close (pidfd);

@@ -1,0 +1,123 @@
+/* docker create for container VMs (vmcreate.h). */
+#include "vmcreate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "image.h"
+#include "mkdirp.h"
+#include "qemu.h"
+#include "statedir.h"
+
+#define TOP_DISK_MB 1024
+#define VOLUME_MB 1024
+
+static Disk disk_store[VM_MAX_DISKS];
+static Disk *disk_ptrs[VM_MAX_DISKS];
+
+static int add_disk (struct vm_ctr *v, const char *serial, DiskRole role, const char *file, const char *format, bool ro,
+                     const char *path, struct terr *err)
+{
+  if (v->n_disks >= VM_MAX_DISKS)
+    return terr_set (err, 0, "at most %d disks", VM_MAX_DISKS);
+  size_t i = v->n_disks++;
+  struct vm_disk *d = &v->disks[i];
+  snprintf (d->serial, sizeof d->serial, "%s", serial);
+  snprintf (d->file, sizeof d->file, "%s", file);
+  snprintf (d->format, sizeof d->format, "%s", format);
+  d->read_only = ro;
+  Disk *cd = &disk_store[i];
+  disk__init (cd);
+  cd->serial = d->serial;
+  cd->role = role;
+  cd->path = (char *) (path ? path : "");
+  cd->read_only = ro;
+  disk_ptrs[i] = cd;
+  v->cfg->n_disks = v->n_disks;
+  return 0;
+}
+
+/* Layers (bottom first), the top disk, volumes. */
+static int prepare_disks (struct vm_ctr *v, const struct vm_create *o, struct terr *err)
+{
+  char path[VM_PATH_MAX + 64], serial[24];
+  v->cfg->disks = disk_ptrs;
+  for (size_t i = 0; i < (o->n_layers ? o->n_layers : 1); i++)
+    {
+      int r = o->n_layers ? image_layer_resolve (o->layers[i], path, sizeof path, err)
+                          : image_default_layer (path, sizeof path, err);
+      if (r < 0)
+        return -1;
+      snprintf (serial, sizeof serial, "l%zu", i);
+      size_t n = strlen (path);
+      const char *fmt = n > 5 && strcmp (path + n - 5, ".vmdk") == 0 ? "vmdk" : "raw";
+      if (add_disk (v, serial, DISK_ROLE__DISK_LAYER, path, fmt, true, NULL, err) < 0)
+        return -1;
+    }
+  static const char *const top_dirs[] = { "upper", "work", NULL };
+  snprintf (path, sizeof path, "%s/top.img", v->dir);
+  if (image_make_rw_disk (path, TOP_DISK_MB, top_dirs, err) < 0
+      || add_disk (v, "top", DISK_ROLE__DISK_TOP, path, "raw", false, NULL, err) < 0)
+    return -1;
+  for (size_t i = 0; i < o->n_volumes; i++)
+    {
+      const char *colon = strchr (o->volumes[i], ':');
+      size_t nl = colon ? (size_t) (colon - o->volumes[i]) : 0;
+      if (!colon || nl == 0 || colon[1] != '/' || memchr (o->volumes[i], '/', nl))
+        return terr_set (err, 0, "volume %s: want NAME:/PATH", o->volumes[i]);
+      snprintf (path, sizeof path, "%s/volumes", state_dir ());
+      mkdir_p (path, 0700);
+      snprintf (path, sizeof path, "%s/volumes/%.*s.img", state_dir (), (int) nl, o->volumes[i]);
+      if (access (path, F_OK) < 0 && image_make_rw_disk (path, VOLUME_MB, NULL, err) < 0)
+        return -1;
+      snprintf (serial, sizeof serial, "v%zu", i);
+      if (add_disk (v, serial, DISK_ROLE__DISK_VOLUME, path, "raw", false, colon + 1, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* The container ended before its VM started: record why. */
+static int record_failure (struct vm_ctr *v, const struct terr *err)
+{
+  snprintf (v->error, sizeof v->error, "%s", err->msg);
+  v->info.status = (char *) "exited";
+  v->info.exit_code = 125;
+  v->info.finished_ns = now_real_ns ();
+  struct terr e2;
+  vm_state_save (v, &e2);
+  return -1;
+}
+
+int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o, struct terr *err)
+{
+  if (vm_ctr_paths (v, cfg->id, err) < 0)
+    return -1;
+  if (mkdir_p (v->dir, 0700) < 0)
+    return terr_set (err, errno, "mkdir %s", v->dir);
+  v->cfg = cfg;
+  const char *dw = getenv ("TETHER_DISK_WAIT_S");
+  cfg->disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
+  const char *hold = getenv ("TETHER_HOLD_S");
+  cfg->hold_s = hold && atoi (hold) > 0 ? (uint32_t) atoi (hold) : 0;
+  const char *beat = getenv ("TETHER_HEARTBEAT_MS");
+  cfg->heartbeat_ms = beat && atoi (beat) > 0 ? (uint32_t) atoi (beat) : 0;
+  container_info__init (&v->info);
+  v->info.config = cfg;
+  v->info.status = (char *) "created";
+  v->info.error = v->error;
+  v->info.created_ns = now_real_ns ();
+  v->serial_channel = o->serial;
+  const char *boot = getenv ("TETHER_BOOT");
+  v->iso_boot = boot && strcmp (boot, "iso") == 0;
+  snprintf (v->accel, sizeof v->accel, "%s", qemu_pick_accel (o->accel ? o->accel : "auto"));
+  if (vm_state_save (v, err) < 0)
+    return -1;
+  if (prepare_disks (v, o, err) < 0 || vm_config_write (v, err) < 0)
+    return record_failure (v, err);
+  return vm_state_save (v, err);
+}
