@@ -23,6 +23,7 @@ void session_fill_exit (const struct session *s, Exit *e, uint64_t *finals)
     {
       e->restarting = s->c->state == C_RESTARTING;
       e->restart_count = s->c->restart_count;
+      e->not_started = !s->launched;
     }
 }
 

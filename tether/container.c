@@ -314,7 +314,8 @@ void container_run_ending (struct container *c)
   timer_cancel (&c->stop_timer);
   timer_cancel (&c->kill_timer);
   health_run_ended (c);
-  if (!c->removing && restart_schedule (c))
+  /* a start that failed is not a run the policy restarts (docker's: no start, no restart) */
+  if (!c->removing && c->primary.launched && restart_schedule (c))
     c->state = C_RESTARTING;
 }
 
@@ -326,7 +327,8 @@ void container_run_finished (struct container *c)
 
 void container_settle (struct container *c)
 {
-  c->state = C_EXITED;
+  /* docker: a failed start leaves the container created, with the code and why */
+  c->state = c->primary.launched ? C_EXITED : C_CREATED;
   if (vm_mode)
     vm_on_run_finished (c);
   if (c->removing)
@@ -401,6 +403,8 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   info->created_ns = c->created_ns;
   info->started_ns = s->started_ns;
   info->finished_ns = session_running (s) ? 0 : s->finished_ns;
+  if (c->state == C_CREATED)
+    info->started_ns = info->finished_ns = 0; /* docker's zero times for a start that failed */
   info->run = s->run;
   info->signal = (uint32_t) s->signal;
   info->rtc_clock = vm_mode && !tether_clock_stepped; /* times come from the guest's RTC */

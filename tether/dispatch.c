@@ -216,8 +216,10 @@ static void on_wait_or_stop (struct conn *c, uint64_t rid, const char *id, bool 
   struct session *s = &ct->primary;
   if (stop)
     container_stop (ct, signo, timeout_s);
-  /* docker's wait while restarting: the next run's end (the back-off is not an end). */
-  if (session_running (s) || (!stop && (ct->state == C_CREATED || ct->state == C_RESTARTING)))
+  /* docker's wait while restarting: the next run's end (the back-off is not an end);
+   * a container never started yet waits for its run, one whose start failed does not */
+  bool never_ran = ct->state == C_CREATED && s->run == 0;
+  if (session_running (s) || (!stop && (never_ran || ct->state == C_RESTARTING)))
     waiter_add (s, c, rid, WAIT_EXIT);
   else
     session_send_exit (s, c, rid, 0);

@@ -70,7 +70,7 @@ int run_start (struct container *c, struct terr *err)
     return -1;
   s->run++;
   session_set_life (s, LIFE_RUNNING);
-  s->status_known = s->grace_over = false;
+  s->status_known = s->grace_over = s->launched = false;
   s->exit_code = 0;
   s->signal = 0;
   s->error[0] = '\0';
@@ -134,6 +134,7 @@ void run_report_event (struct watch *w, uint32_t events)
         {
         case REPORT_EXEC:
           s->started_ns = r.ns;
+          s->launched = true;
           if (vm_mode && s->kind == SESSION_PRIMARY)
             {
               /* The boot's last timing mark (init prints the earlier ones). */
@@ -145,6 +146,7 @@ void run_report_event (struct watch *w, uint32_t events)
           break;
         case REPORT_FAIL:
           snprintf (s->error, sizeof s->error, "%s", r.text);
+          s->launched = false; /* REPORT_EXEC comes just before execve, which may fail */
           if (r.value == 125 && s->kind == SESSION_PRIMARY)
             {
               /* The init itself failed: it exits with 125; no primary status follows. */

@@ -105,6 +105,7 @@ struct session {
   struct watch report_w;      /* SEQPACKET from the container init / launch child */
   enum session_life life;     /* change it with session_set_life */
   bool status_known;
+  bool launched;              /* primary: this run's command began (REPORT_EXEC) */
   int init_status;            /* the container init's own wait status */
   uint32_t run;
   int exit_code;

@@ -245,7 +245,7 @@ void vm_on_ack (struct attach *a, uint32_t exit_run)
   struct session *s = a->s;
   /* The exit of a run the policy restarts is not the end: the VM stays up. */
   if (vm_mode && s->kind == SESSION_PRIMARY && s->c == vm_c && session_finished (s) && exit_run == s->run && exit_run
-      && s->c->state == C_EXITED)
+      && (s->c->state == C_EXITED || s->c->state == C_CREATED))
     {
       exit_acked = true;
       timer_arm (&off_timer, 0, off_check);

@@ -47,7 +47,7 @@ int vm_load_exit (const char *id, int *code)
   ContainerInfo *ci = vm_state_load (id, &err);
   if (ci == NULL)
     return cli_err ("%s", err.msg), -1;
-  bool done = ci->status && strcmp (ci->status, "exited") == 0;
+  bool done = vm_info_final (ci);
   *code = ci->exit_code;
   container_info__free_unpacked (ci, NULL);
   return done ? 0 : 1;
@@ -203,7 +203,9 @@ static int collect (const char *id, void *ctx)
   ContainerInfo *ci = vm_state_load (id, &err);
   if (ci == NULL)
     return 0;
-  if ((!l->all && ci->status && strcmp (ci->status, "exited") == 0) || l->n >= 4096)
+  /* docker's ps: running and restarting ones only, unless -a */
+  bool shown = l->all || (ci->status && (strcmp (ci->status, "running") == 0 || strcmp (ci->status, "restarting") == 0));
+  if (!shown || l->n >= 4096)
     {
       container_info__free_unpacked (ci, NULL);
       return 0;

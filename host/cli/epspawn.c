@@ -106,7 +106,7 @@ const char *endpoint_ensure (const char *id, char *addr, size_t cap)
     return wait_for_socket (&v, addr, cap);
   if (vm_ctr_load (&v, id, &err) < 0)
     return NULL; /* created but never started, or not ours: nothing to adopt */
-  bool exited = v.info.status && strcmp (v.info.status, "exited") == 0;
+  bool exited = vm_info_final (&v.info);
   if (v.qemu_pid == 0 && v.info.status && strcmp (v.info.status, "created") == 0)
     return NULL; /* created, never started (docker create): no VM to adopt */
   int pidfd = qemu_find (&v, &err);
@@ -118,7 +118,7 @@ const char *endpoint_ensure (const char *id, char *addr, size_t cap)
     {
       /* an adopter that found the VM gone recorded its end and left: final now */
       ContainerInfo *ci = vm_state_load (id, &err);
-      bool final = ci && ci->status && strcmp (ci->status, "exited") == 0;
+      bool final = ci && vm_info_final (ci);
       if (ci)
         container_info__free_unpacked (ci, NULL);
       if (!final)

@@ -21,7 +21,7 @@ int vm_final_code (const struct vm_ctr *v)
   for (int i = 0; i < 100; i++)
     {
       ContainerInfo *ci = vm_state_load (v->id, &err);
-      if (ci && ci->status && strcmp (ci->status, "exited") == 0)
+      if (ci && vm_info_final (ci))
         {
           int code = ci->exit_code;
           if (code == 125 && ci->error && *ci->error)

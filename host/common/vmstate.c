@@ -259,6 +259,12 @@ bool vm_pid_alive (int pid)
   return pid > 0 && (kill (pid, 0) == 0 || errno == EPERM);
 }
 
+bool vm_info_final (const ContainerInfo *ci)
+{
+  const char *st = ci->status ? ci->status : "";
+  return strcmp (st, "exited") == 0 || (strcmp (st, "created") == 0 && ci->run > 0);
+}
+
 int vm_config_write (const struct vm_ctr *v, struct terr *err)
 {
   size_t n = container_config__get_packed_size (v->cfg);

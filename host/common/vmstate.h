@@ -61,6 +61,9 @@ int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err);
 /* The guest time of the last heartbeat the endpoint recorded in dir/heartbeat
  * (8 bytes, little-endian, rewritten in place each beat), or 0. */
 int64_t vm_last_beat (const char *dir);
+/* Whether the record is final: the run ended (exited), or its start failed
+ * (created again, with a run number: docker's failed start). */
+bool vm_info_final (const ContainerInfo *ci);
 /* Reads containers/ID/state.pb. The result is freed with container_info__free_unpacked. */
 ContainerInfo *vm_state_load (const char *id, struct terr *err);
 /* Finds a container by full id, unique prefix or name; out gets the full id.

@@ -131,7 +131,9 @@ void ep_on_exit (struct ep *e, const Exit *x)
     ep_log ("logs incomplete: stdout %llu of %llu bytes, stderr %llu of %llu",
             (unsigned long long) e->log.next[STREAM_STDOUT], (unsigned long long) x->stdout_final,
             (unsigned long long) e->log.next[STREAM_STDERR], (unsigned long long) x->stderr_final);
-  set_status ("exited");
+  set_status (x->not_started ? "created" : "exited"); /* docker: a failed start stays created */
+  if (x->not_started)
+    i->started_ns = i->finished_ns = 0;
   ep_save ();
   e->has_exit = true;
   ep_log ("run %u ended: exit %d%s%s", x->run, x->exit_code, x->error && *x->error ? ": " : "",
@@ -418,7 +420,7 @@ void ep_adopt_vm (struct vm_ctr *v, int ready_fd)
 {
   struct terr err;
   terr_clear (&err);
-  ep.has_exit = v->info.status && strcmp (v->info.status, "exited") == 0;
+  ep.has_exit = vm_info_final (&v->info);
   ep.pidfd = qemu_find (v, &err);
   if (ep.pidfd < 0)
     {

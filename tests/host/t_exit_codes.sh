@@ -63,3 +63,17 @@ docker_checks () {
   ctl rm slashed stopped-x >/dev/null
 }
 t docker_checks docker_checks 30
+
+# A failed start leaves the container created, as docker's: code and reason in
+# State, zero times, ps -a shows Created, ps alone does not; wait answers at
+# once; a restart policy does not restart what never started.
+failed_start_created () {
+  run_code 127 --name fs-x --restart always no-such-binary-here
+  expect_eq "State" "$(field fs-x '" ".join(str(x) for x in (d["State"]["Status"], d["State"]["ExitCode"], d["State"]["StartedAt"], d["RestartCount"]))')" \
+    "created 127 0001-01-01T00:00:00Z 0"
+  ctl ps -a | grep -q 'Created .*fs-x$' || fail "ps -a: $(ctl ps -a)"
+  ctl ps | grep -q 'fs-x' && fail "ps without -a lists a created container"
+  expect_eq "wait after a failed start" "$(timeout 5 "$CTL" -H "unix:$SOCK" wait fs-x)" 127
+  ctl rm fs-x >/dev/null || fail "rm"
+}
+t failed_start_created failed_start_created 20

@@ -158,6 +158,7 @@ check "1 MiB stdin sha256" "$got" "$want"
 # 4. not found inside the VM
 timeout 120 "$CTL" run -- /nonexistent >/dev/null 2>&1
 check "127 inside the VM" "$?" "127"
+check "a failed start stays created (docker's State)" "$(state_of "$(cid)")" "created 127"
 
 # 5. two layers: the upper deletes a file of the lower (whiteout) and adds one
 mkdir -p "$W/l1/bin" "$W/l1/etc" "$W/l2/etc"
