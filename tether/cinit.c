@@ -138,14 +138,31 @@ _Noreturn void cinit_main (const struct cinit_args *a)
   int sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
     launch_fail (rfd, 125, "signalfd: %s", strerror (errno));
+  /* The primary holds the write end until its execve (CLOEXEC) or its end: our
+   * EOF tells the tether its start is decided (a failure it reported itself). */
+  int launched[2];
+  if (pipe2 (launched, O_CLOEXEC) < 0)
+    launch_fail (rfd, 125, "pipe: %s", strerror (errno));
+  for (int i = 0; i < 2; i++)
+    if (launched[i] < 3)
+      {
+        /* 0..2 may be free here (no stdin yet): the primary's stdio goes there */
+        int high = fcntl (launched[i], F_DUPFD_CLOEXEC, 3);
+        if (high < 0)
+          launch_fail (rfd, 125, "dup: %s", strerror (errno));
+        close (launched[i]);
+        launched[i] = high;
+      }
   pid_t primary = fork ();
   if (primary < 0)
     launch_fail (rfd, 125, "fork: %s", strerror (errno));
   if (primary == 0)
     {
       close (sfd);
+      close (launched[0]);
       start_primary (a, tty_slave);
     }
+  close (launched[1]);
   /* Our copies of the stdio ends must go, or the tether never sees end of file. */
   for (int i = 0; i < 3; i++)
     if (a->stdio[i] >= 0)
@@ -153,11 +170,22 @@ _Noreturn void cinit_main (const struct cinit_args *a)
   if (tty_slave >= 0)
     close (tty_slave);
 
-  struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN }, { .fd = rfd, .events = POLLIN } };
+  struct pollfd pf[3] = { { .fd = sfd, .events = POLLIN }, { .fd = rfd, .events = POLLIN },
+                          { .fd = launched[0], .events = POLLIN } };
   for (;;)
     {
-      if (poll (pf, 2, -1) < 0)
+      if (poll (pf, 3, -1) < 0)
         continue;
+      if (pf[2].fd >= 0 && pf[2].revents)
+        {
+          char b;
+          if (read (pf[2].fd, &b, 1) <= 0)
+            {
+              report_send (rfd, REPORT_LAUNCHED, 0, real_ns (), NULL);
+              close (pf[2].fd);
+              pf[2].fd = -1; /* poll skips negative fds */
+            }
+        }
       if (pf[1].revents)
         {
           struct report r;

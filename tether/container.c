@@ -272,6 +272,8 @@ static void answer_removers (struct container *c)
       struct waiter *w = c->primary.waiters;
       if (w->what == WAIT_EXIT)
         session_send_exit (&c->primary, w->conn, w->request_id, 0); /* a wait queued behind rm -f */
+      else if (w->what == WAIT_START)
+        conn_send_error (w->conn, w->request_id, ERR_CONFLICT, "the container was removed before it started", 0);
       else
         {
           m.request_id = w->request_id;
@@ -397,6 +399,8 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   const struct session *s = &c->primary;
   info->config = c->cfg;
   info->status = (char *) state_name (c);
+  if (c->state == C_RUNNING && !s->start_settled)
+    info->status = (char *) "created"; /* docker's: running once the command has begun */
   info->pid = session_running (s) && !session_process_gone (s) ? s->pid : 0;
   info->exit_code = s->exit_code;
   info->error = (char *) s->error;

@@ -80,24 +80,42 @@ static void on_create (struct conn *c, uint64_t rid, const Create *cr)
     reply_ok (c, rid, ct->id);
 }
 
+/* The reply waits until the command has begun or failed (session_start_settled):
+ * a launch failure is the start's error, as docker's. A VM's own container is
+ * started by the boot: a start of it waits for that start's outcome. */
 static void on_start (struct conn *c, uint64_t rid, const Start *st)
 {
   struct terr e = { 0 };
   struct container *ct = container_find (st->id, &e);
-  if (!ct || vm_refuses ("start", ct, &e) || container_start (ct, &e) < 0)
+  if (!ct)
     {
       reply_err (c, rid, &e);
       return;
     }
-  Msg m = MSG__INIT;
-  Started s = STARTED__INIT;
-  s.id = ct->id;
-  s.run = ct->primary.run;
-  s.pid = ct->primary.pid;
-  s.started_ns = ct->primary.started_ns;
-  m.body_case = MSG__BODY_STARTED;
-  m.started = &s;
-  reply (c, rid, &m);
+  struct session *s = &ct->primary;
+  if (vm_owns_start (ct))
+    {
+      if (s->start_settled && !s->launched)
+        conn_send_error (c, rid, ERR_LAUNCH, s->error, s->launch_code ? s->launch_code : 125);
+      else if (s->start_settled)
+        {
+          Msg m = MSG__INIT;
+          Started sd;
+          session_fill_started (s, &sd);
+          m.body_case = MSG__BODY_STARTED;
+          m.started = &sd;
+          reply (c, rid, &m);
+        }
+      else
+        waiter_add (s, c, rid, WAIT_START);
+      return;
+    }
+  if (container_start (ct, &e) < 0)
+    {
+      reply_err (c, rid, &e);
+      return;
+    }
+  waiter_add (s, c, rid, WAIT_START);
 }
 
 /* A container's primary or an exec session, by container ref or exec id. */

@@ -11,6 +11,7 @@ enum report_type {
   REPORT_EXIT = 3,   /* container init -> tether: primary's raw wait status in value */
   REPORT_PTY = 4,    /* child -> tether: pty master passed with SCM_RIGHTS */
   REPORT_SIGNAL = 5, /* tether -> container init: forward signal `value` to the primary */
+  REPORT_LAUNCHED = 6, /* container init -> tether: the primary's execve is behind it (done, or failed and said so) */
 };
 
 struct report {

@@ -70,7 +70,8 @@ int run_start (struct container *c, struct terr *err)
     return -1;
   s->run++;
   session_set_life (s, LIFE_RUNNING);
-  s->status_known = s->grace_over = s->launched = false;
+  s->status_known = s->grace_over = s->launched = s->start_settled = false;
+  s->launch_code = 0;
   s->exit_code = 0;
   s->signal = 0;
   s->error[0] = '\0';
@@ -125,6 +126,7 @@ void run_report_event (struct watch *w, uint32_t events)
           close (rfd);
           if (s->tty && s->out[0].w.fd < 0)
             s->out[0].eof = true; /* no pty ever came */
+          session_start_settled (s); /* exec'd (CLOEXEC) or gone: either way decided */
           if (s->kind == SESSION_PRIMARY && session_reaped (s))
             reap_judge_init (s);
           session_check_finished (s);
@@ -147,6 +149,7 @@ void run_report_event (struct watch *w, uint32_t events)
         case REPORT_FAIL:
           snprintf (s->error, sizeof s->error, "%s", r.text);
           s->launched = false; /* REPORT_EXEC comes just before execve, which may fail */
+          s->launch_code = r.value;
           if (r.value == 125 && s->kind == SESSION_PRIMARY)
             {
               /* The init itself failed: it exits with 125; no primary status follows. */
@@ -164,6 +167,9 @@ void run_report_event (struct watch *w, uint32_t events)
               s->exit_code = 128 + s->signal;
             }
           session_check_finished (s);
+          break;
+        case REPORT_LAUNCHED:
+          session_start_settled (s);
           break;
         case REPORT_PTY:
           if (fd >= 0)

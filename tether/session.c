@@ -14,6 +14,7 @@
 #include "log.h"
 #include "health.h"
 #include "tether.h"
+#include "vm.h"
 
 static bool gc_pending;
 
@@ -370,16 +371,66 @@ void session_check_finished (struct session *s)
     exec_keep_undelivered (s);
 }
 
+static struct waiter *first_waiting (const struct session *s, unsigned what)
+{
+  for (struct waiter *w = s->waiters; w; w = w->next_in_session)
+    if ((unsigned) w->what == what)
+      return w;
+  return NULL;
+}
+
+/* WAIT_REMOVE is answered by the container once it is gone. */
 void session_answer_waiters (struct session *s)
 {
-  while (s->waiters)
+  struct waiter *w;
+  while ((w = first_waiting (s, WAIT_EXIT)) != NULL)
     {
-      struct waiter *w = s->waiters;
-      if (w->what != WAIT_EXIT)
-        break; /* WAIT_REMOVE is answered by the container once it is gone */
       session_send_exit (s, w->conn, w->request_id, 0);
       waiter_remove (w);
     }
+}
+
+void session_fill_started (const struct session *s, Started *st)
+{
+  started__init (st);
+  st->id = s->c->id;
+  st->run = s->run;
+  st->pid = s->pid;
+  st->started_ns = s->started_ns;
+}
+
+void session_start_settled (struct session *s)
+{
+  if (s->kind != SESSION_PRIMARY || s->start_settled)
+    return;
+  s->start_settled = true;
+  Msg m = MSG__INIT;
+  Started st;
+  session_fill_started (s, &st);
+  m.body_case = MSG__BODY_STARTED;
+  m.started = &st;
+  struct waiter *w;
+  while ((w = first_waiting (s, WAIT_START)) != NULL)
+    {
+      if (s->launched)
+        {
+          m.request_id = w->request_id;
+          conn_send (w->conn, &m);
+        }
+      else
+        conn_send_error (w->conn, w->request_id, ERR_LAUNCH, s->error[0] ? s->error : "the container did not start",
+                         s->launch_code ? s->launch_code : 125);
+      waiter_remove (w);
+    }
+  if (!s->launched || !vm_mode)
+    return;
+  m.request_id = 0;
+  for (struct attach *a = s->attaches; a; a = a->next_in_session)
+    if (a->conn->is_channel)
+      {
+        st.handle = a->handle;
+        conn_send (a->conn, &m);
+      }
 }
 
 void session_release (struct session *s)

@@ -60,7 +60,7 @@ struct attach {
 struct waiter {
   struct conn *conn;
   uint64_t request_id;
-  enum { WAIT_EXIT, WAIT_REMOVE } what;
+  enum { WAIT_EXIT, WAIT_REMOVE, WAIT_START } what;
   struct session *s;
   struct waiter *next_in_session;
   struct waiter *next_in_conn;
@@ -106,6 +106,8 @@ struct session {
   enum session_life life;     /* change it with session_set_life */
   bool status_known;
   bool launched;              /* primary: this run's command began (REPORT_EXEC) */
+  bool start_settled;         /* primary: launched or failed for good (session_start_settled) */
+  int launch_code;            /* primary: the code of a REPORT_FAIL (125, 126, 127) */
   int init_status;            /* the container init's own wait status */
   uint32_t run;
   int exit_code;
@@ -276,6 +278,10 @@ void session_gc (void);
 void session_want_gc (struct session *s);
 /* Answers the wait requests queued on s with its exit (remove requests stay). */
 void session_answer_waiters (struct session *s);
+/* The primary's start is decided: its command began, or it failed before.
+ * Answers the start requests waiting for it (and, VM mode, tells the endpoint). */
+void session_start_settled (struct session *s);
+void session_fill_started (const struct session *s, Started *st);
 void waiter_add (struct session *s, struct conn *c, uint64_t request_id, int what);
 void waiter_remove (struct waiter *w);
 

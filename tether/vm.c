@@ -47,7 +47,9 @@ static void fail_start (const char *why)
   s->exit_code = 125;
   s->started_ns = s->finished_ns = now_real_ns ();
   snprintf (s->error, sizeof s->error, "%s", why);
+  s->launch_code = 125;
   vm_c->state = C_RUNNING;
+  session_start_settled (s);
   session_check_finished (s);
 }
 
@@ -116,6 +118,11 @@ bool vm_refuses (const char *verb, struct container *c, struct terr *err)
   err->code = ERR_CONFLICT;
   terr_set (err, 0, "cannot %s container %.12s: the VM is still preparing it (disks, root)", verb, c->id);
   return true;
+}
+
+bool vm_owns_start (const struct container *c)
+{
+  return vm_mode && vm_c && c == vm_c;
 }
 
 void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)

@@ -40,6 +40,9 @@ void vm_on_ack (struct attach *a, uint32_t exit_run);
 void vm_on_container_gone (struct container *c);
 /* dispatch.c: may a client start, create or remove this container now? */
 bool vm_refuses (const char *verb, struct container *c, struct terr *err);
+/* The VM's own container is started by the boot flow: a client's start of it
+ * only waits for that start's outcome. */
+bool vm_owns_start (const struct container *c);
 extern bool vm_mode;
 
 #endif

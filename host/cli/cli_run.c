@@ -110,7 +110,12 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct run_opts
     {
       r = conn_request (c, &sm, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
       if (r == NULL || conn_reply_error (r, MSG__BODY_STARTED, &err) < 0)
-        return conn_close (c), run_fail (&err);
+        {
+          /* docker's run -d of a command that cannot start: the id, then the error */
+          if (r != NULL)
+            printf ("%s\n", id), fflush (stdout);
+          return conn_close (c), run_fail (&err);
+        }
       conn_close (c);
       printf ("%s\n", id);
       return fflush (stdout) == 0 ? 0 : CLI_FAIL_RUN;

@@ -116,6 +116,7 @@ void ep_adopt_vm (struct vm_ctr *v, int ready_fd);
 void ep_guest_reset (void);
 void ep_on_exit (struct ep *e, const Exit *x);
 void ep_on_info (struct ep *e, const ContainerInfo *ci);
+void ep_on_started (struct ep *e, const Started *st);
 void ep_on_stop (struct ep *e, int timeout_s);
 void ep_on_heartbeat (struct ep *e, const Heartbeat *hb);
 void ep_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));

@@ -91,7 +91,21 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci)
   e->v->info.run = ci->run;
   e->v->info.rtc_clock = ci->rtc_clock;
   keep_health (ci->health);
-  set_status (ci->status && strcmp (ci->status, "restarting") == 0 ? "restarting" : "running");
+  /* "running" only once the command has begun (ep_on_started, or an adopting
+   * endpoint hearing the tether say so): a start that fails stays created */
+  if (ci->status && (strcmp (ci->status, "restarting") == 0 || strcmp (ci->status, "running") == 0))
+    set_status (strcmp (ci->status, "restarting") == 0 ? "restarting" : "running");
+  ep_save ();
+}
+
+void ep_on_started (struct ep *e, const Started *st)
+{
+  if (e->has_exit)
+    return;
+  e->v->info.pid = st->pid;
+  e->v->info.started_ns = st->started_ns;
+  e->v->info.run = st->run;
+  set_status ("running");
   ep_save ();
 }
 

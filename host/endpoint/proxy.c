@@ -222,6 +222,7 @@ static uint32_t *handle_field (Msg *m)
     case MSG__BODY_DETACH: return &m->detach->handle;
     case MSG__BODY_ATTACHED: return &m->attached->handle;
     case MSG__BODY_EXIT: return &m->exit->handle;
+    case MSG__BODY_STARTED: return &m->started->handle;
     default: return NULL;
     }
 }
@@ -473,8 +474,12 @@ static void guest_control (struct ep *e, Msg *m)
         {
           if (m->body_case == MSG__BODY_EXIT)
             ep_on_exit (e, m->exit);
+          if (m->body_case == MSG__BODY_STARTED)
+            ep_on_started (e, m->started);
           return;
         }
+      if (m->body_case == MSG__BODY_STARTED)
+        return; /* the run began: the endpoint's business, not its clients' */
       struct ep_hmap *h = hmap_by_guest (e, *hf);
       if (h == NULL)
         return;

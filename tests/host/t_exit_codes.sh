@@ -77,3 +77,17 @@ failed_start_created () {
   ctl rm fs-x >/dev/null || fail "rm"
 }
 t failed_start_created failed_start_created 20
+
+# run -d of a command that cannot start: the id, then the error and its code
+# (the start's reply waits for the execve), with and without --init.
+run_d_start_error () {
+  ctl run -d no-such-binary-here >out 2>err; local rc=$?
+  expect_eq "run -d: code" "$rc" 127
+  [[ $(wc -c <out) == 65 ]] || fail "run -d: no id on stdout: $(cat out)"
+  grep -q 'no-such-binary-here' err || fail "run -d: stderr: $(cat err)"
+  ctl run -d --init -u nosuchuser true >out 2>err; rc=$?
+  expect_eq "run -d --init -u nosuchuser: code" "$rc" 125
+  grep -q 'unable to find user nosuchuser' err || fail "run -d --init: stderr: $(cat err)"
+  expect_eq "run -d of one that starts" "$(ctl run -d --init true | wc -c)" 65
+}
+t run_d_start_error run_d_start_error 20

@@ -35,7 +35,7 @@ stale_pid () {
   grep -q "not running" err || fail "kill said: $(cat err)"
   kill -0 $victim 2>/dev/null || fail "the host process that got pid $pid was killed"
   ctl exec stale sh -c 'readlink /proc/1/ns/pid' >out 2>err; rc=$?
-  expect_eq "exec into a container whose process exited" $rc 125
+  expect_eq "exec into a container whose process exited (docker: the daemon refuses, 1)" $rc 1
   grep -q "not running" err || fail "exec said: $(cat err) (out: $(cat out))"
   ctl stop -t 1 stale >stop.out 2>&1 & local spid=$!
   ctl attach stale | wc -c >count || fail "attach to read the output"

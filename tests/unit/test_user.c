@@ -64,9 +64,11 @@ static void name_gives_ids_home_and_groups (void **state)
   struct user_ids u;
   struct terr e = { 0 };
   assert_int_equal (user_resolve ("app", passwd_path, group_path, &u, &e), 0);
-  assert_int_equal (u.n_groups, 2);
-  assert_int_equal (u.groups[0], 10);
-  assert_int_equal (u.groups[1], 44);
+  /* the primary group first, as docker lists it, then the memberships */
+  assert_int_equal (u.n_groups, 3);
+  assert_int_equal (u.groups[0], 1001);
+  assert_int_equal (u.groups[1], 10);
+  assert_int_equal (u.groups[2], 44);
 }
 
 static void numeric_uid_need_not_exist (void **state)
