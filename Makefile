@@ -11,7 +11,7 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Wpedantic -Werror
 SAN_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wpedantic -Werror -fsanitize=address,undefined \
   -fno-omit-frame-pointer -fno-sanitize-recover=all
 .PHONY: all
-all: $(B)/tether $(B)/init $(B)/tetherctl
+all: $(B)/tether $(B)/init $(B)/tetherctl $(B)/tetherd
 
 include mk/deps.mk
 include mk/proto.mk
@@ -42,7 +42,7 @@ test-includes:
 
 .PHONY: clean
 clean:
-	rm -rf $(B)/tether $(B)/tetherctl $(B)/init $(SAN) $(B)/gen $(B)/fuzz $(B)/o
+	rm -rf $(B)/tether $(B)/tetherctl $(B)/tetherd $(B)/init $(SAN) $(B)/gen $(B)/fuzz $(B)/o
 
 .PHONY: bench
 bench: $(B)/tether $(B)/tetherctl build/initramfs.cpio.gz build/bootstrap.iso
