@@ -9,6 +9,8 @@
 
 #include "apicaps.h"
 #include "base.h"
+#include "clock.h"
+#include "loglimit.h"
 #include "router.h"
 
 /* One request while MHD collects it: its body, or the fact that it is too big. */
@@ -19,9 +21,17 @@ struct pending {
   bool answered;              /* a response is queued already (an early 413) */
 };
 
+/* MHD says a line for every client that leaves mid-request or sends garbage:
+ * at most one line per LOG_LIMIT_INTERVAL_MS, with the count of the others. */
 static void mhd_log (void *cls, const char *fmt, va_list ap)
 {
   (void) cls;
+  static struct log_limit limit;
+  uint64_t suppressed;
+  if (!log_limit_hit (&limit, now_mono_ms (), &suppressed))
+    return;
+  if (suppressed)
+    fprintf (stderr, "tetherd: http: %llu more messages not logged\n", (unsigned long long) suppressed);
   char msg[512];
   vsnprintf (msg, sizeof msg, fmt, ap);
   size_t n = strlen (msg);
@@ -158,11 +168,25 @@ static void on_done (void *cls, struct MHD_Connection *c, void **con_cls, enum M
 
 static void on_tick (struct timer *t);
 
+static unsigned connections (struct server *s)
+{
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info (s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+  return di ? di->num_connections : 0;
+}
+
 /* MHD's work, then the next timeout it needs (0 when it holds work already
- * read: its own epoll is edge-triggered). */
+ * read: its own epoll is edge-triggered).
+ * A second run when connections were freed: MHD takes its listening socket out
+ * of its epoll set while at the connection limit and puts it back only at the
+ * start of a run, but frees closed connections at the end of one; with no
+ * connection left nothing would wake us for that next run, and tetherd would
+ * never accept again (seen with 64 idle clients that all left). */
 static void pump (struct server *s)
 {
+  unsigned before = connections (s);
   MHD_run (s->mhd);
+  if (connections (s) < before)
+    MHD_run (s->mhd);
   MHD_UNSIGNED_LONG_LONG ms;
   if (MHD_get_timeout (s->mhd, &ms) == MHD_YES)
     timer_arm (&s->tick, ms > 60000 ? 60000 : (int64_t) ms, on_tick);
