@@ -69,8 +69,8 @@ static bool match (const char *p, const char *s, char *param, size_t cap)
 {
   for (;;)
     {
-      if (strcmp (p, "/*") == 0)
-        return true;
+      if (strcmp (p, "/*") == 0) /* the rest: nothing, or segments (no trailing '/') */
+        return *s == '\0' || (s[0] == '/' && s[1] != '\0' && s[strlen (s) - 1] != '/');
       if (*p == '\0')
         return *s == '\0';
       if (*p != '/' || *s != '/')
