@@ -1,9 +1,11 @@
 #include "apisock.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,6 +35,7 @@ int api_sock_listen (struct api_sock *s, const char *path, struct terr *err)
 {
   struct sockaddr_un a = { .sun_family = AF_UNIX };
   s->fd = -1;
+  s->lock_fd = -1;
   if (strlen (path) >= sizeof a.sun_path)
     return terr_set (err, ENAMETOOLONG, "socket path %.60s...", path);
   snprintf (a.sun_path, sizeof a.sun_path, "%s", path);
@@ -41,6 +44,21 @@ int api_sock_listen (struct api_sock *s, const char *path, struct terr *err)
   snprintf (dir, sizeof dir, "%s", path);
   if (mkdir_p (dirname (dir), 0755) < 0)
     return terr_set (err, errno, "mkdir %s", dir);
+
+  char lock[sizeof a.sun_path + 8];
+  snprintf (lock, sizeof lock, "%s.lock", path);
+  s->lock_fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (s->lock_fd < 0)
+    return terr_set (err, errno, "open %s", lock);
+  if (flock (s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+    {
+      int e = errno;
+      close (s->lock_fd);
+      s->lock_fd = -1;
+      if (e == EWOULDBLOCK)
+        return terr_set (err, 0, "%s: another tetherd is serving this socket (it holds %s)", path, lock);
+      return terr_set (err, e, "flock %s", lock);
+    }
 
   struct stat st;
   if (lstat (path, &st) == 0)
@@ -91,4 +109,7 @@ void api_sock_close (struct api_sock *s)
   if (s->fd >= 0)
     close (s->fd);
   s->fd = -1;
+  if (s->lock_fd >= 0)
+    close (s->lock_fd); /* the lock file stays: removing it would race a new tetherd */
+  s->lock_fd = -1;
 }

@@ -9,14 +9,17 @@
 
 struct api_sock {
   int fd;
+  int lock_fd;                /* PATH.lock, flocked for the daemon's life */
   char path[108];             /* sun_path */
   dev_t dev;                  /* what we bound, so exit removes only our own file */
   ino_t ino;
 };
 
 /* Listens on path (non-blocking, close-on-exec); creates its directory (0755).
- * A socket file nobody answers on is stale (a tetherd that was killed) and is
- * replaced; one that answers belongs to a live daemon: refused. */
+ * PATH.lock is flocked first: a second tetherd for the same path is refused
+ * even when both start at once. A socket file nobody answers on is stale (a
+ * tetherd that was killed) and is replaced; one that answers belongs to a live
+ * daemon (another tetherd, or a dockerd): refused. */
 int api_sock_listen (struct api_sock *s, const char *path, struct terr *err);
 /* Removes the file if it is still the one we bound, and closes fd unless it is
  * -1 (libmicrohttpd closes a listen socket it was given when it stops). */

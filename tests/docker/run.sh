@@ -197,8 +197,14 @@ for bin in "${DAEMONS[@]}"; do
     want_grp=$(getent group docker >/dev/null && echo docker || id -gn)
     check "socket mode and group" "$(stat -c '%a %G' "$SOCK")" "660 $want_grp"
     out=$("$bin" -H "unix://$SOCK" --state-dir "$TETHER_STATE_DIR" 2>&1); rc=$?
-    check "a second tetherd on a live socket refuses" "$rc/$out" \
-      "1/tetherd: $SOCK: another daemon is answering on this socket (is tetherd already running?)"
+    check "a second tetherd on the same socket refuses" "$rc/$out" \
+      "1/tetherd: $SOCK: another tetherd is serving this socket (it holds $SOCK.lock)"
+    socat "UNIX-LISTEN:$T/o.sock,fork" /dev/null 2>/dev/null & other=$!
+    for _ in $(seq 50); do [ -S "$T/o.sock" ] && break; sleep 0.05; done
+    out=$("$bin" -H "unix://$T/o.sock" --state-dir "$TETHER_STATE_DIR" 2>&1); rc=$?
+    kill "$other"; wait "$other" 2>/dev/null
+    check "a socket another daemon answers on is refused" "$rc/$out" \
+      "1/tetherd: $T/o.sock: another daemon is answering on this socket (is tetherd already running?)"
     kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
     [ -S "$SOCK" ] && start_daemon "$bin" && ok "a stale socket (tetherd killed) is replaced" \
       || bad "a stale socket is replaced" "$(tail -3 "$T/tetherd.log")"
