@@ -7,6 +7,8 @@
 #   rel   static musl, -Os, LTO: the shipped tether and tetherctl
 #   boot  static musl, no sysroot: stage-1 init (it links no library)
 #   san   glibc with ASan/UBSan: tests and build/san/ binaries
+#   glibc glibc, -O2, hardened, Debian's shared libraries: the shipped tetherd
+#         (a long-lived daemon: libmicrohttpd, jansson, protobuf-c as Debian ships them)
 # Rooms and what each may include (mk/check-includes.sh enforces it):
 #   lib/ (base)       nothing of ours
 #   proto/ (proto)    lib, the generated protobuf-c code
@@ -15,7 +17,9 @@
 #   host/common       lib, proto
 #   host/image        lib, proto, host/common
 #   host/endpoint     lib, proto, host/common, host/image
-#   host/cli          lib, proto, every host/ room
+#   host/cli          lib, proto, host/common, host/image, host/endpoint, host/cli
+#   host/docker       lib, proto, host/common, host/image, host/endpoint, host/cli
+#                     (a peer of host/cli: nothing includes host/docker)
 
 O := $(B)/o
 AR_MUSL ?= gcc-ar
@@ -24,7 +28,7 @@ DEPFLAGS = -MMD -MP
 
 # Rooms: name, source directory. A room's library holds every .c but main.c.
 ROOMS := base:lib proto:proto tether:tether init:init hostcommon:host/common \
-         hostimage:host/image hostendpoint:host/endpoint hostcli:host/cli
+         hostimage:host/image hostendpoint:host/endpoint hostcli:host/cli hostdocker:host/docker
 room_dir = $(word 2,$(subst :, ,$(filter $(1):%,$(ROOMS))))
 room_srcs = $(filter-out $(call room_dir,$(1))/main.c,$(wildcard $(call room_dir,$(1))/*.c))
 
@@ -40,6 +44,7 @@ INC_host/common := $(HOST_INC)
 INC_host/image := $(HOST_INC)
 INC_host/endpoint := $(HOST_INC)
 INC_host/cli := $(HOST_INC)
+INC_host/docker := $(HOST_INC) -Ihost/docker
 INC_tests/fuzz := $(INC_proto)
 inc_of = $(INC_$(patsubst %/,%,$(dir $(1))))
 
@@ -53,6 +58,13 @@ $(O)/rel/%.o: %.c | $(GEN_FIRST) $(DEPS_STAMP)
 $(O)/boot/%.o: %.c
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(INIT_CFLAGS) $(call inc_of,$<) $(DEPFLAGS) -c -o $@ $<
+
+# glibc release flavour: Debian's hardening flags on top of HOST_CFLAGS.
+GLIBC_CFLAGS := $(HOST_CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+GLIBC_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+$(O)/glibc/%.o: %.c | $(GEN_FIRST) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(GLIBC_CFLAGS) $(call inc_of,$<) $(DEPFLAGS) -c -o $@ $<
 
 $(O)/san/%.o: %.c | $(GEN_FIRST)
 	@mkdir -p $(@D)
@@ -72,6 +84,9 @@ $(O)/boot/lib$(1).a: $(call objs,boot,$(call room_srcs,$(1)))
 $(O)/san/lib$(1).a: $(call objs,san,$(call room_srcs,$(1)) $(if $(filter proto,$(1)),$(PROTO_GEN_C)))
 	@rm -f $$@
 	$(AR_HOST) rcs $$@ $$^
+$(O)/glibc/lib$(1).a: $(call objs,glibc,$(call room_srcs,$(1)) $(if $(filter proto,$(1)),$(PROTO_GEN_C)))
+	@rm -f $$@
+	$(AR_HOST) rcs $$@ $$^
 endef
 $(foreach r,$(ROOMS),$(eval $(call room_lib,$(word 1,$(subst :, ,$(r))))))
 
@@ -79,6 +94,9 @@ $(foreach r,$(ROOMS),$(eval $(call room_lib,$(word 1,$(subst :, ,$(r))))))
 TETHER_LIBS = $(1)/libtether.a $(1)/libproto.a $(1)/libbase.a
 HOST_LIBS = $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a $(1)/libhostcommon.a \
             $(1)/libproto.a $(1)/libbase.a
+# tetherd: its room, then what it reads (the state dir, inspect, JSON).
+DOCKER_LIBS = $(1)/libhostdocker.a $(1)/libhostcommon.a $(1)/libproto.a $(1)/libbase.a
+DOCKER_SYSLIBS := -lmicrohttpd -ljansson -lprotobuf-c
 group = -Wl,--start-group $(1) -Wl,--end-group
 
 # --- shipped binaries (release) ---
@@ -87,6 +105,9 @@ $(B)/tether: $(O)/rel/tether/main.o $(call TETHER_LIBS,$(O)/rel) $(DEPS_STAMP)
 
 $(B)/tetherctl: $(O)/rel/host/cli/main.o $(call HOST_LIBS,$(O)/rel) $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/rel)) -lprotobuf-c -lmd -ljansson
+
+$(B)/tetherd: $(O)/glibc/host/docker/main.o $(call DOCKER_LIBS,$(O)/glibc) $(DEPS_STAMP)
+	$(HOST_CC) $(GLIBC_CFLAGS) $(GLIBC_LDFLAGS) -o $@ $< $(call group,$(call DOCKER_LIBS,$(O)/glibc)) $(DOCKER_SYSLIBS)
 
 $(B)/init: $(O)/boot/init/main.o $(O)/boot/libinit.a $(O)/boot/libbase.a
 	$(MUSL_CC) $(INIT_LDFLAGS) -o $@ $< $(call group,$(O)/boot/libinit.a $(O)/boot/libbase.a)
@@ -100,6 +121,10 @@ $(SAN)/tether: $(O)/san/tether/main.o $(call TETHER_LIBS,$(O)/san)
 $(SAN)/tetherctl: $(O)/san/host/cli/main.o $(call HOST_LIBS,$(O)/san)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lprotobuf-c -lmd -ljansson
+
+$(SAN)/tetherd: $(O)/san/host/docker/main.o $(call DOCKER_LIBS,$(O)/san)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call DOCKER_LIBS,$(O)/san)) $(DOCKER_SYSLIBS)
 
 # Every object's dependency file, once it exists.
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -26,9 +26,10 @@ JOBS=$(nproc)
 PACKAGES=(
     build-essential musl-tools musl-dev gperf
     protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev libmd-dev libjansson-dev
+    libmicrohttpd-dev
     dpkg-dev pkg-config linux-libc-dev
     qemu-system-x86 qemu-utils xorriso isolinux syslinux-common
-    busybox-static socat tini e2fsprogs cpio kmod zstd xz-utils gzip
+    busybox-static socat curl tini e2fsprogs cpio kmod zstd xz-utils gzip
     clang libclang-rt-14-dev python3 ca-certificates file
 )
 # Debian source packages built into the sysroot.

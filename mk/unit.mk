@@ -6,11 +6,12 @@
 UNIT_PROTO := crc32c frame msg loglimit duration
 UNIT_TETHER := ring user health
 UNIT_HOST := ctl_sig ctl_timefmt ctl_timeparse ctl_logstore ctl_json ctl_inspect ctl_image
+UNIT_DOCKER := docker_router docker_psfilter
 
-INC_tests/unit = $(INC_proto) -Itether $(HOST_INC)
+INC_tests/unit = $(INC_proto) -Itether $(HOST_INC) -Ihost/docker
 
 UNIT_BINS := $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%) $(UNIT_TETHER:%=$(SAN)/tests/unit/test_%) \
-             $(UNIT_HOST:%=$(SAN)/tests/unit/test_%)
+             $(UNIT_HOST:%=$(SAN)/tests/unit/test_%) $(UNIT_DOCKER:%=$(SAN)/tests/unit/test_%)
 
 $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(O)/san/libproto.a $(O)/san/libbase.a
@@ -26,6 +27,11 @@ $(UNIT_HOST:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/test
     $(call HOST_LIBS,$(O)/san)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lcmocka -lprotobuf-c -lmd -ljansson
+
+$(UNIT_DOCKER:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
+    $(call DOCKER_LIBS,$(O)/san)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call DOCKER_LIBS,$(O)/san)) -lcmocka $(DOCKER_SYSLIBS)
 
 .PHONY: test-unit
 test-unit: $(UNIT_BINS)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "inspect.h"
 #include "json.h"
 #include "statedir.h"
@@ -218,16 +219,17 @@ int vm_find (const char *ref, char out[65], struct terr *err)
 {
   struct find_ctx f = { .ref = ref };
   if (*ref == '\0' || strchr (ref, '/'))
-    return terr_set (err, 0, "No such container: %s", ref);
+    return terr_set (err, 0, "No such container: %s", ref), err->code = ERR_NOT_FOUND, -1;
   vm_each (find_one, &f);
   if (f.by_name || f.n_prefix == 1)
     {
       memcpy (out, f.found, 65);
       return 0;
     }
+  /* err->code tells the two failures apart for tetherd (404 against 400) */
   if (f.n_prefix > 1)
-    return terr_set (err, 0, "%s: ambiguous", ref);
-  return terr_set (err, 0, "No such container: %s", ref);
+    return terr_set (err, 0, "%s: ambiguous", ref), err->code = ERR_BAD_REQUEST, -1;
+  return terr_set (err, 0, "No such container: %s", ref), err->code = ERR_NOT_FOUND, -1;
 }
 
 void vm_console_tail (const struct vm_ctr *v, char *buf, size_t cap)

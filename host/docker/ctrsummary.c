@@ -1,0 +1,115 @@
+#include "ctrsummary.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "timefmt.h"
+
+/* No networks yet: a container VM has no network interface configured. */
+#define NETWORK_MODE "none"
+
+const char *ctr_command (const ContainerConfig *c, char *buf, size_t cap)
+{
+  size_t len = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < c->n_argv && len < cap; i++)
+    {
+      const char *a = c->argv[i];
+      bool quote = i > 0 && strchr (a, ' ') != NULL;
+      int n = snprintf (buf + len, cap - len, "%s%s%s%s", i ? " " : "", quote ? "'" : "", a, quote ? "'" : "");
+      if (n < 0)
+        break;
+      len += (size_t) n; /* past cap when cut: the loop ends */
+    }
+  return buf;
+}
+
+static void empty_object (struct json *j, const char *key)
+{
+  json_key (j, key);
+  json_obj_begin (j);
+  json_obj_end (j);
+}
+
+/* Mounts: the container's volume disks (the image's layers and its top disk
+ * are its filesystem, not mounts). */
+static void mounts_write (struct json *j, const ContainerConfig *c)
+{
+  json_key (j, "Mounts");
+  json_arr_begin (j);
+  for (size_t i = 0; c && i < c->n_disks; i++)
+    {
+      const Disk *d = c->disks[i];
+      if (d->role != DISK_ROLE__DISK_VOLUME)
+        continue;
+      json_obj_begin (j);
+      json_kstr (j, "Type", "volume");
+      json_kstr (j, "Destination", d->path);
+      json_kstr (j, "Driver", "tether-vmdk");
+      json_kstr (j, "Mode", "");
+      json_kbool (j, "RW", !d->read_only);
+      json_kstr (j, "Propagation", "");
+      json_obj_end (j);
+    }
+  json_arr_end (j);
+}
+
+static void network_settings_write (struct json *j)
+{
+  json_key (j, "NetworkSettings");
+  json_obj_begin (j);
+  empty_object (j, "Networks");
+  json_obj_end (j);
+}
+
+void ctr_summary_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
+{
+  static const ContainerConfig empty = CONTAINER_CONFIG__INIT;
+  const ContainerConfig *c = ci->config ? ci->config : &empty;
+  char cmd[8192], st[96], name[300];
+  json_obj_begin (j);
+  json_kstr (j, "Id", c->id);
+  json_key (j, "Names");
+  json_arr_begin (j);
+  if (c->name && *c->name)
+    {
+      snprintf (name, sizeof name, "/%s", c->name);
+      json_str (j, name);
+    }
+  json_arr_end (j);
+  /* the config records the layer disks, not the image's name or id */
+  json_kstr (j, "Image", "");
+  json_kstr (j, "ImageID", "");
+  json_kstr (j, "Command", ctr_command (c, cmd, sizeof cmd));
+  json_kint (j, "Created", ci->created_ns / 1000000000);
+  json_key (j, "Ports");
+  json_arr_begin (j);
+  json_arr_end (j);
+  empty_object (j, "Labels");
+  json_kstr (j, "State", ci->status ? ci->status : "");
+  json_kstr (j, "Status", fmt_ps_status (ci->status ? ci->status : "", ci->health ? ci->health->status : NULL,
+                                         ci->exit_code, ci->started_ns, ci->finished_ns, now_ns, st, sizeof st));
+  json_key (j, "HostConfig");
+  json_obj_begin (j);
+  json_kstr (j, "NetworkMode", NETWORK_MODE);
+  json_obj_end (j);
+  network_settings_write (j);
+  mounts_write (j, ci->config);
+  json_obj_end (j);
+}
+
+static void inspect_extra (struct json *j, const void *ctx)
+{
+  const ContainerInfo *ci = ctx;
+  json_kstr (j, "Image", "");
+  json_kstr (j, "Driver", "tether-vmdk");
+  json_kstr (j, "Platform", "linux");
+  mounts_write (j, ci->config);
+  network_settings_write (j);
+}
+
+void ctr_inspect_write (struct json *j, const ContainerInfo *ci)
+{
+  inspect_write_extra (j, ci, inspect_extra, ci);
+}

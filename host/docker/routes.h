@@ -1,0 +1,19 @@
+/* The routes tetherd serves now: system (sysroutes.c) and containers
+ * (ctrroutes.c). Each answers req in rep. */
+#ifndef TETHER_DOCKER_ROUTES_H
+#define TETHER_DOCKER_ROUTES_H
+
+#include "router.h"
+#include "terr.h"
+
+/* Reads (or creates) the engine ID in the state dir, as dockerd's engine-id:
+ * `docker info` prints it, and it must not change across restarts. */
+int sys_init (struct terr *err);
+
+void route_ping (struct api_req *req, struct api_reply *rep);
+void route_version (struct api_req *req, struct api_reply *rep);
+void route_info (struct api_req *req, struct api_reply *rep);
+void route_ctr_list (struct api_req *req, struct api_reply *rep);
+void route_ctr_inspect (struct api_req *req, struct api_reply *rep);
+
+#endif

@@ -1,0 +1,246 @@
+#include "server.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apicaps.h"
+#include "base.h"
+#include "clock.h"
+#include "loglimit.h"
+#include "router.h"
+
+/* One request while MHD collects it: its body, or the fact that it is too big. */
+struct pending {
+  char *body;
+  size_t len, cap;
+  bool too_big;
+  bool answered;              /* a response is queued already (an early 413) */
+};
+
+/* MHD says a line for every client that leaves mid-request or sends garbage:
+ * at most one line per LOG_LIMIT_INTERVAL_MS, with the count of the others. */
+static void mhd_log (void *cls, const char *fmt, va_list ap)
+{
+  (void) cls;
+  static struct log_limit limit;
+  uint64_t suppressed;
+  if (!log_limit_hit (&limit, now_mono_ms (), &suppressed))
+    return;
+  if (suppressed)
+    fprintf (stderr, "tetherd: http: %llu more messages not logged\n", (unsigned long long) suppressed);
+  char msg[512];
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  size_t n = strlen (msg);
+  while (n > 0 && msg[n - 1] == '\n')
+    msg[--n] = '\0';
+  fprintf (stderr, "tetherd: http: %s\n", msg);
+}
+
+static const char *query_arg (void *ctx, const char *key)
+{
+  return MHD_lookup_connection_value (ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* dockerd's headers on every reply (api/server/middleware: version and
+ * experimental), ping's own, then the body. */
+static enum MHD_Result send_reply (struct MHD_Connection *c, struct api_reply *rep)
+{
+  struct MHD_Response *resp = MHD_create_response_from_buffer (
+      rep->len, rep->body, rep->body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+  if (resp == NULL)
+    {
+      api_reply_free (rep);
+      return MHD_NO; /* out of memory: MHD closes the connection */
+    }
+  rep->body = NULL; /* the response owns it now */
+  rep->body_static = true;
+  bool ok = MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type) == MHD_YES
+            && MHD_add_response_header (resp, "Api-Version", API_VERSION) == MHD_YES
+            && MHD_add_response_header (resp, "Docker-Experimental", "false") == MHD_YES
+            && MHD_add_response_header (resp, "Ostype", "linux") == MHD_YES
+            && MHD_add_response_header (resp, MHD_HTTP_HEADER_SERVER, "tetherd/" TETHERD_VERSION " (linux)") == MHD_YES;
+  if (ok && rep->is_ping)
+    ok = MHD_add_response_header (resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, no-store, must-revalidate") == MHD_YES
+         && MHD_add_response_header (resp, MHD_HTTP_HEADER_PRAGMA, "no-cache") == MHD_YES
+         && MHD_add_response_header (resp, "Swarm", "inactive") == MHD_YES;
+  enum MHD_Result r = ok ? MHD_queue_response (c, (unsigned) rep->status, resp) : MHD_NO;
+  MHD_destroy_response (resp);
+  return r;
+}
+
+static enum MHD_Result send_too_big (struct MHD_Connection *c, struct pending *p)
+{
+  struct api_reply rep = { 0 };
+  api_reply_error (&rep, 413, "request body too large: at most %d bytes", API_MAX_BODY);
+  p->answered = true;
+  return send_reply (c, &rep);
+}
+
+/* The body as it arrives: kept up to API_MAX_BODY, past it dropped (the request
+ * gets 413 once it is read). */
+static void take_body (struct pending *p, const char *data, size_t n)
+{
+  if (p->too_big)
+    return;
+  if (n > API_MAX_BODY - p->len)
+    {
+      p->too_big = true;
+      free (p->body);
+      p->body = NULL;
+      p->len = p->cap = 0;
+      return;
+    }
+  if (p->len + n > p->cap)
+    {
+      size_t cap = p->cap ? p->cap : 4096;
+      while (cap < p->len + n)
+        cap *= 2;
+      char *nb = realloc (p->body, cap);
+      if (nb == NULL)
+        {
+          p->too_big = true; /* answered as too big: no memory for it */
+          return;
+        }
+      p->body = nb;
+      p->cap = cap;
+    }
+  memcpy (p->body + p->len, data, n);
+  p->len += n;
+}
+
+/* MHD calls this once when the headers are in (*con_cls still NULL), once per
+ * piece of body, and once more with nothing left (*upload_size == 0): that last
+ * call answers. */
+static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+  (void) cls;
+  (void) version;
+  struct pending *p = *con_cls;
+  if (p == NULL)
+    {
+      p = calloc (1, sizeof *p);
+      if (p == NULL)
+        return MHD_NO;
+      *con_cls = p;
+      const char *cl = MHD_lookup_connection_value (c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+      if (cl && strtoull (cl, NULL, 10) > API_MAX_BODY)
+        {
+          p->too_big = true;
+          return send_too_big (c, p); /* early: MHD then reads no body and closes after it */
+        }
+      return MHD_YES;
+    }
+  if (*upload_size > 0)
+    {
+      take_body (p, upload, *upload_size);
+      *upload_size = 0;
+      return MHD_YES;
+    }
+  if (p->answered)
+    return MHD_YES;
+  if (p->too_big)
+    return send_too_big (c, p);
+  struct api_req req = {
+    .method = method, .url = url, .arg = query_arg, .arg_ctx = c, .body = p->body, .body_len = p->len,
+  };
+  struct api_reply rep = { 0 };
+  api_route (&req, &rep);
+  p->answered = true;
+  return send_reply (c, &rep);
+}
+
+static void on_done (void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+  (void) cls;
+  (void) c;
+  (void) toe;
+  struct pending *p = *con_cls;
+  if (p)
+    free (p->body);
+  free (p);
+  *con_cls = NULL;
+}
+
+static void on_tick (struct timer *t);
+
+static unsigned connections (struct server *s)
+{
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info (s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+  return di ? di->num_connections : 0;
+}
+
+/* MHD's work, then the next timeout it needs (0 when it holds work already
+ * read: its own epoll is edge-triggered).
+ * A second run when connections were freed: MHD takes its listening socket out
+ * of its epoll set while at the connection limit and puts it back only at the
+ * start of a run, but frees closed connections at the end of one; with no
+ * connection left nothing would wake us for that next run, and tetherd would
+ * never accept again (seen with 64 idle clients that all left). */
+static void pump (struct server *s)
+{
+  unsigned before = connections (s);
+  MHD_run (s->mhd);
+  if (connections (s) < before)
+    MHD_run (s->mhd);
+  MHD_UNSIGNED_LONG_LONG ms;
+  if (MHD_get_timeout (s->mhd, &ms) == MHD_YES)
+    timer_arm (&s->tick, ms > 60000 ? 60000 : (int64_t) ms, on_tick);
+  else
+    timer_cancel (&s->tick);
+}
+
+static void on_tick (struct timer *t)
+{
+  pump (container_of (t, struct server, tick));
+}
+
+static void on_epoll (struct watch *w, uint32_t events)
+{
+  (void) events;
+  pump (container_of (w, struct server, epoll_watch));
+}
+
+int server_start (struct server *s, int listen_fd, struct terr *err)
+{
+  memset (s, 0, sizeof *s);
+  s->epoll_watch.fd = -1;
+  /* No MHD_USE_INTERNAL_POLLING_THREAD: MHD runs only inside MHD_run, on our loop. */
+  s->mhd = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, /* first: MHD says so */
+                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+                             MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_MAX_CONNECTIONS,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) API_CONN_MEMORY,
+                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) API_CONN_TIMEOUT_S,
+                             MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+                             MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, /* main ignores SIGPIPE */
+                             MHD_OPTION_END);
+  if (s->mhd == NULL)
+    return terr_set (err, 0, "libmicrohttpd did not start (see its message above)");
+  const union MHD_DaemonInfo *di = MHD_get_daemon_info (s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+  if (di == NULL || di->epoll_fd < 0)
+    {
+      server_stop (s);
+      return terr_set (err, 0, "libmicrohttpd has no epoll fd");
+    }
+  if (loop_add (&s->epoll_watch, di->epoll_fd, EPOLLIN, on_epoll, err) < 0)
+    {
+      server_stop (s);
+      return -1;
+    }
+  pump (s);
+  return 0;
+}
+
+void server_stop (struct server *s)
+{
+  loop_del (&s->epoll_watch);
+  timer_cancel (&s->tick);
+  if (s->mhd)
+    MHD_stop_daemon (s->mhd);
+  s->mhd = NULL;
+}

@@ -1,0 +1,10 @@
+# mk/test-docker.mk — tetherd against the real docker CLIs and malformed HTTP
+# (tests/docker/run.sh), part of `make test`. Boots two container VMs (TCG) for
+# its state dir; ~20 s. Needs root, /usr/local/bin/docker (28.x),
+# /usr/bin/docker (Debian's docker.io 20.10), curl, socat, python3: a missing
+# one is a failure, never a skip. Runs the sanitizer tetherd, then the release one.
+
+.PHONY: test-docker
+test-docker: $(SAN)/tetherd $(B)/tetherd $(B)/tetherctl build/initramfs.cpio.gz
+	TETHER_ASSETS=$(abspath $(B)) CTL=$(abspath $(B)/tetherctl) \
+	  bash tests/docker/run.sh $(abspath $(SAN)/tetherd) $(abspath $(B)/tetherd)
