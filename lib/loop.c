@@ -31,6 +31,10 @@ static struct timer *timers; /* unsorted: few are armed at once */
 
 int loop_init (struct terr *err)
 {
+  /* afresh: a forked child that runs a loop of its own (tetherd's endpoints)
+   * must not fire its parent's timers or warn in its parent's name */
+  timers = NULL;
+  warn = warn_stderr;
   epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
   if (epoll_fd < 0)
     return terr_set (err, errno, "epoll_create1");

@@ -27,6 +27,7 @@ struct timer {
   struct timer *next;
 };
 
+/* A new epoll set and no timers (also in a forked child: its parent's are dropped). */
 int loop_init (struct terr *err);
 /* Where the loop reports a failed epoll call (default: a line on stderr). */
 void loop_set_warn (void (*fn) (const char *msg));

@@ -90,7 +90,12 @@ int64_t vm_last_beat (const char *dir)
 
 int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err)
 {
+  /* a daemon loads again and again: the last record goes (the pointers into it
+   * go with the memset) */
+  ContainerInfo *old = v->loaded;
   memset (v, 0, sizeof *v);
+  if (old)
+    container_info__free_unpacked (old, NULL);
   if (vm_ctr_paths (v, id, err) < 0)
     return -1;
   ContainerInfo *ci = vm_state_load (id, err);
@@ -101,7 +106,8 @@ int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err)
       container_info__free_unpacked (ci, NULL);
       return terr_set (err, 0, "%s: state.pb has no config", v->dir);
     }
-  /* v keeps ci's strings and config for its life (an endpoint's: the process's) */
+  /* v keeps ci's strings and config until the next load (an endpoint's: its life) */
+  v->loaded = ci;
   v->info = *ci;
   v->cfg = ci->config;
   v->info.config = v->cfg;

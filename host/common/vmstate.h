@@ -46,6 +46,7 @@ struct vm_ctr {
   int64_t hello_ns;               /* the guest answered hello */
   int64_t beat_ns;                /* the guest's time in its last heartbeat */
   bool unresponsive;              /* heartbeats missed (EP_MISSED_BEATS) */
+  ContainerInfo *loaded;          /* vm_ctr_load's: owns info's strings and cfg until the next load */
 };
 
 /* Fills the paths for id (dir, rundir, sockets). */
@@ -56,7 +57,8 @@ int vm_state_save (const struct vm_ctr *v, struct terr *err);
  * atomically: a VM booted again reads the new one or the old one whole. */
 int vm_config_write (const struct vm_ctr *v, struct terr *err);
 /* The whole record back, for an endpoint that adopts a running VM: the info and
- * config from state.pb, QEMU and the disks from state.json's "VM" object. */
+ * config from state.pb, QEMU and the disks from state.json's "VM" object. v is
+ * zero before its first load (static): a later load frees the last one's record. */
 int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err);
 /* The guest time of the last heartbeat the endpoint recorded in dir/heartbeat
  * (8 bytes, little-endian, rewritten in place each beat), or 0. */

@@ -17,6 +17,7 @@
 #include "routes.h"
 #include "server.h"
 #include "statedir.h"
+#include "supervise.h"
 
 static const char usage[]
     = "Usage: tetherd [-H unix://PATH] [--state-dir DIR]\n"
@@ -114,6 +115,7 @@ int main (int argc, char **argv)
     }
   fprintf (stderr, "tetherd %s: serving the Engine API on %s (state dir %s)\n", TETHERD_VERSION, sock.path,
            state_dir ());
+  supervise_start ();
   while (!stopping)
     loop_run_once ();
   server_stop (&srv);

@@ -214,6 +214,25 @@ for bin in "${DAEMONS[@]}"; do
     [ -S "$SOCK" ] && start_daemon "$bin" && ok "a stale socket (tetherd killed) is replaced" \
       || bad "a stale socket is replaced" "$(tail -3 "$T/tetherd.log")"
     check "killed and restarted: same engine ID" "$(D=$DOCKER28 dk info --format '{{.ID}}')" "$(cat "$TETHER_STATE_DIR/engine-id")"
+    # the supervisor: a per-VM endpoint killed while tetherd runs is started
+    # again (it adopts the running QEMU) within a second; bounded here at 5 s
+    ep=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["VM"]["EndpointPid"])' \
+      "$TETHER_STATE_DIR/containers/$UP/state.json")
+    kill -KILL "$ep"
+    t0=$(date +%s%N)
+    for _ in $(seq 250); do
+      ep2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["VM"]["EndpointPid"])' \
+        "$TETHER_STATE_DIR/containers/$UP/state.json" 2>/dev/null)
+      [ -n "$ep2" ] && [ "$ep2" != "$ep" ] && kill -0 "$ep2" 2>/dev/null && break
+      sleep 0.02
+    done
+    took=$(( ($(date +%s%N) - t0) / 1000000 ))
+    if [ "$ep2" != "$ep" ] && [ "$took" -le 5000 ] && grep -q "adopted QEMU pid" "$TETHER_STATE_DIR/containers/$UP/endpoint.log"; then
+      ok "an endpoint killed under tetherd: a new one adopted the VM in $took ms"
+    else
+      bad "endpoint supervised" "endpoint $ep -> $ep2 after $took ms; $(tail -2 "$T/tetherd.log")"
+    fi
+    check "after the adoption: docker ps still shows it up" "$(D=$DOCKER28 dk ps --format '{{.Names}} {{.State}}')" "dk-up running"
   fi
   stop_daemon "$name"
 done
