@@ -61,9 +61,21 @@ struct out {
   uint8_t b[LOGS_CHUNK];
 };
 
+/* --docker-frames (tetherd's logs route): both streams on stdout in docker's
+ * multiplexed form, an 8-byte header [stream, 0, 0, 0, length big-endian] each. */
+static bool docker_frames;
+
+static int out_write (int fd, const uint8_t *p, size_t n)
+{
+  if (!docker_frames)
+    return fd_write_all (fd, p, n);
+  uint8_t h[8] = { (uint8_t) fd, 0, 0, 0, (uint8_t) (n >> 24), (uint8_t) (n >> 16), (uint8_t) (n >> 8), (uint8_t) n };
+  return fd_write_all (STDOUT_FILENO, h, sizeof h) < 0 ? -1 : fd_write_all (STDOUT_FILENO, p, n);
+}
+
 static int out_flush (struct out *o)
 {
-  int r = o->n ? fd_write_all (o->fd, o->b, o->n) : 0;
+  int r = o->n ? out_write (o->fd, o->b, o->n) : 0;
   o->n = 0;
   return r;
 }
@@ -77,7 +89,7 @@ static int out_put (struct out *o, int fd, const void *p, size_t n)
       o->fd = fd;
     }
   if (n >= sizeof o->b)
-    return fd_write_all (fd, p, n);
+    return out_write (fd, p, n);
   memcpy (o->b + o->n, p, n);
   o->n += n;
   return 0;
@@ -288,6 +300,7 @@ static int logs_usage (void)
          "      --since T        lines from T on (2013-01-02T13:23:37Z, Unix seconds, or 42m ago)\n"
          "      --until T        lines up to T (the same forms)\n"
          "  -n, --tail N         the last N lines of both streams (default all)\n"
+         "      --docker-frames  both streams on stdout in docker's multiplexed frames (for tetherd)\n"
          "      --help           print this help\n",
          stdout);
   return 0;
@@ -295,11 +308,12 @@ static int logs_usage (void)
 
 static int parse (int argc, char **argv, struct lopts *o)
 {
-  enum { O_SINCE = 256, O_UNTIL, O_HELP };
+  enum { O_SINCE = 256, O_UNTIL, O_HELP, O_FRAMES };
   static const struct option longs[] = {
     { "follow", no_argument, NULL, 'f' },        { "timestamps", no_argument, NULL, 't' },
     { "since", required_argument, NULL, O_SINCE }, { "until", required_argument, NULL, O_UNTIL },
     { "tail", required_argument, NULL, 'n' },    { "help", no_argument, NULL, O_HELP },
+    { "docker-frames", no_argument, NULL, O_FRAMES },
     { NULL, 0, NULL, 0 },
   };
   *o = (struct lopts) { .since_ns = INT64_MIN, .until_ns = INT64_MAX, .tail = -1 };
@@ -326,6 +340,7 @@ static int parse (int argc, char **argv, struct lopts *o)
           return cli_err ("logs: invalid --tail %s: want a number of lines or all", optarg), -1;
         break;
       case O_HELP: return logs_usage (), 0;
+      case O_FRAMES: docker_frames = true; break;
       case ':': return cli_err ("logs: option %s needs a value", argv[optind - 1]), -1;
       default: return cli_err ("logs: unknown option %s (see tetherctl logs --help)", argv[optind - 1]), -1;
       }

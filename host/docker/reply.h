@@ -21,6 +21,7 @@ struct api_reply {
   size_t len;
   bool body_static;
   bool is_ping;               /* /_ping: dockerd's Cache-Control, Pragma and Swarm headers */
+  struct job *job;            /* deferred: the reply comes from this job (jobs.h) */
 };
 
 /* The finished document j becomes the body (taken from j). Out of memory

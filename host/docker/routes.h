@@ -15,5 +15,13 @@ void route_version (struct api_req *req, struct api_reply *rep);
 void route_info (struct api_req *req, struct api_reply *rep);
 void route_ctr_list (struct api_req *req, struct api_reply *rep);
 void route_ctr_inspect (struct api_req *req, struct api_reply *rep);
+/* ctrlife.c */
+void route_ctr_start (struct api_req *req, struct api_reply *rep);
+void route_ctr_stop (struct api_req *req, struct api_reply *rep);
+void route_ctr_kill (struct api_req *req, struct api_reply *rep);
+void route_ctr_remove (struct api_req *req, struct api_reply *rep);
+void route_ctr_wait (struct api_req *req, struct api_reply *rep);
+/* ctrlogs.c */
+void route_ctr_logs (struct api_req *req, struct api_reply *rep);
 
 #endif

@@ -11,6 +11,7 @@
 #include "base.h"
 #include "clock.h"
 #include "loglimit.h"
+#include "jobs.h"
 #include "router.h"
 
 /* One request while MHD collects it: its body, or the fact that it is too big. */
@@ -19,6 +20,7 @@ struct pending {
   size_t len, cap;
   bool too_big;
   bool answered;              /* a response is queued already (an early 413) */
+  struct job *job;            /* a deferred or streamed reply (jobs.h) */
 };
 
 /* MHD says a line for every client that leaves mid-request or sends garbage:
@@ -67,6 +69,31 @@ static enum MHD_Result send_reply (struct MHD_Connection *c, struct api_reply *r
     ok = MHD_add_response_header (resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, no-store, must-revalidate") == MHD_YES
          && MHD_add_response_header (resp, MHD_HTTP_HEADER_PRAGMA, "no-cache") == MHD_YES
          && MHD_add_response_header (resp, "Swarm", "inactive") == MHD_YES;
+  enum MHD_Result r = ok ? MHD_queue_response (c, (unsigned) rep->status, resp) : MHD_NO;
+  MHD_destroy_response (resp);
+  return r;
+}
+
+/* A streamed job: 200 now, the body as the child writes it. */
+static void stream_gone (void *cls)
+{
+  job_release (cls);
+}
+
+static enum MHD_Result send_stream (struct MHD_Connection *c, struct pending *p, struct api_reply *rep)
+{
+  p->answered = true;
+  struct MHD_Response *resp = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, JOB_STREAM_CHUNK,
+                                                                 job_stream_read, p->job, stream_gone);
+  if (resp == NULL)
+    {
+      job_release (p->job); /* the response's reference */
+      return MHD_NO;
+    }
+  bool ok = MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type) == MHD_YES
+            && MHD_add_response_header (resp, "Api-Version", API_VERSION) == MHD_YES
+            && MHD_add_response_header (resp, "Docker-Experimental", "false") == MHD_YES
+            && MHD_add_response_header (resp, "Ostype", "linux") == MHD_YES;
   enum MHD_Result r = ok ? MHD_queue_response (c, (unsigned) rep->status, resp) : MHD_NO;
   MHD_destroy_response (resp);
   return r;
@@ -145,11 +172,29 @@ static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const ch
     return MHD_YES;
   if (p->too_big)
     return send_too_big (c, p);
+  if (p->job)
+    {
+      /* resumed: the job's reply is ready (a spurious resume parks it again) */
+      struct api_reply *jr = job_reply (p->job);
+      if (jr == NULL)
+        return MHD_suspend_connection (c), MHD_YES;
+      p->answered = true;
+      struct api_reply copy = *jr;
+      memset (jr, 0, sizeof *jr); /* the response takes the body */
+      return send_reply (c, &copy);
+    }
   struct api_req req = {
     .method = method, .url = url, .arg = query_arg, .arg_ctx = c, .body = p->body, .body_len = p->len,
   };
   struct api_reply rep = { 0 };
   api_route (&req, &rep);
+  if (rep.job && job_start (&rep, c) == 0)
+    {
+      p->job = rep.job;
+      if (job_reply (p->job) == NULL && rep.content_type == NULL)
+        return MHD_YES; /* suspended until the job is done */
+      return send_stream (c, p, &rep);
+    }
   p->answered = true;
   return send_reply (c, &rep);
 }
@@ -161,7 +206,10 @@ static void on_done (void *cls, struct MHD_Connection *c, void **con_cls, enum M
   (void) toe;
   struct pending *p = *con_cls;
   if (p)
-    free (p->body);
+    {
+      job_release (p->job);
+      free (p->body);
+    }
   free (p);
   *con_cls = NULL;
 }
@@ -194,6 +242,13 @@ static void pump (struct server *s)
     timer_cancel (&s->tick);
 }
 
+static struct server *the_server;
+static void pump_the_server (void)
+{
+  if (the_server && the_server->mhd)
+    pump (the_server);
+}
+
 static void on_tick (struct timer *t)
 {
   pump (container_of (t, struct server, tick));
@@ -210,7 +265,8 @@ int server_start (struct server *s, int listen_fd, struct terr *err)
   memset (s, 0, sizeof *s);
   s->epoll_watch.fd = -1;
   /* No MHD_USE_INTERNAL_POLLING_THREAD: MHD runs only inside MHD_run, on our loop. */
-  s->mhd = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+  s->mhd = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+                             on_request, s,
                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, /* first: MHD says so */
                              MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned) API_MAX_CONNECTIONS,
@@ -232,6 +288,8 @@ int server_start (struct server *s, int listen_fd, struct terr *err)
       server_stop (s);
       return -1;
     }
+  the_server = s;
+  job_set_pump (pump_the_server);
   pump (s);
   return 0;
 }

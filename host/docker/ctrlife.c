@@ -1,0 +1,354 @@
+/* A container's life through the Engine API: start, stop, kill, wait, remove,
+ * restart. What must wait (a boot, a stop, an exit) runs as a job (jobs.h) on
+ * the same code paths as tetherctl's VM verbs; what can be refused at once (an
+ * unknown container, a conflict the state shows) is answered here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli.h"
+#include "conn.h"
+#include "ctrlife.h"
+#include "epspawn.h"
+#include "jobs.h"
+#include "routes.h"
+#include "sig.h"
+#include "vmrun.h"
+#include "vmstate.h"
+
+#define START_REPLY_MS 300000 /* a boot under TCG, the guest's disk wait, then the start */
+
+static const char *arg (struct api_req *req, const char *key)
+{
+  return req->arg ? req->arg (req->arg_ctx, key) : NULL;
+}
+
+/* The container the path names, as docker resolves it (404, 400 for an
+ * ambiguous prefix); its record in *ci (freed by the caller). */
+static bool resolve (struct api_req *req, struct api_reply *rep, struct life_arg *a, ContainerInfo **ci)
+{
+  struct terr err;
+  terr_clear (&err);
+  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
+  snprintf (a->ref, sizeof a->ref, "%s", ref);
+  if (vm_find (ref, a->id, &err) < 0)
+    {
+      if (err.code == ERR_BAD_REQUEST)
+        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
+      else
+        api_reply_error (rep, 404, "No such container: %s", ref);
+      return false;
+    }
+  *ci = vm_state_load (a->id, &err);
+  if (*ci == NULL)
+    {
+      api_reply_error (rep, 404, "No such container: %s", ref);
+      return false;
+    }
+  return true;
+}
+
+static bool is_running (const ContainerInfo *ci)
+{
+  return ci->status && (strcmp (ci->status, "running") == 0 || strcmp (ci->status, "restarting") == 0);
+}
+
+static struct life_arg *new_arg (struct api_reply *rep)
+{
+  struct life_arg *a = calloc (1, sizeof *a);
+  if (a == NULL)
+    api_reply_error (rep, 500, "out of memory");
+  return a;
+}
+
+/* The first line of a child's stderr, without tetherctl's prefix. */
+static const char *reason (const char *err, char *buf, size_t cap)
+{
+  const char *p = strncmp (err, "tetherctl: ", 11) == 0 ? err + 11 : err;
+  snprintf (buf, cap, "%.*s", (int) strcspn (p, "\n"), p);
+  return buf;
+}
+
+/* ---- start ---- */
+
+/* In the child: boot the VM, then a start through its endpoint, which the
+ * guest answers once the command has begun (or failed: its code on stdout). */
+static int start_run (void *p)
+{
+  struct life_arg *a = p;
+  static struct vm_ctr v;
+  struct terr err;
+  terr_clear (&err);
+  if (vm_ctr_load (&v, a->id, &err) < 0)
+    return fprintf (stderr, "%s\n", err.msg), 2;
+  if (endpoint_spawn (&v, EP_BOOT, &err) < 0)
+    return fprintf (stderr, "%s\n", err.msg), 2;
+  char addr[200];
+  if (endpoint_ensure (a->id, addr, sizeof addr) == NULL)
+    return fprintf (stderr, "the container's endpoint is gone\n"), 2;
+  struct conn *c = conn_open (addr, &err);
+  if (c == NULL)
+    return fprintf (stderr, "%s\n", err.msg), 2;
+  Start st = START__INIT;
+  st.id = a->id;
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_START;
+  m.start = &st;
+  Msg *r = conn_request (c, &m, NULL, NULL, START_REPLY_MS, &err);
+  int code = 0;
+  if (r == NULL || conn_reply_error (r, MSG__BODY_STARTED, &err) < 0)
+    {
+      printf ("%d\n", err.exit_code ? err.exit_code : 125);
+      fprintf (stderr, "%s\n", err.msg);
+      code = 1;
+    }
+  conn_close (c);
+  return code;
+}
+
+/* docker's CLI picks run's exit code from the words of the start error (127:
+ * "no such file or directory", "executable file not found"; 126: "permission
+ * denied", "is a directory"; else 125), in runc's lower case: our errno texts
+ * are capitalised, so the code's words are added when missing. */
+static void start_done (void *p, int code, const char *out, size_t out_len, const char *err, struct api_reply *rep)
+{
+  (void) p, (void) out_len;
+  char why[1024];
+  reason (err, why, sizeof why);
+  if (code == 0)
+    {
+      api_reply_text (rep, 204, "");
+      return;
+    }
+  if (code != 1)
+    {
+      api_reply_error (rep, 500, "%s", why[0] ? why : "the container did not start");
+      return;
+    }
+  int ec = atoi (out);
+  const char *words = "";
+  if (ec == 127 && !strstr (why, "executable file not found") && !strstr (why, "no such file or directory"))
+    words = ": no such file or directory";
+  else if (ec == 126 && !strstr (why, "permission denied") && !strstr (why, "is a directory"))
+    words = ": permission denied";
+  api_reply_error (rep, 400, "failed to create task for container: %s%s: unknown", why, words);
+}
+
+void route_ctr_start (struct api_req *req, struct api_reply *rep)
+{
+  struct life_arg *a = new_arg (rep);
+  ContainerInfo *ci = NULL;
+  if (a == NULL || !resolve (req, rep, a, &ci))
+    {
+      free (a);
+      return;
+    }
+  bool running = is_running (ci);
+  bool fresh = ci->status && strcmp (ci->status, "created") == 0 && ci->run == 0;
+  container_info__free_unpacked (ci, NULL);
+  if (running)
+    {
+      api_reply_text (rep, 304, "");
+      free (a);
+      return;
+    } /* docker: already started */
+  if (!fresh)
+    {
+      api_reply_error (rep, 501, "starting a container VM that has run before is not supported by "
+                                                "tetherd yet (docker run a new one)");
+      free (a);
+      return;
+    }
+  job_defer (rep, &(struct job_spec) { .run = start_run, .done = start_done, .arg = a });
+}
+
+/* ---- stop, kill, restart, remove: tetherctl's verbs in the child ---- */
+
+static int verb_run (void *p)
+{
+  struct life_arg *a = p;
+  char *argv[8];
+  int n = 0;
+  char t[16], sig[40];
+  argv[n++] = (char *) a->verb;
+  if (a->timeout >= 0 && strcmp (a->verb, "stop") == 0)
+    snprintf (t, sizeof t, "%d", a->timeout), argv[n++] = (char *) "-t", argv[n++] = t;
+  if (a->signal[0])
+    snprintf (sig, sizeof sig, "%s", a->signal), argv[n++] = (char *) "-s", argv[n++] = sig;
+  if (a->force)
+    argv[n++] = (char *) "-f";
+  argv[n++] = a->id;
+  argv[n] = NULL;
+  if (strcmp (a->verb, "stop") == 0)
+    return vm_cli_stop (n, argv);
+  if (strcmp (a->verb, "kill") == 0)
+    return vm_cli_kill (n, argv);
+  return vm_cli_rm (n, argv);
+}
+
+static void verb_done (void *p, int code, const char *out, size_t out_len, const char *err, struct api_reply *rep)
+{
+  (void) p, (void) out, (void) out_len;
+  char why[1024];
+  if (code == 0)
+    {
+      api_reply_text (rep, 204, "");
+      return;
+    }
+  api_reply_error (rep, 500, "%s", reason (err, why, sizeof why)[0] ? why : "the operation failed");
+}
+
+/* docker's signal values, as typed: "SIGKILL", "kill", "9" (sig.h). */
+static bool take_signal (struct api_req *req, struct api_reply *rep, struct life_arg *a)
+{
+  const char *s = arg (req, "signal");
+  if (s == NULL || *s == '\0')
+    return true;
+  if (sig_parse (s) <= 0)
+    return api_reply_error (rep, 400, "Invalid signal: %s", s), false;
+  snprintf (a->signal, sizeof a->signal, "%s", s);
+  return true;
+}
+
+void route_ctr_stop (struct api_req *req, struct api_reply *rep)
+{
+  struct life_arg *a = new_arg (rep);
+  ContainerInfo *ci = NULL;
+  if (a == NULL || !resolve (req, rep, a, &ci))
+    {
+      free (a);
+      return;
+    }
+  bool running = is_running (ci);
+  container_info__free_unpacked (ci, NULL);
+  const char *t = arg (req, "t");
+  a->timeout = t && *t ? atoi (t) : -1;
+  if (!take_signal (req, rep, a))
+    {
+      free (a);
+      return;
+    }
+  if (!running)
+    {
+      api_reply_text (rep, 304, "");
+      free (a);
+      return;
+    } /* docker: already stopped */
+  snprintf (a->verb, sizeof a->verb, "stop");
+  job_defer (rep, &(struct job_spec) { .run = verb_run, .done = verb_done, .arg = a });
+}
+
+void route_ctr_kill (struct api_req *req, struct api_reply *rep)
+{
+  struct life_arg *a = new_arg (rep);
+  ContainerInfo *ci = NULL;
+  if (a == NULL || !resolve (req, rep, a, &ci))
+    {
+      free (a);
+      return;
+    }
+  bool running = is_running (ci);
+  container_info__free_unpacked (ci, NULL);
+  if (!take_signal (req, rep, a))
+    {
+      free (a);
+      return;
+    }
+  if (!running)
+    {
+      api_reply_error (rep, 409, "Cannot kill container: %s: Container %s is not running", a->ref, a->id);
+      free (a);
+      return;
+    }
+  snprintf (a->verb, sizeof a->verb, "kill");
+  a->timeout = -1;
+  job_defer (rep, &(struct job_spec) { .run = verb_run, .done = verb_done, .arg = a });
+}
+
+void route_ctr_remove (struct api_req *req, struct api_reply *rep)
+{
+  struct life_arg *a = new_arg (rep);
+  ContainerInfo *ci = NULL;
+  if (a == NULL || !resolve (req, rep, a, &ci))
+    {
+      free (a);
+      return;
+    }
+  bool running = is_running (ci);
+  container_info__free_unpacked (ci, NULL);
+  a->force = api_arg_bool (req, "force");
+  if (running && !a->force)
+    {
+      api_reply_error (rep, 409,
+                                      "You cannot remove a running container %s. Stop the container before attempting "
+                                      "removal or force remove",
+                                      a->id);
+      free (a);
+      return;
+    }
+  snprintf (a->verb, sizeof a->verb, "rm");
+  a->timeout = -1;
+  job_defer (rep, &(struct job_spec) { .run = verb_run, .done = verb_done, .arg = a });
+}
+
+/* ---- wait: headers at once (the CLI sends start only after them), the body at the end ---- */
+
+static int wait_run (void *p)
+{
+  struct life_arg *a = p;
+  int code = 0;
+  if (strcmp (a->cond, "removed") == 0)
+    {
+      /* until its directory is gone: the endpoint removes an AutoRemove one */
+      struct vm_ctr v;
+      struct terr err;
+      vm_ctr_paths (&v, a->id, &err);
+      ContainerInfo *ci;
+      while ((ci = vm_state_load (a->id, &err)) != NULL)
+        {
+          code = ci->exit_code;
+          container_info__free_unpacked (ci, NULL);
+          struct timespec ts = { 0, 100 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+        }
+    }
+  else
+    {
+      /* until the record is final (a container not started yet waits for its
+       * run: the CLI's run sends next-exit before start) */
+      while (vm_load_exit (a->id, &code) == 1)
+        {
+          struct timespec ts = { 0, 100 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+        }
+    }
+  printf ("{\"StatusCode\":%d,\"Error\":null}\n", code);
+  return 0;
+}
+
+void route_ctr_wait (struct api_req *req, struct api_reply *rep)
+{
+  struct life_arg *a = new_arg (rep);
+  ContainerInfo *ci = NULL;
+  if (a == NULL || !resolve (req, rep, a, &ci))
+    {
+      free (a);
+      return;
+    }
+  container_info__free_unpacked (ci, NULL);
+  const char *cond = arg (req, "condition");
+  if (cond == NULL || *cond == '\0')
+    cond = "not-running";
+  if (strcmp (cond, "not-running") != 0 && strcmp (cond, "next-exit") != 0 && strcmp (cond, "removed") != 0)
+    {
+      api_reply_error (rep, 400, "invalid condition: \"%s\"", cond);
+      free (a);
+      return;
+    }
+  snprintf (a->cond, sizeof a->cond, "%s", cond);
+  job_defer (rep, &(struct job_spec) { .run = wait_run, .arg = a, .stream_type = CT_JSON });
+  if (rep->job)
+    rep->status = 200, rep->content_type = CT_JSON;
+}
