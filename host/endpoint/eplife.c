@@ -86,15 +86,20 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci)
 {
   if (e->has_exit)
     return;
-  e->v->info.pid = ci->pid;
-  e->v->info.started_ns = ci->started_ns;
-  e->v->info.run = ci->run;
-  e->v->info.rtc_clock = ci->rtc_clock;
   keep_health (ci->health);
-  /* "running" only once the command has begun (ep_on_started, or an adopting
-   * endpoint hearing the tether say so): a start that fails stays created */
-  if (ci->status && (strcmp (ci->status, "restarting") == 0 || strcmp (ci->status, "running") == 0))
-    set_status (strcmp (ci->status, "restarting") == 0 ? "restarting" : "running");
+  /* the run's facts only once its command has begun (ep_on_started, or an
+   * adopting endpoint hearing the tether say so): until then the record stays
+   * "created" with run 0, which is not final (a start that fails says so in its
+   * exit) */
+  bool begun = ci->status && (strcmp (ci->status, "restarting") == 0 || strcmp (ci->status, "running") == 0);
+  if (begun)
+    {
+      e->v->info.pid = ci->pid;
+      e->v->info.started_ns = ci->started_ns;
+      e->v->info.run = ci->run;
+      e->v->info.rtc_clock = ci->rtc_clock;
+      set_status (strcmp (ci->status, "restarting") == 0 ? "restarting" : "running");
+    }
   ep_save ();
 }
 
