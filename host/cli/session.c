@@ -225,6 +225,14 @@ static int write_local (int fd, const uint8_t *buf, size_t len)
 /* Our stdout or stderr; a reader that went away (EPIPE) ends the session later. */
 static int write_out (struct session *s, int st, const uint8_t *p, size_t len, struct terr *err)
 {
+  if (s->o.docker_frames && !s->local_out_gone)
+    {
+      uint8_t h[8] = { (uint8_t) st, 0, 0, 0, (uint8_t) (len >> 24), (uint8_t) (len >> 16), (uint8_t) (len >> 8),
+                       (uint8_t) len };
+      if (write_local (s->out_fd[STREAM_STDOUT], h, sizeof h) < 0)
+        s->local_out_gone = true; /* the client left */
+      st = STREAM_STDOUT;
+    }
   if (!s->local_out_gone && write_local (s->out_fd[st], p, len) < 0)
     {
       if (errno != EPIPE)

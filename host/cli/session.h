@@ -32,6 +32,9 @@ struct session_opts {
    * exit 0): docker's ctrl-p,ctrl-q for -it; len 0: none */
   uint8_t detach_keys[SESSION_MAX_KEYS];
   size_t n_detach_keys;
+  /* tetherd's attach: both streams on stdout in docker's multiplexed frames
+   * (an 8-byte header [stream, 0, 0, 0, length big-endian] each) */
+  bool docker_frames;
 };
 
 struct session_result {

@@ -30,7 +30,9 @@ struct job {
   int code;
   bool has_reply;
   struct api_reply rep;
-  int refs;                   /* the request, and a stream's response */
+  int refs;                   /* the request, and a stream's response or a hijack's child */
+  void *urh;                  /* a hijack's MHD_UpgradeResponseHandle */
+  int sock;                   /* a hijack's socket (the child's fds 0 and 1), -1 */
 };
 
 static unsigned running;
@@ -57,6 +59,8 @@ void job_defer (struct api_reply *rep, const struct job_spec *spec)
       return;
     }
   j->spec = *spec;
+  j->sock = -1;
+  j->refs = 1; /* the request's; job_start adds the others */
   j->pidfd = j->out_fd = j->err_fd = -1;
   j->w_pid.fd = j->w_out.fd = j->w_err.fd = -1;
   rep->job = j;
@@ -107,6 +111,16 @@ static void on_pid (struct watch *w, uint32_t events)
   j->exited = true;
   running--;
   close_watch (&j->w_pid, &j->pidfd);
+  if (j->urh)
+    {
+      /* the attach is over: MHD closes the upgraded socket, then the request ends */
+      MHD_upgrade_action (j->urh, MHD_UPGRADE_ACTION_CLOSE);
+      j->urh = NULL;
+      if (pump_fn)
+        pump_fn ();
+      job_release (j);
+      return;
+    }
   maybe_done (j);
 }
 
@@ -183,7 +197,8 @@ _Noreturn static void child (struct job *j, int out_w, int err_w)
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL); /* the client left: the work ends */
   int nul = open ("/dev/null", O_RDONLY);
-  if (nul < 0 || dup2 (nul, 0) < 0 || dup2 (out_w, 1) < 0 || dup2 (err_w, 2) < 0)
+  int in = j->sock >= 0 ? j->sock : nul, out = j->sock >= 0 ? j->sock : out_w;
+  if (nul < 0 || dup2 (in, 0) < 0 || dup2 (out, 1) < 0 || dup2 (err_w, 2) < 0)
     _exit (125);
   /* none of tetherd's fds (its socket's lock above all) outlives it in a child */
   syscall (SYS_close_range, 3, ~0U, 0);
@@ -216,18 +231,28 @@ int job_start (struct api_reply *rep, void *conn)
   j->pidfd = (int) syscall (SYS_pidfd_open, j->pid, 0);
   j->conn = conn;
   j->refs = j->spec.done ? 1 : 2;
+  if (j->sock >= 0)
+    {
+      /* no body pipe: the child writes to the client itself */
+      close (j->out_fd);
+      j->out_fd = -1;
+      j->out_eof = true;
+    }
   if (j->pidfd < 0 || loop_add (&j->w_pid, j->pidfd, EPOLLIN, on_pid, &err) < 0
       || loop_add (&j->w_err, j->err_fd, EPOLLIN, on_err, &err) < 0
-      || loop_add (&j->w_out, j->out_fd, j->spec.done ? EPOLLIN : 0, on_out, &err) < 0)
+      || (j->out_fd >= 0 && loop_add (&j->w_out, j->out_fd, j->spec.done ? EPOLLIN : 0, on_out, &err) < 0))
     {
       /* the child runs; without a watch its end would go unseen */
       kill (j->pid, SIGKILL);
       waitpid (j->pid, NULL, 0);
       running--;
       j->exited = true;
-      rep->job = NULL;
       j->refs = 1;
-      job_release (j);
+      if (j->sock < 0)
+        {
+          rep->job = NULL;
+          job_release (j);
+        } /* a hijack's job stays the request's until it ends */
       api_reply_error (rep, 500, "tetherd could not watch its worker");
       return -1;
     }
@@ -245,11 +270,36 @@ fail:
       if (e[i] >= 0)
         close (e[i]);
     }
-  rep->job = NULL;
-  free (j->spec.arg);
-  free (j);
+  j->exited = true;
+  if (j->sock < 0)
+    {
+      rep->job = NULL;
+      free (j->spec.arg);
+      free (j);
+    } /* a hijack's job stays the request's until it ends */
   api_reply_error (rep, 500, "tetherd could not start a worker: %s", strerror (errno));
   return -1;
+}
+
+bool job_is_hijack (const struct job *j)
+{
+  return j->spec.hijack;
+}
+
+int job_start_hijack (struct job *j, int sock, void *urh)
+{
+  struct api_reply rep = { .job = j };
+  j->sock = sock;
+  j->spec.done = NULL;
+  if (job_start (&rep, NULL) < 0)
+    {
+      rep.job = NULL;
+      api_reply_free (&rep);
+      MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
+      return -1;
+    }
+  j->urh = urh; /* the second reference (refs 2): released when the child is gone */
+  return 0;
 }
 
 struct api_reply *job_reply (struct job *j)

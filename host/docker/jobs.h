@@ -31,6 +31,7 @@ struct job_spec {
   job_done_fn done;           /* NULL: a stream (see stream_type) */
   void *arg;                  /* malloc'd; freed with the job */
   const char *stream_type;    /* a stream's Content-Type: 200 at once, the body as the child writes it */
+  bool hijack;                /* 101 UPGRADED: the child gets the socket as its stdin and stdout */
 };
 
 /* Sets rep to run spec for this request (the server starts it; router.h's
@@ -46,6 +47,11 @@ struct api_reply *job_reply (struct job *j);
 void job_release (struct job *j);
 /* server.c: a stream's body reader for MHD_create_response_from_callback. */
 ssize_t job_stream_read (void *cls, uint64_t pos, char *buf, size_t max);
+/* server.c, once MHD handed over the upgraded socket: the child takes it (as
+ * fds 0 and 1); when it ends, urh is closed (MHD_UPGRADE_ACTION_CLOSE). 0 or -1. */
+int job_start_hijack (struct job *j, int sock, void *urh);
+/* server.c: the stream type a job's reply carries (hijack: its Content-Type). */
+bool job_is_hijack (const struct job *j);
 /* server.c's pump, called when a suspended connection was resumed. */
 void job_set_pump (void (*pump) (void));
 

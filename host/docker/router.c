@@ -38,7 +38,7 @@ static const struct route routes[] = {
   { "POST", "/containers/{}/restart", NULL, "container restart" },
   { "POST", "/containers/{}/kill", route_ctr_kill, NULL },
   { "POST", "/containers/{}/wait", route_ctr_wait, NULL },
-  { "POST", "/containers/{}/attach", NULL, "container attach" },
+  { "POST", "/containers/{}/attach", route_ctr_attach, NULL },
   { "GET", "/containers/{}/attach/ws", NULL, "container attach" },
   { "POST", "/containers/{}/resize", NULL, "container resize" },
   { "POST", "/containers/{}/exec", NULL, "exec" },

@@ -21,6 +21,10 @@ void route_ctr_stop (struct api_req *req, struct api_reply *rep);
 void route_ctr_kill (struct api_req *req, struct api_reply *rep);
 void route_ctr_remove (struct api_req *req, struct api_reply *rep);
 void route_ctr_wait (struct api_req *req, struct api_reply *rep);
+/* ctrnew.c */
+void route_ctr_create (struct api_req *req, struct api_reply *rep);
+/* ctrattach.c */
+void route_ctr_attach (struct api_req *req, struct api_reply *rep);
 /* ctrlogs.c */
 void route_ctr_logs (struct api_req *req, struct api_reply *rep);
 

@@ -99,6 +99,40 @@ static enum MHD_Result send_stream (struct MHD_Connection *c, struct pending *p,
   return r;
 }
 
+/* attach: docker's hijack, 101 and then the raw socket, which the job's child
+ * takes (jobs.h). */
+static void on_upgraded (void *cls, struct MHD_Connection *c, void *req_cls, const char *extra_in,
+                         size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+  (void) c, (void) req_cls;
+  struct job *j = cls;
+  if (extra_in_size > 0)
+    {
+      /* the CLI writes stdin only after the 101: bytes already read would be
+       * stdin that no one can take back, so the attach is refused rather than
+       * losing them */
+      fprintf (stderr, "tetherd: attach: %zu bytes arrived before the upgrade: closing\n", extra_in_size);
+      (void) extra_in;
+      MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
+      return;
+    }
+  job_start_hijack (j, sock, urh);
+}
+
+static enum MHD_Result send_upgrade (struct MHD_Connection *c, struct pending *p, struct api_reply *rep)
+{
+  p->answered = true;
+  struct MHD_Response *resp = MHD_create_response_for_upgrade (on_upgraded, p->job);
+  if (resp == NULL)
+    return MHD_NO;
+  bool ok = MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type) == MHD_YES
+            && MHD_add_response_header (resp, MHD_HTTP_HEADER_UPGRADE, "tcp") == MHD_YES
+            && MHD_add_response_header (resp, "Api-Version", API_VERSION) == MHD_YES;
+  enum MHD_Result r = ok ? MHD_queue_response (c, MHD_HTTP_SWITCHING_PROTOCOLS, resp) : MHD_NO;
+  MHD_destroy_response (resp);
+  return r;
+}
+
 static enum MHD_Result send_too_big (struct MHD_Connection *c, struct pending *p)
 {
   struct api_reply rep = { 0 };
@@ -188,6 +222,11 @@ static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const ch
   };
   struct api_reply rep = { 0 };
   api_route (&req, &rep);
+  if (rep.job && job_is_hijack (rep.job))
+    {
+      p->job = rep.job;
+      return send_upgrade (c, p, &rep);
+    }
   if (rep.job && job_start (&rep, c) == 0)
     {
       p->job = rep.job;
@@ -265,7 +304,8 @@ int server_start (struct server *s, int listen_fd, struct terr *err)
   memset (s, 0, sizeof *s);
   s->epoll_watch.fd = -1;
   /* No MHD_USE_INTERNAL_POLLING_THREAD: MHD runs only inside MHD_run, on our loop. */
-  s->mhd = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+  s->mhd = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE, 0,
+                             NULL, NULL,
                              on_request, s,
                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, /* first: MHD says so */
                              MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,

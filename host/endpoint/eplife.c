@@ -18,6 +18,7 @@
 #include "qemu.h"
 #include "qmp.h"
 #include "restartpolicy.h"
+#include "tree.h"
 
 static void set_status (const char *st)
 {
@@ -267,6 +268,14 @@ _Noreturn void ep_finish (void)
   unlink (ep.v->chan_sock);
   rmdir (ep.v->rundir);
   proxy_log_garbage_total ();
+  if (ep.has_exit && ep.v->cfg->auto_remove)
+    {
+      /* docker's --rm (HostConfig.AutoRemove): the endpoint removes the container
+       * at its end, with or without tetherd; wait condition=removed sees it go */
+      ep_log ("done: removing the container (AutoRemove)");
+      tree_remove (ep.v->dir);
+      exit (0);
+    }
   ep_log ("done");
   exit (0);
 }

@@ -1,0 +1,105 @@
+/* docker attach (and run's attach before start): the hijacked socket goes to a
+ * job's child, which relays it with tetherctl's reconnecting session
+ * (host/cli/vmrelay.c): output in docker's frames without a tty, raw with one;
+ * stdin raw from the client when asked for and the container has it open. The
+ * relay survives the endpoint's death as tetherctl attach does. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "epspawn.h"
+#include "jobs.h"
+#include "routes.h"
+#include "session.h"
+#include "vmrelay.h"
+#include "vmstate.h"
+
+#define CT_MUX "application/vnd.docker.multiplexed-stream"
+#define CT_RAW "application/vnd.docker.raw-stream"
+#define ATTACH_START_WAIT_MS (10 * 60 * 1000) /* run attaches, then starts: the VM's boot, at most */
+
+struct attach_arg {
+  char id[65];
+  bool want_stdin, tty;
+  bool from_start;            /* not started yet (docker run): all its output, from byte 0 */
+};
+
+static void nap_ms (long ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep (&ts, NULL);
+}
+
+static int attach_run (void *p)
+{
+  struct attach_arg *a = p;
+  if (!a->want_stdin)
+    {
+      int nul = open ("/dev/null", O_RDONLY);
+      if (nul >= 0)
+        dup2 (nul, 0), close (nul);
+    }
+  static struct vm_ctr v;
+  struct terr err;
+  terr_clear (&err);
+  char addr[200];
+  /* run's attach comes before its start: wait for the VM (its endpoint) */
+  for (long waited = 0;; waited += 50)
+    {
+      if (vm_ctr_load (&v, a->id, &err) < 0)
+        return fprintf (stderr, "attach: %s\n", err.msg), 1;
+      if (vm_info_final (&v.info) || (v.qemu_pid != 0 && endpoint_ensure (a->id, addr, sizeof addr) != NULL))
+        break;
+      if (waited >= ATTACH_START_WAIT_MS)
+        return fprintf (stderr, "attach: the container did not start\n"), 1;
+      nap_ms (50);
+    }
+  struct session_opts so = { .relay_stdin = a->want_stdin, .tty = a->tty, .docker_frames = !a->tty };
+  uint64_t zero[2] = { 0, 0 };
+  vm_relay (&v, &so, a->from_start ? zero : NULL);
+  shutdown (STDOUT_FILENO, SHUT_WR); /* the CLI returns once its output side ends */
+  return 0;
+}
+
+void route_ctr_attach (struct api_req *req, struct api_reply *rep)
+{
+  struct terr err;
+  terr_clear (&err);
+  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
+  struct attach_arg *a = calloc (1, sizeof *a);
+  ContainerInfo *ci = NULL;
+  if (a == NULL)
+    {
+      api_reply_error (rep, 500, "out of memory");
+      return;
+    }
+  if (vm_find (ref, a->id, &err) < 0 || (ci = vm_state_load (a->id, &err)) == NULL)
+    {
+      if (err.code == ERR_BAD_REQUEST)
+        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
+      else
+        api_reply_error (rep, 404, "No such container: %s", ref);
+      free (a);
+      return;
+    }
+  const char *st = ci->status ? ci->status : "";
+  a->from_start = strcmp (st, "created") == 0 && ci->run == 0;
+  bool live = a->from_start || strcmp (st, "running") == 0 || strcmp (st, "restarting") == 0;
+  a->tty = ci->config && ci->config->tty;
+  a->want_stdin = api_arg_bool (req, "stdin") && ci->config && ci->config->open_stdin;
+  container_info__free_unpacked (ci, NULL);
+  if (!live)
+    {
+      api_reply_error (rep, 409, "You cannot attach to a stopped container, start it first");
+      free (a);
+      return;
+    }
+  const char *ct = a->tty ? CT_RAW : CT_MUX;
+  job_defer (rep, &(struct job_spec) { .run = attach_run, .arg = a, .hijack = true });
+  if (rep->job)
+    rep->status = 101, rep->content_type = ct;
+}
