@@ -1,0 +1,58 @@
+/* docker's POST /containers/create body (container.Config, HostConfig and
+ * NetworkingConfig) turned into our ContainerConfig, as dockerd 20.10 (API 1.41)
+ * to 28.x (API 1.50) checks it. Pure: no HTTP, no state dir, no VM.
+ *
+ * The docker CLI sends every field, most at their zero values (see
+ * tests/unit/fixtures/create-*.json): zero values pass. A field set to
+ * something the tether cannot honour is refused by name with 501, never
+ * ignored; a field set to something docker itself refuses gets docker's text
+ * and status (400). */
+#ifndef TETHER_DOCKER_CTRCREATE_H
+#define TETHER_DOCKER_CTRCREATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tether.pb-c.h"
+
+#define CREATE_MAX_BODY (1024 * 1024)   /* = API_MAX_BODY */
+/* Entries per list: Entrypoint + Cmd together, Env, Labels, Healthcheck.Test. */
+#define CREATE_MAX_LIST 4096
+/* The packed config travels in one frame (FRAME_MAX_PAYLOAD, 64 KiB) with what
+ * the create route adds (id, disks): half of it is the request's. */
+#define CREATE_MAX_PACKED (32 * 1024)
+#define CREATE_IMAGE_CAP 256            /* docker: a reference is at most 255 bytes */
+#define CREATE_NAME_CAP 130             /* 128 bytes of name */
+#define CREATE_MEMORY_DEFAULT (128ull << 20) /* HostConfig.Memory 0 */
+#define CREATE_MEMORY_MIN (96ull << 20)      /* a container VM boots in no less */
+#define CREATE_MEMORY_MAX (1ull << 40)
+#define CREATE_MAX_CPUS 64
+
+struct json_t;
+
+struct create_req {
+  /* Filled; its strings point into `root`, `arena` or the arrays below. id is
+   * "" (the route picks it); name and image point at the fields below. */
+  ContainerConfig cfg;
+  Healthcheck hc;             /* cfg.healthcheck when Config.Healthcheck was given */
+  RestartPolicy rp;           /* cfg.restart_policy when HostConfig.RestartPolicy.Name was given */
+  char image[CREATE_IMAGE_CAP]; /* Config.Image as given ("busybox", "busybox:latest", "busybox@sha256:..") */
+  char name[CREATE_NAME_CAP]; /* ?name= with one leading '/' stripped, or generated */
+  bool is_name_generated;     /* the caller retries names_generate on a clash */
+  bool stdin_once;            /* Config.StdinOnce: the first attach's EOF closes stdin */
+  /* Owned: */
+  struct json_t *root;        /* the parsed body */
+  char **argv, **env, **labels, **test;
+  char *arena;                /* the "K=V" label strings */
+};
+
+/* Parses body (the JSON text, len bytes) and the name query value (NULL or "":
+ * none, a name is generated). Returns 0, or -1 with *status (400, 413, 501)
+ * and docker's message in why; after -1 nothing is held (create_req_free is
+ * harmless either way). */
+int create_req_parse (struct create_req *r, const char *body, size_t len, const char *name_q, int *status, char *why,
+                      size_t cap);
+void create_req_free (struct create_req *r);
+
+#endif
