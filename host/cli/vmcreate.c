@@ -95,6 +95,10 @@ static int record_failure (struct vm_ctr *v, const struct terr *err)
 
 int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o, struct terr *err)
 {
+  /* afresh: a daemon creates one container after another in the same v */
+  if (v->loaded)
+    container_info__free_unpacked (v->loaded, NULL);
+  memset (v, 0, sizeof *v);
   if (vm_ctr_paths (v, cfg->id, err) < 0)
     return -1;
   if (mkdir_p (v->dir, 0700) < 0)

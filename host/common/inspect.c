@@ -97,6 +97,20 @@ static void state_write (struct json *j, const ContainerInfo *ci)
   json_obj_end (j);
 }
 
+void inspect_labels_write (struct json *j, const ContainerConfig *c)
+{
+  json_key (j, "Labels");
+  json_obj_begin (j);
+  for (size_t i = 0; i < c->n_labels; i++)
+    {
+      const char *kv = c->labels[i], *eq = strchr (kv, '=');
+      char key[256];
+      snprintf (key, sizeof key, "%.*s", eq ? (int) (eq - kv) : (int) strlen (kv), kv);
+      json_kstr (j, key, eq ? eq + 1 : "");
+    }
+  json_obj_end (j);
+}
+
 static void config_write (struct json *j, const ContainerInfo *ci)
 {
   const ContainerConfig *c = ci->config;
@@ -112,7 +126,12 @@ static void config_write (struct json *j, const ContainerInfo *ci)
   json_kbool (j, "Tty", c->tty);
   json_kbool (j, "OpenStdin", c->open_stdin);
   json_kstrv (j, "Env", c->env, c->n_env, 1);
-  json_kstrv (j, "Cmd", c->argv, c->n_argv, 1);
+  /* docker's Entrypoint and Cmd: the first entrypoint_len of argv, the rest */
+  size_t ep = c->entrypoint_len <= c->n_argv ? c->entrypoint_len : 0;
+  json_kstrv (j, "Cmd", c->argv + ep, c->n_argv - ep, 1);
+  json_kstr (j, "Image", c->image);
+  json_kstrv (j, "Entrypoint", c->argv, ep, 1);
+  inspect_labels_write (j, c);
   if (c->healthcheck != NULL)
     healthcheck_write (j, c->healthcheck);
   json_kstr (j, "WorkingDir", c->cwd);

@@ -13,6 +13,8 @@
 void inspect_write (struct json *j, const ContainerInfo *ci);
 /* The same with more keys written by extra before the object closes (the VM
  * endpoint's state.json adds its "VM" object). */
+/* docker's Labels object from the config's "K=V" list. */
+void inspect_labels_write (struct json *j, const ContainerConfig *c);
 void inspect_write_extra (struct json *j, const ContainerInfo *ci,
                           void (*extra) (struct json *j, const void *ctx), const void *ctx);
 /* `ps --format json` fields: ID, Names, Command, CreatedAt, RunningFor, State, Status. */

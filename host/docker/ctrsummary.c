@@ -78,15 +78,15 @@ void ctr_summary_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
       json_str (j, name);
     }
   json_arr_end (j);
-  /* the config records the layer disks, not the image's name or id */
-  json_kstr (j, "Image", "");
+  /* the image as the client named it; no image store yet, so no id */
+  json_kstr (j, "Image", c->image);
   json_kstr (j, "ImageID", "");
   json_kstr (j, "Command", ctr_command (c, cmd, sizeof cmd));
   json_kint (j, "Created", ci->created_ns / 1000000000);
   json_key (j, "Ports");
   json_arr_begin (j);
   json_arr_end (j);
-  empty_object (j, "Labels");
+  inspect_labels_write (j, c);
   json_kstr (j, "State", ci->status ? ci->status : "");
   json_kstr (j, "Status", fmt_ps_status (ci->status ? ci->status : "", ci->health ? ci->health->status : NULL,
                                          ci->exit_code, ci->started_ns, ci->finished_ns, now_ns, st, sizeof st));
@@ -102,7 +102,7 @@ void ctr_summary_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
 static void inspect_extra (struct json *j, const void *ctx)
 {
   const ContainerInfo *ci = ctx;
-  json_kstr (j, "Image", "");
+  json_kstr (j, "Image", ci->config && ci->config->image ? ci->config->image : "");
   json_kstr (j, "Driver", "tether-vmdk");
   json_kstr (j, "Platform", "linux");
   mounts_write (j, ci->config);

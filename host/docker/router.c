@@ -30,7 +30,7 @@ static const struct route routes[] = {
   { "GET", "/info", route_info, NULL },
   { "GET", "/containers/json", route_ctr_list, NULL },
   { "GET", "/containers/{}/json", route_ctr_inspect, NULL },
-  { "POST", "/containers/create", NULL, "container create" },
+  { "POST", "/containers/create", route_ctr_create, NULL },
   { "POST", "/containers/prune", NULL, "container prune" },
   { "DELETE", "/containers/{}", route_ctr_remove, NULL },
   { "POST", "/containers/{}/start", route_ctr_start, NULL },

@@ -63,7 +63,7 @@ static void inspect_shape (void **state)
         "\"Name\":\"/web\",\"RestartCount\":0,\"ExecIDs\":null,\"AttachedClients\":[],"
         "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0}},"
         "\"Config\":{\"Hostname\":\"0123456789ab\",\"User\":\"\",\"Tty\":false,\"OpenStdin\":false,"
-        "\"Env\":[\"A=1\"],\"Cmd\":[\"sh\",\"-c\",\"exit 3\"],\"WorkingDir\":\"\","
+        "\"Env\":[\"A=1\"],\"Cmd\":[\"sh\",\"-c\",\"exit 3\"],\"Image\":\"\",\"Entrypoint\":null,\"Labels\":{},\"WorkingDir\":\"\","
         "\"StopSignal\":\"SIGTERM\",\"StopTimeout\":10}}";
   assert_string_equal (j.buf, want);
   json_free (&j);
@@ -120,7 +120,7 @@ static void inspect_health_and_restart (void **state)
   assert_non_null (strstr (j.buf, "\"RestartCount\":2,"));
   assert_non_null (strstr (j.buf, "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"on-failure\","
                                   "\"MaximumRetryCount\":3}}"));
-  assert_non_null (strstr (j.buf, "\"Cmd\":[\"true\"],\"Healthcheck\":{\"Test\":[\"CMD-SHELL\","
+  assert_non_null (strstr (j.buf, "\"Cmd\":[\"true\"],\"Image\":\"\",\"Entrypoint\":null,\"Labels\":{},\"Healthcheck\":{\"Test\":[\"CMD-SHELL\","
                                   "\"test -e /ok\"],\"Interval\":200000000,\"Retries\":2},"));
   json_free (&j);
 }

@@ -1,0 +1,101 @@
+/* POST /containers/create: docker's request (ctrcreate.c) becomes a container
+ * VM's record (host/cli/vmcreate.c), created and not booted: start boots it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ctrcreate.h"
+#include "names.h"
+#include "routes.h"
+#include "vmcreate.h"
+#include "vmstate.h"
+
+#define NAME_TRIES 16 /* generated names taken already: draw again */
+
+static const char *arg (struct api_req *req, const char *key)
+{
+  return req->arg ? req->arg (req->arg_ctx, key) : NULL;
+}
+
+/* The one image there is before `docker load`: the built-in busybox, under the
+ * names docker would find it by. */
+static bool builtin_image (const char *ref)
+{
+  static const char *const names[] = { "busybox", "busybox:latest", "library/busybox", "library/busybox:latest",
+                                       "docker.io/library/busybox", "docker.io/library/busybox:latest" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp (ref, names[i]) == 0)
+      return true;
+  return false;
+}
+
+static bool name_taken (const char *name, char other[65])
+{
+  struct terr err;
+  terr_clear (&err);
+  return vm_find (name, other, &err) == 0;
+}
+
+void route_ctr_create (struct api_req *req, struct api_reply *rep)
+{
+  struct create_req *r = calloc (1, sizeof *r);
+  if (r == NULL)
+    {
+      api_reply_error (rep, 500, "out of memory");
+      return;
+    }
+  int status = 400;
+  char why[1024];
+  if (create_req_parse (r, req->body ? req->body : "", req->body_len, arg (req, "name"), &status, why, sizeof why) < 0)
+    {
+      api_reply_error (rep, status, "%s", why);
+      goto out;
+    }
+  /* docker's CLI pulls on a 404 with these words, then says it cannot */
+  if (!builtin_image (r->image))
+    {
+      api_reply_error (rep, 404, "No such image: %s", r->image);
+      goto out;
+    }
+  char other[65];
+  if (r->name[0] && name_taken (r->name, other) && !r->is_name_generated)
+    {
+      api_reply_error (rep, 409,
+                       "Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to "
+                       "remove (or rename) that container to be able to reuse that name.",
+                       r->name, other);
+      goto out;
+    }
+  for (int i = 0; r->is_name_generated && name_taken (r->name, other) && i < NAME_TRIES; i++)
+    names_generate (r->name, sizeof r->name);
+  char id[65];
+  if (cli_random_id (id) < 0)
+    {
+      api_reply_error (rep, 500, "no random id");
+      goto out;
+    }
+  r->cfg.id = id;
+  r->cfg.name = r->name;
+  static struct vm_ctr v;
+  struct vm_create vc = { .accel = "auto" };
+  struct terr err;
+  terr_clear (&err);
+  if (vm_create (&v, &r->cfg, &vc, &err) < 0)
+    {
+      api_reply_error (rep, 500, "%s", err.msg);
+      goto out;
+    }
+  struct json j;
+  json_init (&j, 0);
+  json_obj_begin (&j);
+  json_kstr (&j, "Id", id);
+  json_key (&j, "Warnings");
+  json_arr_begin (&j);
+  json_arr_end (&j);
+  json_obj_end (&j);
+  api_reply_json (rep, 201, &j);
+out:
+  create_req_free (r);
+  free (r);
+}
