@@ -95,6 +95,7 @@ void route_ctr_create (struct api_req *req, struct api_reply *rep)
   json_arr_end (&j);
   json_obj_end (&j);
   api_reply_json (rep, 201, &j);
+  json_free (&j);
 out:
   create_req_free (r);
   free (r);

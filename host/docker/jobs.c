@@ -33,7 +33,25 @@ struct job {
   int refs;                   /* the request, and a stream's response or a hijack's child */
   void *urh;                  /* a hijack's MHD_UpgradeResponseHandle */
   int sock;                   /* a hijack's socket (the child's fds 0 and 1), -1 */
+  struct job *next_dead;
 };
+
+/* A released job is freed after the loop's current batch of events: a later
+ * event of the same batch may name one of its watches (lib/loop.c skips a watch
+ * whose fd is -1, but reads it). */
+static struct job *dead;
+static struct timer reaper;
+
+static void free_dead (struct timer *t)
+{
+  (void) t;
+  while (dead)
+    {
+      struct job *j = dead;
+      dead = j->next_dead;
+      free (j);
+    }
+}
 
 static unsigned running;
 static void (*pump_fn) (void);
@@ -345,5 +363,7 @@ void job_release (struct job *j)
     api_reply_free (&j->rep);
   free (j->out);
   free (j->spec.arg);
-  free (j);
+  j->next_dead = dead;
+  dead = j;
+  timer_arm (&reaper, 0, free_dead);
 }

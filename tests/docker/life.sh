@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# A container's life driven by the real docker CLIs through tetherd, each
+# container its own VM (TCG): run attached, -d, --rm, -i by sha256, docker's exit
+# codes, logs, wait, stop, kill, rm, name conflicts, and tetherd killed (-9) and
+# started again while a container runs.
+#   bash tests/docker/life.sh TETHERD
+# Env: TETHER_ASSETS (build/), DOCKER28, DOCKER20, DK_KEEP=1 (keep the temp dir).
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$(realpath "${1:-$ROOT/build/tetherd}")
+export TETHER_ASSETS=${TETHER_ASSETS:-$ROOT/build}
+DOCKER28=${DOCKER28:-/usr/local/bin/docker}
+DOCKER20=${DOCKER20:-/usr/bin/docker}
+T=$(mktemp -d /tmp/tdl.XXXXXX)
+export TETHER_STATE_DIR=$T/state TETHER_RUN_DIR=$T/run
+mkdir -p "$TETHER_STATE_DIR" "$TETHER_RUN_DIR"
+SOCK=$T/d.sock
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+pass=0 fail=0 DPID=
+ok () { pass=$((pass + 1)); echo "ok   $1 (${SECONDS}s)"; }
+bad () { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+check () { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want [$3] got [$2]"; fi; }
+qemus () { pgrep -f "qemu-system-x86_64.*$TETHER_STATE_DIR" | wc -l; }
+d28 () { timeout 120 "$DOCKER28" -H "unix://$SOCK" "$@"; }
+d20 () { timeout 120 "$DOCKER20" -H "unix://$SOCK" "$@"; }
+start_daemon () {
+  "$BIN" -H "unix://$SOCK" --state-dir "$TETHER_STATE_DIR" 2>>"$T/tetherd.log" &
+  DPID=$!
+  for _ in $(seq 100); do curl -s --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+  return 1
+}
+
+start_daemon || { echo "FAIL tetherd starts: $(tail -3 "$T/tetherd.log")"; exit 1; }
+
+# run, attached: both clients; stdout apart from stderr; the code
+check "docker 28: run busybox echo hi" "$(d28 run busybox echo hi 2>&1)/$?" "hi/0"
+check "docker 20.10: run busybox echo hi" "$(d20 run busybox echo hi 2>&1)/$?" "hi/0"
+out=$(d28 run --rm --name rm-me busybox sh -c 'echo out; echo err >&2; exit 3' 2>"$T/err"); rc=$?
+check "run --rm: stdout, stderr, code" "$out/$(cat "$T/err")/$rc" "out/err/3"
+check "run --rm: removed at its end" "$(d28 ps -a --filter name=rm-me -q)" ""
+
+# docker's codes for what cannot start, and the container stays created
+d28 run --name c127 busybox /no/such >/dev/null 2>"$T/err"; check "missing command: 127" "$?" 127
+grep -q 'no such file or directory' "$T/err" || bad "127's message" "$(cat "$T/err")"
+d28 run busybox /etc/passwd >/dev/null 2>&1; check "not executable: 126" "$?" 126
+d28 run -u nosuchuser busybox true >/dev/null 2>"$T/err"; check "unknown user: 125" "$?" 125
+grep -q 'unable to find user nosuchuser' "$T/err" || bad "125's message" "$(cat "$T/err")"
+check "a failed start leaves it created" "$(d28 inspect -f '{{.State.Status}} {{.State.ExitCode}}' c127)" "created 127"
+d28 run nosuchimage true >/dev/null 2>"$T/err"; rc=$?
+check "an absent image: 125, docker's words" "$rc/$(grep -c "Unable to find image 'nosuchimage:latest' locally" "$T/err")" "125/1"
+d28 run --name 'bad name' busybox true >/dev/null 2>&1; check "a bad name: 125" "$?" 125
+
+# stdin by sha256 (3 MiB through the hijacked socket and the VM)
+head -c 3145728 /dev/urandom >"$T/in"
+check "run -i: 3 MiB of stdin by sha256" "$(d28 run -i --rm busybox sha256sum <"$T/in" | cut -d' ' -f1)" \
+  "$(sha256sum <"$T/in" | cut -d' ' -f1)"
+
+# -d, logs, wait, stop; a name in use
+id=$(d28 run -d --name lf busybox sh -c 'echo a; sleep 1; echo b >&2; exec sleep 600')
+check "run -d prints the id" "${#id}" 64
+for _ in $(seq 300); do [ "$(d28 logs lf 2>&1 | tr '\n' ' ')" = "a b " ] && break; sleep 0.1; done
+check "logs: both streams" "$(d28 logs lf 2>/dev/null)/$(d28 logs lf 2>&1 >/dev/null)" "a/b"
+check "logs -t --tail 1" "$(d28 logs -t --tail 1 lf 2>&1 | grep -cE '^[0-9-]{10}T[0-9:]{8}\.[0-9]{9}Z b$')" 1
+d28 run -d --name lf busybox true >/dev/null 2>"$T/err"; rc=$?
+check "a name in use: 125, Conflict" "$rc/$(grep -c 'Conflict. The container name "/lf" is already in use' "$T/err")" "125/1"
+(d28 wait lf >"$T/wait.out" 2>&1) & wpid=$!
+sleep 1
+t0=$SECONDS
+check "stop -t 1 (sleep is PID 1: SIGKILL at the timeout)" "$(d28 stop -t 1 lf)" "lf"
+wait $wpid
+check "wait: 137" "$(cat "$T/wait.out")" 137
+check "kill of a stopped one: 1" "$(d28 kill lf >/dev/null 2>&1; echo $?)" 1
+check "rm" "$(d28 rm lf)" "lf"
+check "rm -f of an absent one: 0" "$(d28 rm -f lf >/dev/null 2>&1; echo $?)" 0
+
+# tetherd killed while a container runs: started again, it finds it from the disk
+d28 run -d --name survive busybox sh -c 'i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); sleep 0.1; done; exit 7' >/dev/null
+sleep 3
+kill -KILL "$DPID"; wait "$DPID" 2>/dev/null
+start_daemon && ok "tetherd started again after kill -9" || bad "tetherd restart" "$(tail -3 "$T/tetherd.log")"
+check "ps after the restart" "$(d28 ps --format '{{.Names}} {{.State}}')" "survive running"
+check "wait after the restart" "$(d28 wait survive)" 7
+check "logs complete after the restart" "$(d28 logs survive | md5sum)" "$(for i in $(seq 0 299); do echo line $i; done | md5sum)"
+check "rm -f of a running one" "$(d28 run -d --name rf busybox sleep 600 >/dev/null; d28 rm -f rf)" "rf"
+
+kill -TERM "$DPID"; wait "$DPID"; rc=$?
+check "SIGTERM: a clean exit" "$rc" 0
+sleep 1
+check "no QEMU left" "$(qemus)" 0
+pkill -KILL -f "qemu-system-x86_64.*$TETHER_STATE_DIR" 2>/dev/null
+[ "$fail" = 0 ] && [ -z "${DK_KEEP:-}" ] && rm -rf "$T"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
