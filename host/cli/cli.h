@@ -17,6 +17,9 @@ struct cli {
   const char *host;        /* "-H unix:PATH" or $TETHER_HOST; NULL: VM mode */
 };
 
+/* Where cli_err's line goes instead of stderr (tetherd's exec writes it into
+ * the client's stream, as docker does); NULL: stderr. */
+extern void (*cli_err_sink) (const char *line);
 void cli_err (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Connects where the verb should talk: -H, or (later) the per-VM endpoint. Prints
  * the error and returns NULL on failure. */

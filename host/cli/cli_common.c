@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+void (*cli_err_sink) (const char *line);
+
 void cli_err (const char *fmt, ...)
 {
   char line[512];
@@ -16,7 +18,10 @@ void cli_err (const char *fmt, ...)
   for (char *p = line; *p; p++)
     if (*p == '\n' || *p == '\r')
       *p = ' ';
-  fprintf (stderr, "tetherctl: %s\n", line);
+  if (cli_err_sink)
+    cli_err_sink (line);
+  else
+    fprintf (stderr, "tetherctl: %s\n", line);
 }
 
 struct conn *cli_connect (const struct cli *cli)

@@ -183,7 +183,7 @@ int exec_over (struct conn *c, const struct run_opts *po, char *cid, char **cmd,
       return failed ? exec_fail (&err) : 0;
     }
   struct session_opts so = { .handle = SESSION_HANDLE, .signal_id = exec_id,
-                             .relay_stdin = o.interactive, .tty = o.tty };
+                             .relay_stdin = o.interactive, .tty = o.tty, .docker_frames = o.docker_frames };
   struct session *s = session_new (c, &so, &err);
   if (s == NULL)
     return conn_close (c), exec_fail (&err);

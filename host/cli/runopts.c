@@ -362,4 +362,6 @@ void run_opts_exec (const struct run_opts *o, char *container_id, char *exec_id,
   ex->detach = o->detach;
   if (o->tty)
     session_winsize (&ex->rows, &ex->cols);
+  if (o->tty && o->rows && o->cols)
+    ex->rows = o->rows, ex->cols = o->cols; /* tetherd: the client's ConsoleSize */
 }

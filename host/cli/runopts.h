@@ -34,6 +34,8 @@ struct run_opts {
   int stop_signal;           /* 0: the default (SIGTERM) */
   int stop_timeout;          /* -1: the default (10 s) */
   bool init;                 /* --init: the container init is PID 1 */
+  bool docker_frames;        /* tetherd's exec: output in docker's frames (session.h) */
+  unsigned rows, cols;       /* tetherd's exec: the tty's size (0: the local terminal's) */
   /* run, VM only */
   bool serial;
   const char *accel;

@@ -21,6 +21,10 @@ void route_ctr_stop (struct api_req *req, struct api_reply *rep);
 void route_ctr_kill (struct api_req *req, struct api_reply *rep);
 void route_ctr_remove (struct api_req *req, struct api_reply *rep);
 void route_ctr_wait (struct api_req *req, struct api_reply *rep);
+/* execroutes.c */
+void route_exec_create (struct api_req *req, struct api_reply *rep);
+void route_exec_start (struct api_req *req, struct api_reply *rep);
+void route_exec_inspect (struct api_req *req, struct api_reply *rep);
 /* ctrnew.c */
 void route_ctr_create (struct api_req *req, struct api_reply *rep);
 /* ctrattach.c */

@@ -63,6 +63,18 @@ check "logs: both streams" "$(d28 logs lf 2>/dev/null)/$(d28 logs lf 2>&1 >/dev/
 check "logs -t --tail 1" "$(d28 logs -t --tail 1 lf 2>&1 | grep -cE '^[0-9-]{10}T[0-9:]{8}\.[0-9]{9}Z b$')" 1
 d28 run -d --name lf busybox true >/dev/null 2>"$T/err"; rc=$?
 check "a name in use: 125, Conflict" "$rc/$(grep -c 'Conflict. The container name "/lf" is already in use' "$T/err")" "125/1"
+# exec: codes, streams, stdin, HOSTNAME, launch errors on stdout (docker's), -d, -t
+out=$(d28 exec lf sh -c 'echo o; echo e >&2; exit 4' 2>"$T/err"); rc=$?
+check "exec: stdout, stderr, code" "$out/$(cat "$T/err")/$rc" "o/e/4"
+check "exec -i: stdin" "$(echo hello | d28 exec -i lf cat)" "hello"
+check "exec env has HOSTNAME" "$(d28 exec lf env | grep -c "^HOSTNAME=${id:0:12}$")" 1
+out=$(d28 exec lf /no/such 2>/dev/null); rc=$?
+check "exec of a missing binary: 126, the reason on stdout" "$rc/$(printf '%s' "$out" | grep -c '/no/such')" "126/1"
+check "exec -u nosuchuser: 126" "$(d28 exec -u nosuchuser lf true >/dev/null 2>&1; echo $?)" 126
+check "exec -d" "$(d28 exec -d lf sleep 1; echo $?)" 0
+check "exec -t: a tty" "$(d28 exec -t lf tty </dev/null | tr -d '\r')" "/dev/pts/0"
+check "exec on a missing container: 1" "$(d28 exec nosuchc true >/dev/null 2>&1; echo $?)" 1
+check "docker 20.10: exec" "$(d20 exec lf echo twenty)" "twenty"
 (d28 wait lf >"$T/wait.out" 2>&1) & wpid=$!
 sleep 1
 t0=$SECONDS
