@@ -164,7 +164,9 @@ int exec_over (struct conn *c, const struct run_opts *po, char *cid, char **cmd,
 {
   const struct run_opts o = *po;
   char exec_id[65];
-  if (cli_random_id (exec_id) < 0)
+  if (o.exec_id)
+    snprintf (exec_id, sizeof exec_id, "%s", o.exec_id);
+  else if (cli_random_id (exec_id) < 0)
     return cli_err ("getrandom: %s", strerror (errno)), conn_close (c), CLI_FAIL_RUN;
   Exec ex = EXEC__INIT;
   run_opts_exec (&o, cid, exec_id, cmd, n, &ex);

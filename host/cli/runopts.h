@@ -36,6 +36,7 @@ struct run_opts {
   bool init;                 /* --init: the container init is PID 1 */
   bool docker_frames;        /* tetherd's exec: output in docker's frames (session.h) */
   unsigned rows, cols;       /* tetherd's exec: the tty's size (0: the local terminal's) */
+  const char *exec_id;       /* tetherd's exec: docker's exec id (NULL: a random one) */
   /* run, VM only */
   bool serial;
   const char *accel;

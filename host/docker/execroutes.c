@@ -47,7 +47,7 @@ static int exec_save (const char *path, json_t *o)
 }
 
 /* The container an exec id belongs to: the one whose execs/ holds it. */
-static bool exec_find (const char *eid, char cid[65], char *path, size_t cap)
+bool exec_find (const char *eid, char cid[65], char *path, size_t cap)
 {
   if (strlen (eid) != 64 || strspn (eid, "0123456789abcdef") != 64)
     return false;
@@ -211,6 +211,7 @@ static int exec_run (void *p)
   o.interactive = json_is_true (json_object_get (rec, "OpenStdin")) && !a->detach;
   o.detach = a->detach;
   o.docker_frames = !o.tty;
+  o.exec_id = json_string_value (json_object_get (rec, "ID")); /* so a resize can name the session */
   json_t *cs = json_object_get (rec, "ConsoleSize");
   o.rows = (unsigned) json_integer_value (json_array_get (cs, 0));
   o.cols = (unsigned) json_integer_value (json_array_get (cs, 1));

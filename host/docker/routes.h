@@ -3,6 +3,9 @@
 #ifndef TETHER_DOCKER_ROUTES_H
 #define TETHER_DOCKER_ROUTES_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "router.h"
 #include "terr.h"
 
@@ -25,6 +28,11 @@ void route_ctr_wait (struct api_req *req, struct api_reply *rep);
 void route_exec_create (struct api_req *req, struct api_reply *rep);
 void route_exec_start (struct api_req *req, struct api_reply *rep);
 void route_exec_inspect (struct api_req *req, struct api_reply *rep);
+/* The container whose execs/ holds the exec id, and its record's path. */
+bool exec_find (const char *eid, char cid[65], char *path, size_t cap);
+/* resize.c */
+void route_ctr_resize (struct api_req *req, struct api_reply *rep);
+void route_exec_resize (struct api_req *req, struct api_reply *rep);
 /* ctrnew.c */
 void route_ctr_create (struct api_req *req, struct api_reply *rep);
 /* ctrattach.c */

@@ -75,6 +75,28 @@ check "exec -d" "$(d28 exec -d lf sleep 1; echo $?)" 0
 check "exec -t: a tty" "$(d28 exec -t lf tty </dev/null | tr -d '\r')" "/dev/pts/0"
 check "exec on a missing container: 1" "$(d28 exec nosuchc true >/dev/null 2>&1; echo $?)" 1
 check "docker 20.10: exec" "$(d20 exec lf echo twenty)" "twenty"
+# exec -it on a client pty of 40x120, resized to 50x100 (SIGWINCH): the tty follows
+check "exec -it: the size, then the resize" "$(timeout 60 python3 - "$DOCKER28" "$SOCK" <<'PY'
+import fcntl, os, pty, signal, struct, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "-H", "unix://" + sys.argv[2], "exec", "-it", "lf", "sh", "-c", "stty size; sleep 2; stty size"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+time.sleep(1)
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 100, 0, 0))
+os.kill(pid, signal.SIGWINCH)
+out = b""
+while True:
+    try:
+        b = os.read(fd, 1024)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+print(out.decode().replace("\r", "").strip().replace("\n", "/"))
+PY
+)" "40 120/50 100"
 (d28 wait lf >"$T/wait.out" 2>&1) & wpid=$!
 sleep 1
 t0=$SECONDS
