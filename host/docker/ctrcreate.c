@@ -308,9 +308,10 @@ static int take_command (struct ctx *c, const json_t *cfgj)
   struct create_req *r = c->r;
   size_t n = 0;
   bool has_ep;
-  /* The image's own Entrypoint and Cmd would come first in docker's merge
-   * (runconfig.Merge): the one image is the built-in busybox, which has
-   * neither, so the request alone is the command. */
+  /* docker's merge with the image's config: the one image is the built-in
+   * busybox, whose config is docker's busybox's (no Entrypoint, Cmd ["sh"]):
+   * with neither in the request, the command is sh; an Entrypoint given drops
+   * the image's Cmd. */
   if (get_strings (c, cfgj, "Entrypoint", "Config.Entrypoint", true, r->argv, &n, &has_ep) < 0)
     return -1;
   /* --entrypoint "" sends [""] to clear the image's: no entrypoint part */
@@ -320,7 +321,7 @@ static int take_command (struct ctx *c, const json_t *cfgj)
   if (get_strings (c, cfgj, "Cmd", "Config.Cmd", true, r->argv, &n, NULL) < 0)
     return -1;
   if (n == 0)
-    return fail (c, 400, "No command specified");
+    r->argv[n++] = (char *) IMAGE_BUILTIN_CMD;
   r->cfg.argv = r->argv;
   r->cfg.n_argv = n;
   return 0;

@@ -31,6 +31,8 @@
 
 struct json_t;
 
+#define IMAGE_BUILTIN_CMD "sh" /* the built-in busybox's Cmd, as docker's busybox image */
+
 struct create_req {
   /* Filled; its strings point into `root`, `arena` or the arrays below. id is
    * "" (the route picks it); name and image point at the fields below. */

@@ -48,6 +48,8 @@ static const struct route routes[] = {
   { "GET", "/containers/{}/logs", route_ctr_logs, NULL },
   { NULL, "/containers/{}/*", NULL, "this container operation" },
   { NULL, "/exec/*", NULL, "exec" },
+  { "GET", "/images/json", route_img_list, NULL },
+  { "GET", "/images/{}/json", route_img_inspect, NULL },
   { NULL, "/images/*", NULL, "images" },
   { NULL, "/build/*", NULL, "image build" },
   { NULL, "/commit", NULL, "commit" },

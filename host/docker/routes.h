@@ -30,6 +30,9 @@ void route_exec_start (struct api_req *req, struct api_reply *rep);
 void route_exec_inspect (struct api_req *req, struct api_reply *rep);
 /* The container whose execs/ holds the exec id, and its record's path. */
 bool exec_find (const char *eid, char cid[65], char *path, size_t cap);
+/* imgroutes.c */
+void route_img_list (struct api_req *req, struct api_reply *rep);
+void route_img_inspect (struct api_req *req, struct api_reply *rep);
 /* resize.c */
 void route_ctr_resize (struct api_req *req, struct api_reply *rep);
 void route_exec_resize (struct api_req *req, struct api_reply *rep);

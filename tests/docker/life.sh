@@ -39,6 +39,13 @@ out=$(d28 run --rm --name rm-me busybox sh -c 'echo out; echo err >&2; exit 3' 2
 check "run --rm: stdout, stderr, code" "$out/$(cat "$T/err")/$rc" "out/err/3"
 check "run --rm: removed at its end" "$(d28 ps -a --filter name=rm-me -q)" ""
 
+# the built-in image: listed, inspected, its Cmd (sh) when the run gives none
+check "images: the built-in busybox" "$(d28 images --format '{{.Repository}}:{{.Tag}}')" "busybox:latest"
+check "image inspect" "$(d28 image inspect -f '{{.RepoTags}} {{.Config.Cmd}} {{.Os}}' busybox)" "[busybox:latest] [sh] linux"
+check "image inspect of an absent one: 1" "$(d28 image inspect nosuch >/dev/null 2>&1; echo $?)" 1
+check "run -i busybox: the image's sh" "$(echo 'echo in-sh; exit 5' | d28 run -i --rm busybox; echo $?)" "in-sh
+5"
+
 # docker's codes for what cannot start, and the container stays created
 d28 run --name c127 busybox /no/such >/dev/null 2>"$T/err"; check "missing command: 127" "$?" 127
 grep -q 'no such file or directory' "$T/err" || bad "127's message" "$(cat "$T/err")"
