@@ -46,5 +46,5 @@ clean:
 	rm -rf $(B)/tether $(B)/tetherctl $(B)/tetherd $(B)/init $(SAN) $(B)/gen $(B)/fuzz $(B)/o
 
 .PHONY: bench
-bench: $(B)/tether $(B)/tetherctl build/initramfs.cpio.gz build/bootstrap.iso
+bench: $(B)/tether $(B)/tetherctl $(B)/tetherd build/initramfs.cpio.gz build/bootstrap.iso
 	bash bench/run.sh

@@ -79,5 +79,7 @@ for f in $B/initramfs.cpio.gz $B/bootstrap.iso; do
 done
 [ -x bench/vm.sh ] && VM_ROWS=$(bash bench/vm.sh 2>"$WORK/vm.log") && while IFS= read -r l; do ROWS+=("$l"); done <<<"$VM_ROWS"
 
+[ -x bench/docker.sh ] && DK_ROWS=$(bash bench/docker.sh 2>"$WORK/docker.log") && while IFS= read -r l; do ROWS+=("$l"); done <<<"$DK_ROWS"
+
 printf '%-44s %14s %14s %10s  %s\n' "measure" "tether" "peer" "ratio" "note"
 printf '%s\n' "${ROWS[@]}"
