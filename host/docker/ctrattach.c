@@ -13,6 +13,7 @@
 
 #include "epspawn.h"
 #include "jobs.h"
+#include "logstore.h"
 #include "routes.h"
 #include "session.h"
 #include "vmrelay.h"
@@ -25,7 +26,8 @@
 struct attach_arg {
   char id[65];
   bool want_stdin, tty;
-  bool from_start;            /* not started yet (docker run): all its output, from byte 0 */
+  bool from_start;            /* not started yet (docker run, start -a): its output from the next run's first byte */
+  bool ran_before;            /* ended: wait for it to run again (start -a), from where its log stands */
 };
 
 static void nap_ms (long ms)
@@ -47,20 +49,32 @@ static int attach_run (void *p)
   struct terr err;
   terr_clear (&err);
   char addr[200];
-  /* run's attach comes before its start: wait for the VM (its endpoint) */
+  /* run's (and start -a's) attach comes before its start: wait for the VM
+   * (its endpoint); one that ran before starts where its log stands now */
+  uint64_t from[2] = { 0, 0 };
+  if (a->ran_before)
+    {
+      struct logstore ls;
+      if (vm_ctr_paths (&v, a->id, &err) == 0 && logstore_open (&ls, v.dir, 0, 1, &err) == 0)
+        {
+          from[0] = ls.next[STREAM_STDOUT];
+          from[1] = ls.next[STREAM_STDERR];
+          logstore_close (&ls);
+        }
+    }
   for (long waited = 0;; waited += 50)
     {
       if (vm_ctr_load (&v, a->id, &err) < 0)
         return fprintf (stderr, "attach: %s\n", err.msg), 1;
-      if (vm_info_final (&v.info) || (v.qemu_pid != 0 && endpoint_ensure (a->id, addr, sizeof addr) != NULL))
+      bool final = vm_info_final (&v.info);
+      if ((final && !a->ran_before) || (!final && v.qemu_pid != 0 && endpoint_ensure (a->id, addr, sizeof addr) != NULL))
         break;
       if (waited >= ATTACH_START_WAIT_MS)
         return fprintf (stderr, "attach: the container did not start\n"), 1;
       nap_ms (50);
     }
   struct session_opts so = { .relay_stdin = a->want_stdin, .tty = a->tty, .docker_frames = !a->tty };
-  uint64_t zero[2] = { 0, 0 };
-  vm_relay (&v, &so, a->from_start ? zero : NULL);
+  vm_relay (&v, &so, a->from_start ? from : NULL);
   shutdown (STDOUT_FILENO, SHUT_WR); /* the CLI returns once its output side ends */
   return 0;
 }
@@ -87,17 +101,13 @@ void route_ctr_attach (struct api_req *req, struct api_reply *rep)
       return;
     }
   const char *st = ci->status ? ci->status : "";
-  a->from_start = strcmp (st, "created") == 0 && ci->run == 0;
-  bool live = a->from_start || strcmp (st, "running") == 0 || strcmp (st, "restarting") == 0;
+  bool live = strcmp (st, "running") == 0 || strcmp (st, "restarting") == 0;
+  /* not running: the next run's output (docker's start -a attaches, then starts) */
+  a->from_start = !live;
+  a->ran_before = !live && ci->run > 0;
   a->tty = ci->config && ci->config->tty;
   a->want_stdin = api_arg_bool (req, "stdin") && ci->config && ci->config->open_stdin;
   container_info__free_unpacked (ci, NULL);
-  if (!live)
-    {
-      api_reply_error (rep, 409, "You cannot attach to a stopped container, start it first");
-      free (a);
-      return;
-    }
   const char *ct = a->tty ? CT_RAW : CT_MUX;
   job_defer (rep, &(struct job_spec) { .run = attach_run, .arg = a, .hijack = true });
   if (rep->job)

@@ -12,13 +12,17 @@
 #include "conn.h"
 #include "ctrlife.h"
 #include "epspawn.h"
+#include "adopt.h"
 #include "jobs.h"
+#include "logstore.h"
+#include "supervise.h"
 #include "routes.h"
 #include "sig.h"
 #include "vmrun.h"
 #include "vmstate.h"
 
 #define START_REPLY_MS 300000 /* a boot under TCG, the guest's disk wait, then the start */
+#define RERUN_WAIT_MS 30000   /* the last VM's endpoint ending, before a new boot */
 
 static const char *arg (struct api_req *req, const char *key)
 {
@@ -75,13 +79,59 @@ static const char *reason (const char *err, char *buf, size_t cap)
 
 /* In the child: boot the VM, then a start through its endpoint, which the
  * guest answers once the command has begun (or failed: its code on stdout). */
+/* A container that ran before boots a new VM from its disks (the top disk keeps
+ * its changes), its streams going on where its log stands, as the endpoint's
+ * restart policy does (docs/endpoint.md): the record is made fresh for it. */
+static int prepare_rerun (struct vm_ctr *v, struct terr *err)
+{
+  /* the last VM's endpoint may still be powering it off: it writes the record last */
+  for (int t = 0; ep_lock_held (v->dir); t += 100)
+    {
+      if (t >= RERUN_WAIT_MS)
+        return terr_set (err, 0, "the container's last VM did not end");
+      struct timespec ts = { 0, 100 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  char id[65];
+  memcpy (id, v->id, sizeof id); /* the load starts v afresh */
+  if (vm_ctr_load (v, id, err) < 0)
+    return -1;
+  struct logstore ls;
+  if (logstore_open (&ls, v->dir, v->cfg->log_max_size, v->cfg->log_max_file, err) < 0)
+    return -1;
+  v->cfg->resume_stdout = ls.next[STREAM_STDOUT];
+  v->cfg->resume_stderr = ls.next[STREAM_STDERR];
+  logstore_close (&ls);
+  v->cfg->resume_run = v->info.run;
+  v->cfg->resume_restart_count = v->info.restart_count;
+  if (vm_config_write (v, err) < 0)
+    return -1;
+  v->info.status = (char *) "created";
+  v->info.exit_code = 0;
+  v->info.finished_ns = 0;
+  v->error[0] = '\0';
+  v->qemu_pid = 0;
+  v->hello_ns = v->beat_ns = 0;
+  v->unresponsive = false;
+  return vm_state_save (v, err);
+}
+
 static int start_run (void *p)
 {
   struct life_arg *a = p;
   static struct vm_ctr v;
   struct terr err;
   terr_clear (&err);
+  if (strcmp (a->verb, "restart") == 0)
+    {
+      char *argv[] = { (char *) "stop", (char *) "-t", a->signal, a->id, NULL };
+      snprintf (a->signal, sizeof a->signal, "%d", a->timeout >= 0 ? a->timeout : 10);
+      if (a->running && vm_cli_stop (4, argv) != 0)
+        return 2;
+    }
   if (vm_ctr_load (&v, a->id, &err) < 0)
+    return fprintf (stderr, "%s\n", err.msg), 2;
+  if (vm_info_final (&v.info) && prepare_rerun (&v, &err) < 0)
     return fprintf (stderr, "%s\n", err.msg), 2;
   if (endpoint_spawn (&v, EP_BOOT, &err) < 0)
     return fprintf (stderr, "%s\n", err.msg), 2;
@@ -127,7 +177,12 @@ static void start_done (void *p, int code, const char *out, size_t out_len, cons
       api_reply_error (rep, 500, "%s", why[0] ? why : "the container did not start");
       return;
     }
-  int ec = atoi (out);
+  /* the code is the last line (a restart's stop printed the id before it) */
+  const char *last = out;
+  for (const char *q = out; *q; q++)
+    if (*q == '\n' && q[1] != '\0')
+      last = q + 1;
+  int ec = atoi (last);
   const char *words = "";
   if (ec == 127 && !strstr (why, "executable file not found") && !strstr (why, "no such file or directory"))
     words = ": no such file or directory";
@@ -146,7 +201,6 @@ void route_ctr_start (struct api_req *req, struct api_reply *rep)
       return;
     }
   bool running = is_running (ci);
-  bool fresh = ci->status && strcmp (ci->status, "created") == 0 && ci->run == 0;
   container_info__free_unpacked (ci, NULL);
   if (running)
     {
@@ -154,13 +208,26 @@ void route_ctr_start (struct api_req *req, struct api_reply *rep)
       free (a);
       return;
     } /* docker: already started */
-  if (!fresh)
+  supervise_forget (a->id); /* live again: supervised again */
+  job_defer (rep, &(struct job_spec) { .run = start_run, .done = start_done, .arg = a });
+}
+
+/* restart: stop (if running) with ?t=, then start, in one job */
+void route_ctr_restart (struct api_req *req, struct api_reply *rep)
+{
+  struct life_arg *a = new_arg (rep);
+  ContainerInfo *ci = NULL;
+  if (a == NULL || !resolve (req, rep, a, &ci))
     {
-      api_reply_error (rep, 501, "starting a container VM that has run before is not supported by "
-                                                "tetherd yet (docker run a new one)");
       free (a);
       return;
     }
+  a->running = is_running (ci);
+  container_info__free_unpacked (ci, NULL);
+  const char *t = arg (req, "t");
+  a->timeout = t && *t ? atoi (t) : -1;
+  snprintf (a->verb, sizeof a->verb, "restart");
+  supervise_forget (a->id);
   job_defer (rep, &(struct job_spec) { .run = start_run, .done = start_done, .arg = a });
 }
 

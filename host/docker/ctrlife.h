@@ -14,6 +14,7 @@ struct life_arg {
   char signal[40];
   bool force;
   char cond[16];              /* wait's condition */
+  bool running;               /* restart: it was running (stop it first) */
 };
 
 #endif

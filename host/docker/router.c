@@ -35,7 +35,7 @@ static const struct route routes[] = {
   { "DELETE", "/containers/{}", route_ctr_remove, NULL },
   { "POST", "/containers/{}/start", route_ctr_start, NULL },
   { "POST", "/containers/{}/stop", route_ctr_stop, NULL },
-  { "POST", "/containers/{}/restart", NULL, "container restart" },
+  { "POST", "/containers/{}/restart", route_ctr_restart, NULL },
   { "POST", "/containers/{}/kill", route_ctr_kill, NULL },
   { "POST", "/containers/{}/wait", route_ctr_wait, NULL },
   { "POST", "/containers/{}/attach", route_ctr_attach, NULL },

@@ -24,6 +24,7 @@ void route_ctr_stop (struct api_req *req, struct api_reply *rep);
 void route_ctr_kill (struct api_req *req, struct api_reply *rep);
 void route_ctr_remove (struct api_req *req, struct api_reply *rep);
 void route_ctr_wait (struct api_req *req, struct api_reply *rep);
+void route_ctr_restart (struct api_req *req, struct api_reply *rep);
 /* execroutes.c */
 void route_exec_create (struct api_req *req, struct api_reply *rep);
 void route_exec_start (struct api_req *req, struct api_reply *rep);

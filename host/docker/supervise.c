@@ -32,6 +32,16 @@ static void remember_final (const char *id)
   snprintf (final_ids[n_final++], sizeof final_ids[0], "%s", id);
 }
 
+void supervise_forget (const char *id)
+{
+  for (size_t i = 0; i < n_final; i++)
+    if (strcmp (final_ids[i], id) == 0)
+      {
+        memcpy (final_ids[i], final_ids[--n_final], sizeof final_ids[0]);
+        return;
+      }
+}
+
 static int look (const char *id, void *ctx)
 {
   (void) ctx;

@@ -10,5 +10,7 @@
 
 /* Arms the timer; the first look is at once. */
 void supervise_start (void);
+/* id is started again (docker start, restart): no longer known final. */
+void supervise_forget (const char *id);
 
 #endif

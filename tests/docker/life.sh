@@ -114,6 +114,18 @@ check "kill of a stopped one: 1" "$(d28 kill lf >/dev/null 2>&1; echo $?)" 1
 check "rm" "$(d28 rm lf)" "lf"
 check "rm -f of an absent one: 0" "$(d28 rm -f lf >/dev/null 2>&1; echo $?)" 0
 
+# start -a of an ended container: a new VM from its disks (the top disk kept
+# what the first run wrote), the next run's output, its code; restart
+d28 run --name again busybox sh -c 'echo run; [ -e /was ] && echo again; touch /was; exit 2' >/dev/null 2>&1
+out=$(d28 start -a again 2>&1); rc=$?
+check "start -a of an ended one: its next run, its code" "$(echo $out)/$rc" "run again/2"
+check "logs across both runs" "$(d28 logs again | tr '\n' ' ')" "run run again "
+d28 run -d --name rr busybox sh -c 'echo up; exec sleep 600' >/dev/null
+check "restart -t 1" "$(d28 restart -t 1 rr)" "rr"
+for _ in $(seq 300); do [ "$(d28 logs rr 2>&1 | tr '\n' ' ')" = "up up " ] && break; sleep 0.1; done
+check "restarted: running, both runs logged" "$(d28 ps --filter name=rr --format '{{.State}}')/$(d28 logs rr | tr '\n' ' ')" "running/up up "
+d28 rm -f rr again >/dev/null
+
 # tetherd killed while a container runs: started again, it finds it from the disk
 d28 run -d --name survive busybox sh -c 'i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); sleep 0.1; done; exit 7' >/dev/null
 sleep 3
