@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -259,6 +260,48 @@ void vm_console_tail (const struct vm_ctr *v, char *buf, size_t cap)
 bool vm_pid_alive (int pid)
 {
   return pid > 0 && (kill (pid, 0) == 0 || errno == EPERM);
+}
+
+void vm_removed_note (const char *id, int exit_code)
+{
+  char dir[VM_PATH_MAX];
+  snprintf (dir, sizeof dir, "%s/removed", state_dir ());
+  mkdir (dir, 0700);
+  char text[16];
+  int n = snprintf (text, sizeof text, "%d\n", exit_code);
+  struct terr err;
+  if (write_atomic (dir, id, text, (size_t) n, &err) < 0)
+    return; /* a lost note: a late waiter reads 0, as docker's after a daemon restart */
+}
+
+int vm_removed_code (const char *id, int *code)
+{
+  char path[VM_PATH_MAX + 80];
+  snprintf (path, sizeof path, "%s/removed/%.64s", state_dir (), id);
+  FILE *f = fopen (path, "re");
+  if (f == NULL)
+    return -1;
+  int r = fscanf (f, "%d", code) == 1 ? 0 : -1;
+  fclose (f);
+  return r;
+}
+
+void vm_removed_sweep (int max_age_s)
+{
+  char dir[VM_PATH_MAX];
+  snprintf (dir, sizeof dir, "%s/removed", state_dir ());
+  DIR *d = opendir (dir);
+  if (d == NULL)
+    return;
+  time_t now = time (NULL);
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (de->d_name[0] != '.' && fstatat (dirfd (d), de->d_name, &st, 0) == 0 && now - st.st_mtime > max_age_s)
+        unlinkat (dirfd (d), de->d_name, 0);
+    }
+  closedir (d);
 }
 
 bool vm_info_final (const ContainerInfo *ci)

@@ -63,6 +63,14 @@ int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err);
 /* The guest time of the last heartbeat the endpoint recorded in dir/heartbeat
  * (8 bytes, little-endian, rewritten in place each beat), or 0. */
 int64_t vm_last_beat (const char *dir);
+/* An AutoRemove container's exit code outlives its directory in
+ * STATE/removed/ID, for a `wait condition=removed` that looks after the removal
+ * (docker's daemon answers it from memory; tetherd keeps none). */
+void vm_removed_note (const char *id, int exit_code);
+/* That code: 0 and *code, or -1 when there is none. */
+int vm_removed_code (const char *id, int *code);
+/* Notes older than max_age_s go (a --rm run nobody waited for). */
+void vm_removed_sweep (int max_age_s);
 /* Whether the record is final: the run ended (exited), or its start failed
  * (created again, with a run number: docker's failed start). */
 bool vm_info_final (const ContainerInfo *ci);

@@ -380,6 +380,9 @@ static int wait_run (void *p)
           struct timespec ts = { 0, 100 * 1000 * 1000 };
           nanosleep (&ts, NULL);
         }
+      /* gone: the endpoint noted the code before it removed the directory (our
+       * last look may have been before the exit) */
+      vm_removed_code (a->id, &code);
     }
   else
     {

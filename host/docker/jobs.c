@@ -34,7 +34,10 @@ struct job {
   void *urh;                  /* a hijack's MHD_UpgradeResponseHandle */
   int sock;                   /* a hijack's socket (the child's fds 0 and 1), -1 */
   struct job *next_dead;
+  struct job *prev_live, *next_live; /* every job not yet released (jobs_shutdown) */
 };
+
+static struct job *live;
 
 /* A released job is freed after the loop's current batch of events: a later
  * event of the same batch may name one of its watches (lib/loop.c skips a watch
@@ -77,6 +80,10 @@ void job_defer (struct api_reply *rep, const struct job_spec *spec)
       return;
     }
   j->spec = *spec;
+  j->next_live = live;
+  if (live)
+    live->prev_live = j;
+  live = j;
   j->sock = -1;
   j->refs = 1; /* the request's; job_start adds the others */
   j->pidfd = j->out_fd = j->err_fd = -1;
@@ -110,6 +117,17 @@ static void maybe_done (struct job *j)
   if (j->spec.done == NULL || j->has_reply || !j->out_eof || !j->err_eof || !j->exited)
     return;
   j->err[j->err_len < sizeof j->err ? j->err_len : sizeof j->err - 1] = '\0';
+  /* done() reads out as a string: terminated (room for the NUL is made here) */
+  if (j->out && j->out_len == j->out_cap)
+    {
+      char *nb = realloc (j->out, j->out_cap + 1);
+      if (nb == NULL)
+        j->out_over = true;
+      else
+        j->out = nb, j->out_cap++;
+    }
+  if (j->out && !j->out_over)
+    j->out[j->out_len] = '\0';
   if (j->out_over)
     api_reply_error (&j->rep, 500, "the reply was larger than %d bytes", JOB_MAX_OUT);
   else
@@ -320,6 +338,21 @@ int job_start_hijack (struct job *j, int sock, void *urh)
   return 0;
 }
 
+void jobs_shutdown (void)
+{
+  for (struct job *j = live; j; j = j->next_live)
+    {
+      if (!j->exited && j->pid > 0)
+        kill (j->pid, SIGKILL);
+      /* MHD aborts if it stops with a suspended connection */
+      if (j->suspended && j->conn)
+        {
+          j->suspended = false;
+          MHD_resume_connection (j->conn);
+        }
+    }
+}
+
 struct api_reply *job_reply (struct job *j)
 {
   return j->has_reply ? &j->rep : NULL;
@@ -363,6 +396,12 @@ void job_release (struct job *j)
     api_reply_free (&j->rep);
   free (j->out);
   free (j->spec.arg);
+  if (j->prev_live)
+    j->prev_live->next_live = j->next_live;
+  else if (live == j)
+    live = j->next_live;
+  if (j->next_live)
+    j->next_live->prev_live = j->prev_live;
   j->next_dead = dead;
   dead = j;
   timer_arm (&reaper, 0, free_dead);

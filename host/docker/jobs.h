@@ -52,6 +52,9 @@ ssize_t job_stream_read (void *cls, uint64_t pos, char *buf, size_t max);
 int job_start_hijack (struct job *j, int sock, void *urh);
 /* server.c: the stream type a job's reply carries (hijack: its Content-Type). */
 bool job_is_hijack (const struct job *j);
+/* server.c, before MHD stops: every child killed, every suspended connection
+ * resumed (MHD_stop_daemon aborts on a suspended one). */
+void jobs_shutdown (void);
 /* server.c's pump, called when a suspended connection was resumed. */
 void job_set_pump (void (*pump) (void));
 

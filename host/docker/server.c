@@ -336,6 +336,7 @@ int server_start (struct server *s, int listen_fd, struct terr *err)
 
 void server_stop (struct server *s)
 {
+  jobs_shutdown ();
   loop_del (&s->epoll_watch);
   timer_cancel (&s->tick);
   if (s->mhd)

@@ -70,6 +70,9 @@ static int look (const char *id, void *ctx)
 
 static void tick_fn (struct timer *t)
 {
+  static unsigned ticks;
+  if (ticks++ % SUPERVISE_SWEEP_TICKS == 0)
+    vm_removed_sweep (SUPERVISE_REMOVED_KEEP_S);
   vm_each (look, NULL);
   timer_arm (t, SUPERVISE_EVERY_MS, tick_fn);
 }

@@ -7,6 +7,8 @@
 
 #define SUPERVISE_EVERY_MS 500
 #define SUPERVISE_FINAL_MAX 8192   /* ids known final, not looked at again */
+#define SUPERVISE_SWEEP_TICKS 7200 /* an hour: removed containers' notes swept */
+#define SUPERVISE_REMOVED_KEEP_S 3600
 
 /* Arms the timer; the first look is at once. */
 void supervise_start (void);

@@ -273,6 +273,7 @@ _Noreturn void ep_finish (void)
       /* docker's --rm (HostConfig.AutoRemove): the endpoint removes the container
        * at its end, with or without tetherd; wait condition=removed sees it go */
       ep_log ("done: removing the container (AutoRemove)");
+      vm_removed_note (ep.v->id, ep.v->info.exit_code);
       tree_remove (ep.v->dir);
       exit (0);
     }
