@@ -7,6 +7,7 @@
 
 #include "cfgcheck.h"
 #include "cli.h"
+#include "humansize.h"
 #include "logstore.h"
 #include "session.h"
 #include "sig.h"
@@ -149,43 +150,6 @@ static int number (const char *verb, const char *arg, int min, int max, const ch
   if (v < min)
     return cli_err ("%s: %s: %s", verb, what, arg), -1;
   *out = v;
-  return 0;
-}
-
-/* docker's units.FromHumanSize, which max-size goes through: a decimal number
- * (a fraction allowed), an optional space, then nothing, "b", or k/m/g/t/p
- * (powers of 1000, any case) with an optional "b" or "ib". -1 if not one. */
-static int human_size (const char *s, uint64_t *out)
-{
-  size_t digits = strspn (s, "0123456789.");
-  char *end;
-  double v = strtod (s, &end);
-  if (digits == 0 || end != s + digits)
-    return -1;
-  const char *sfx = end + (*end == ' ');
-  size_t n = strlen (sfx);
-  double mul = 1;
-  if (n > 3)
-    return -1;
-  if (n > 0 && (sfx[0] | 0x20) == 'b')
-    {
-      if (n > 1)
-        return -1;
-    }
-  else if (n > 0)
-    {
-      const char *u = strchr ("kmgtp", sfx[0] | 0x20);
-      if (u == NULL)
-        return -1;
-      for (const char *k = "kmgtp"; k <= u; k++)
-        mul *= 1000;
-      if ((n == 2 && (sfx[1] | 0x20) != 'b')
-          || (n == 3 && ((sfx[1] | 0x20) != 'i' || (sfx[2] | 0x20) != 'b')))
-        return -1;
-    }
-  if (v * mul >= 9.2e18)
-    return -1;
-  *out = (uint64_t) (v * mul);
   return 0;
 }
 

@@ -5,6 +5,7 @@
  * key we do not know set to a non-zero value is refused (501) like a known one
  * we cannot honour: a newer client's setting must not vanish silently. */
 #include "ctrcreate.h"
+#include "humansize.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -528,41 +529,6 @@ static int take_restart (struct ctx *c, const json_t *hj, bool auto_remove)
   return 0;
 }
 
-/* docker's units.FromHumanSize (json-file's max-size): a decimal number, an
- * optional space, then nothing, "b", or k/m/g/t/p (powers of 1000, any case)
- * with an optional "b" or "ib". The same rule as tetherctl's --log-opt. */
-static int human_size (const char *s, uint64_t *out)
-{
-  size_t digits = strspn (s, "0123456789.");
-  char *end;
-  double v = strtod (s, &end);
-  if (digits == 0 || end != s + digits)
-    return -1;
-  const char *sfx = end + (*end == ' ');
-  size_t n = strlen (sfx);
-  double mul = 1;
-  if (n > 3)
-    return -1;
-  if (n > 0 && (sfx[0] | 0x20) == 'b')
-    {
-      if (n > 1)
-        return -1;
-    }
-  else if (n > 0)
-    {
-      const char *u = strchr ("kmgtp", sfx[0] | 0x20);
-      if (u == NULL || sfx[0] == '\0')
-        return -1;
-      for (const char *k = "kmgtp"; k <= u; k++)
-        mul *= 1000;
-      if ((n == 2 && (sfx[1] | 0x20) != 'b') || (n == 3 && ((sfx[1] | 0x20) != 'i' || (sfx[2] | 0x20) != 'b')))
-        return -1;
-    }
-  if (v * mul >= 9.2e18)
-    return -1;
-  *out = (uint64_t) (v * mul);
-  return 0;
-}
 
 /* LogConfig: the endpoint keeps json-file logs, rotated by max-size/max-file. */
 static int take_log (struct ctx *c, const json_t *hj)

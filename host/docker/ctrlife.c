@@ -191,44 +191,25 @@ static void start_done (void *p, int code, const char *out, size_t out_len, cons
   api_reply_error (rep, 400, "failed to create task for container: %s%s: unknown", why, words);
 }
 
-void route_ctr_start (struct api_req *req, struct api_reply *rep)
+/* docker: already started */
+static bool start_prepare (struct api_req *req, struct api_reply *rep, struct life_arg *a)
 {
-  struct life_arg *a = new_arg (rep);
-  ContainerInfo *ci = NULL;
-  if (a == NULL || !resolve (req, rep, a, &ci))
-    {
-      free (a);
-      return;
-    }
-  bool running = is_running (ci);
-  container_info__free_unpacked (ci, NULL);
-  if (running)
-    {
-      api_reply_text (rep, 304, "");
-      free (a);
-      return;
-    } /* docker: already started */
+  (void) req;
+  if (a->running)
+    return api_reply_text (rep, 304, ""), false;
   supervise_forget (a->id); /* live again: supervised again */
-  job_defer (rep, &(struct job_spec) { .run = start_run, .done = start_done, .arg = a });
+  return true;
 }
 
 /* restart: stop (if running) with ?t=, then start, in one job */
-void route_ctr_restart (struct api_req *req, struct api_reply *rep)
+static bool restart_prepare (struct api_req *req, struct api_reply *rep, struct life_arg *a)
 {
-  struct life_arg *a = new_arg (rep);
-  ContainerInfo *ci = NULL;
-  if (a == NULL || !resolve (req, rep, a, &ci))
-    {
-      free (a);
-      return;
-    }
-  a->running = is_running (ci);
-  container_info__free_unpacked (ci, NULL);
+  (void) rep;
   const char *t = arg (req, "t");
   a->timeout = t && *t ? atoi (t) : -1;
   snprintf (a->verb, sizeof a->verb, "restart");
   supervise_forget (a->id);
-  job_defer (rep, &(struct job_spec) { .run = start_run, .done = start_done, .arg = a });
+  return true;
 }
 
 /* ---- stop, kill, restart, remove: tetherctl's verbs in the child ---- */
@@ -279,85 +260,42 @@ static bool take_signal (struct api_req *req, struct api_reply *rep, struct life
   return true;
 }
 
-void route_ctr_stop (struct api_req *req, struct api_reply *rep)
+static bool stop_prepare (struct api_req *req, struct api_reply *rep, struct life_arg *a)
 {
-  struct life_arg *a = new_arg (rep);
-  ContainerInfo *ci = NULL;
-  if (a == NULL || !resolve (req, rep, a, &ci))
-    {
-      free (a);
-      return;
-    }
-  bool running = is_running (ci);
-  container_info__free_unpacked (ci, NULL);
   const char *t = arg (req, "t");
   a->timeout = t && *t ? atoi (t) : -1;
   if (!take_signal (req, rep, a))
-    {
-      free (a);
-      return;
-    }
-  if (!running)
-    {
-      api_reply_text (rep, 304, "");
-      free (a);
-      return;
-    } /* docker: already stopped */
+    return false;
+  if (!a->running)
+    return api_reply_text (rep, 304, ""), false; /* docker: already stopped */
   snprintf (a->verb, sizeof a->verb, "stop");
-  job_defer (rep, &(struct job_spec) { .run = verb_run, .done = verb_done, .arg = a });
+  return true;
 }
 
-void route_ctr_kill (struct api_req *req, struct api_reply *rep)
+static bool kill_prepare (struct api_req *req, struct api_reply *rep, struct life_arg *a)
 {
-  struct life_arg *a = new_arg (rep);
-  ContainerInfo *ci = NULL;
-  if (a == NULL || !resolve (req, rep, a, &ci))
-    {
-      free (a);
-      return;
-    }
-  bool running = is_running (ci);
-  container_info__free_unpacked (ci, NULL);
   if (!take_signal (req, rep, a))
-    {
-      free (a);
-      return;
-    }
-  if (!running)
-    {
-      api_reply_error (rep, 409, "Cannot kill container: %s: Container %s is not running", a->ref, a->id);
-      free (a);
-      return;
-    }
+    return false;
+  if (!a->running)
+    return api_reply_error (rep, 409, "Cannot kill container: %s: Container %s is not running", a->ref, a->id),
+           false;
   snprintf (a->verb, sizeof a->verb, "kill");
   a->timeout = -1;
-  job_defer (rep, &(struct job_spec) { .run = verb_run, .done = verb_done, .arg = a });
+  return true;
 }
 
-void route_ctr_remove (struct api_req *req, struct api_reply *rep)
+static bool remove_prepare (struct api_req *req, struct api_reply *rep, struct life_arg *a)
 {
-  struct life_arg *a = new_arg (rep);
-  ContainerInfo *ci = NULL;
-  if (a == NULL || !resolve (req, rep, a, &ci))
-    {
-      free (a);
-      return;
-    }
-  bool running = is_running (ci);
-  container_info__free_unpacked (ci, NULL);
   a->force = api_arg_bool (req, "force");
-  if (running && !a->force)
-    {
-      api_reply_error (rep, 409,
-                                      "You cannot remove a running container %s. Stop the container before attempting "
-                                      "removal or force remove",
-                                      a->id);
-      free (a);
-      return;
-    }
+  if (a->running && !a->force)
+    return api_reply_error (rep, 409,
+                            "You cannot remove a running container %s. Stop the container before attempting "
+                            "removal or force remove",
+                            a->id),
+           false;
   snprintf (a->verb, sizeof a->verb, "rm");
   a->timeout = -1;
-  job_defer (rep, &(struct job_spec) { .run = verb_run, .done = verb_done, .arg = a });
+  return true;
 }
 
 /* ---- wait: headers at once (the CLI sends start only after them), the body at the end ---- */
@@ -398,7 +336,23 @@ static int wait_run (void *p)
   return 0;
 }
 
-void route_ctr_wait (struct api_req *req, struct api_reply *rep)
+static bool wait_prepare (struct api_req *req, struct api_reply *rep, struct life_arg *a)
+{
+  const char *cond = arg (req, "condition");
+  if (cond == NULL || *cond == '\0')
+    cond = "not-running";
+  if (strcmp (cond, "not-running") != 0 && strcmp (cond, "next-exit") != 0 && strcmp (cond, "removed") != 0)
+    return api_reply_error (rep, 400, "invalid condition: \"%s\"", cond), false;
+  snprintf (a->cond, sizeof a->cond, "%s", cond);
+  return true;
+}
+
+/* ---- the routes: the container resolved (404, 400), its state read, then
+ * the verb's own checks, then its job ---- */
+
+typedef bool (*prepare_fn) (struct api_req *req, struct api_reply *rep, struct life_arg *a);
+
+static void life_route (struct api_req *req, struct api_reply *rep, prepare_fn prepare, const struct job_spec *spec)
 {
   struct life_arg *a = new_arg (rep);
   ContainerInfo *ci = NULL;
@@ -407,18 +361,46 @@ void route_ctr_wait (struct api_req *req, struct api_reply *rep)
       free (a);
       return;
     }
+  a->running = is_running (ci);
   container_info__free_unpacked (ci, NULL);
-  const char *cond = arg (req, "condition");
-  if (cond == NULL || *cond == '\0')
-    cond = "not-running";
-  if (strcmp (cond, "not-running") != 0 && strcmp (cond, "next-exit") != 0 && strcmp (cond, "removed") != 0)
+  if (!prepare (req, rep, a))
     {
-      api_reply_error (rep, 400, "invalid condition: \"%s\"", cond);
       free (a);
       return;
     }
-  snprintf (a->cond, sizeof a->cond, "%s", cond);
-  job_defer (rep, &(struct job_spec) { .run = wait_run, .arg = a, .stream_type = CT_JSON });
-  if (rep->job)
-    rep->status = 200, rep->content_type = CT_JSON;
+  struct job_spec js = *spec;
+  js.arg = a;
+  job_defer (rep, &js);
+  if (rep->job && js.stream_type)
+    rep->status = 200, rep->content_type = js.stream_type;
+}
+
+void route_ctr_start (struct api_req *req, struct api_reply *rep)
+{
+  life_route (req, rep, start_prepare, &(struct job_spec) { .run = start_run, .done = start_done });
+}
+
+void route_ctr_restart (struct api_req *req, struct api_reply *rep)
+{
+  life_route (req, rep, restart_prepare, &(struct job_spec) { .run = start_run, .done = start_done });
+}
+
+void route_ctr_stop (struct api_req *req, struct api_reply *rep)
+{
+  life_route (req, rep, stop_prepare, &(struct job_spec) { .run = verb_run, .done = verb_done });
+}
+
+void route_ctr_kill (struct api_req *req, struct api_reply *rep)
+{
+  life_route (req, rep, kill_prepare, &(struct job_spec) { .run = verb_run, .done = verb_done });
+}
+
+void route_ctr_remove (struct api_req *req, struct api_reply *rep)
+{
+  life_route (req, rep, remove_prepare, &(struct job_spec) { .run = verb_run, .done = verb_done });
+}
+
+void route_ctr_wait (struct api_req *req, struct api_reply *rep)
+{
+  life_route (req, rep, wait_prepare, &(struct job_spec) { .run = wait_run, .stream_type = CT_JSON });
 }
