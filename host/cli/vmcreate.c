@@ -67,18 +67,35 @@ static int prepare_disks (struct vm_ctr *v, const struct vm_create *o, struct te
     {
       const char *colon = strchr (o->volumes[i], ':');
       size_t nl = colon ? (size_t) (colon - o->volumes[i]) : 0;
-      if (!colon || nl == 0 || colon[1] != '/' || memchr (o->volumes[i], '/', nl))
+      if (!colon || nl == 0 || nl >= VOLUME_NAME_MAX || colon[1] != '/' || memchr (o->volumes[i], '/', nl))
         return terr_set (err, 0, "volume %s: want NAME:/PATH", o->volumes[i]);
-      snprintf (path, sizeof path, "%s/volumes", state_dir ());
-      mkdir_p (path, 0700);
-      snprintf (path, sizeof path, "%s/volumes/%.*s.img", state_dir (), (int) nl, o->volumes[i]);
-      if (access (path, F_OK) < 0 && image_make_rw_disk (path, VOLUME_MB, NULL, err) < 0)
+      char name[VOLUME_NAME_MAX];
+      snprintf (name, sizeof name, "%.*s", (int) nl, o->volumes[i]);
+      if (vm_volume_make (name, path, sizeof path, err) < 0)
         return -1;
       snprintf (serial, sizeof serial, "v%zu", i);
       if (add_disk (v, serial, DISK_ROLE__DISK_VOLUME, path, "raw", false, colon + 1, err) < 0)
         return -1;
     }
   return 0;
+}
+
+int vm_volume_path (const char *name, char *path, size_t cap)
+{
+  int n = snprintf (path, cap, "%s/volumes/%s.img", state_dir (), name);
+  return n > 0 && (size_t) n < cap ? 0 : -1;
+}
+
+int vm_volume_make (const char *name, char *path, size_t cap, struct terr *err)
+{
+  char dir[VM_PATH_MAX];
+  snprintf (dir, sizeof dir, "%s/volumes", state_dir ());
+  mkdir_p (dir, 0700);
+  if (vm_volume_path (name, path, cap) < 0)
+    return terr_set (err, 0, "volume %s: path too long", name);
+  if (access (path, F_OK) == 0)
+    return 0;
+  return image_make_rw_disk (path, VOLUME_MB, NULL, err);
 }
 
 /* The container ended before its VM started: record why. */

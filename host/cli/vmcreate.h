@@ -19,6 +19,13 @@ struct vm_create {
   const char *accel;          /* "auto", "kvm", "tcg" */
 };
 
+#define VOLUME_NAME_MAX 128
+
+/* STATE/volumes/NAME.img; -1 if it does not fit. */
+int vm_volume_path (const char *name, char *path, size_t cap);
+/* The named volume's disk, made (VOLUME_MB, ext4) if it is not there yet. */
+int vm_volume_make (const char *name, char *path, size_t cap, struct terr *err);
+
 /* Makes containers/ID/ for cfg (whose id is set) into v. The disks' protobuf
  * entries live in static storage: one container at a time, until the next call.
  * On failure after the state dir exists, the container is recorded as ended 125

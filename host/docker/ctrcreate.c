@@ -583,21 +583,43 @@ static int take_log (struct ctx *c, const json_t *hj)
   return 0;
 }
 
-/* Binds and Mounts: no volume or host path reaches a container VM yet. */
+/* Binds: named volumes ("NAME:/PATH", read-write) reach a container VM as
+ * disks of their own; host paths, options and Mounts do not yet. */
 static int take_mounts (struct ctx *c, const json_t *hj)
 {
+  struct create_req *r = c->r;
   const json_t *bj = json_object_get (hj, "Binds");
   if (bj && !json_is_null (bj))
     {
       if (!json_is_array (bj))
         return type_error (c, "HostConfig.Binds", bj, "[]string");
-      const json_t *e = json_array_get (bj, 0);
-      if (e)
-        {
-          const char *s = json_is_string (e) ? json_string_value (e) : "";
-          return fail (c, 501, "HostConfig.Binds (%s: %.200s) is not supported by tetherd yet",
-                       s[0] == '/' ? "bind mounts of host paths" : "named volumes", s);
-        }
+      size_t i;
+      const json_t *e;
+      json_array_foreach (bj, i, e)
+      {
+        const char *s = json_is_string (e) ? json_string_value (e) : "";
+        const char *colon = strchr (s, ':');
+        if (s[0] == '/' || s[0] == '.' || s[0] == '~')
+          return fail (c, 501, "HostConfig.Binds (bind mounts of host paths: %.200s) is not supported by tetherd yet", s);
+        char name[CREATE_VOLUME_NAME];
+        size_t nl = colon ? (size_t) (colon - s) : 0;
+        if (colon == NULL || colon[1] != '/' || nl >= sizeof name)
+          return fail (c, 400, "invalid volume specification: '%.200s'", s);
+        snprintf (name, sizeof name, "%.*s", (int) nl, s);
+        if (!cfg_name_valid (name))
+          return fail (c, 400, "create %s: \"%s\" includes invalid characters for a local volume name, only "
+                               "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed",
+                       name, name);
+        const char *opt = strchr (colon + 1, ':');
+        if (opt && strcmp (opt, ":rw") != 0)
+          return fail (c, 501, "HostConfig.Binds (volume options %.60s) is not supported by tetherd yet", opt);
+        if (r->n_volumes == CREATE_MAX_VOLUMES)
+          return fail (c, 400, "at most %d volumes", CREATE_MAX_VOLUMES);
+        snprintf (r->volumes[r->n_volumes], sizeof r->volumes[0], "%.*s", opt ? (int) (opt - s) : (int) strlen (s),
+                  s);
+        r->volume_ptrs[r->n_volumes] = r->volumes[r->n_volumes];
+        r->n_volumes++;
+      }
     }
   const json_t *mj = json_object_get (hj, "Mounts");
   if (mj && !json_is_null (mj))

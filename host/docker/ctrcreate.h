@@ -33,6 +33,10 @@ struct json_t;
 
 #define IMAGE_BUILTIN_CMD "sh" /* the built-in busybox's Cmd, as docker's busybox image */
 
+#define CREATE_MAX_VOLUMES 16    /* a VM has 24 disks: layers, the top disk, these */
+#define CREATE_VOLUME_NAME 128
+#define CREATE_VOLUME_SPEC 1200
+
 struct create_req {
   /* Filled; its strings point into `root`, `arena` or the arrays below. id is
    * "" (the route picks it); name and image point at the fields below. */
@@ -43,6 +47,9 @@ struct create_req {
   char name[CREATE_NAME_CAP]; /* ?name= with one leading '/' stripped, or generated */
   bool is_name_generated;     /* the caller retries names_generate on a clash */
   bool stdin_once;            /* Config.StdinOnce: the first attach's EOF closes stdin */
+  char volumes[CREATE_MAX_VOLUMES][CREATE_VOLUME_SPEC]; /* HostConfig.Binds' named volumes: "NAME:/PATH" */
+  const char *volume_ptrs[CREATE_MAX_VOLUMES];
+  size_t n_volumes;
   /* Owned: */
   struct json_t *root;        /* the parsed body */
   char **argv, **env, **labels, **test;

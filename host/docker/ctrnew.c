@@ -78,7 +78,7 @@ void route_ctr_create (struct api_req *req, struct api_reply *rep)
   r->cfg.id = id;
   r->cfg.name = r->name;
   static struct vm_ctr v;
-  struct vm_create vc = { .accel = "auto" };
+  struct vm_create vc = { .accel = "auto", .volumes = r->volume_ptrs, .n_volumes = r->n_volumes };
   struct terr err;
   terr_clear (&err);
   if (vm_create (&v, &r->cfg, &vc, &err) < 0)

@@ -34,6 +34,11 @@ bool exec_find (const char *eid, char cid[65], char *path, size_t cap);
 /* imgroutes.c */
 void route_img_list (struct api_req *req, struct api_reply *rep);
 void route_img_inspect (struct api_req *req, struct api_reply *rep);
+/* volroutes.c */
+void route_vol_list (struct api_req *req, struct api_reply *rep);
+void route_vol_inspect (struct api_req *req, struct api_reply *rep);
+void route_vol_create (struct api_req *req, struct api_reply *rep);
+void route_vol_remove (struct api_req *req, struct api_reply *rep);
 /* resize.c */
 void route_ctr_resize (struct api_req *req, struct api_reply *rep);
 void route_exec_resize (struct api_req *req, struct api_reply *rep);

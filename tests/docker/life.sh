@@ -126,6 +126,18 @@ for _ in $(seq 300); do [ "$(d28 logs rr 2>&1 | tr '\n' ' ')" = "up up " ] && br
 check "restarted: running, both runs logged" "$(d28 ps --filter name=rr --format '{{.State}}')/$(d28 logs rr | tr '\n' ' ')" "running/up up "
 d28 rm -f rr again >/dev/null
 
+# named volumes: created, written by one VM, read by another, refused while a
+# container names it, removed after; host paths are refused by name
+check "volume create" "$(d28 volume create vdata)" "vdata"
+d28 run --name vw -v vdata:/data busybox sh -c 'echo kept > /data/f' >/dev/null 2>&1
+check "a volume outlives its container's VM" "$(d28 run --rm -v vdata:/data busybox cat /data/f)" "kept"
+check "volume ls" "$(d28 volume ls -q)" "vdata"
+check "volume rm while a container names it: 1" "$(d28 volume rm vdata >/dev/null 2>&1; echo $?)" 1
+d28 rm vw >/dev/null
+check "volume rm" "$(d28 volume rm vdata)" "vdata"
+out=$(d28 run --rm -v /tmp:/x busybox true 2>&1); rc=$?
+check "bind mounts of host paths: 125, said" "$rc/$(printf '%s' "$out" | grep -c 'bind mounts of host paths')" "125/1"
+
 # tetherd killed while a container runs: started again, it finds it from the disk
 d28 run -d --name survive busybox sh -c 'i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); sleep 0.1; done; exit 7' >/dev/null
 sleep 3

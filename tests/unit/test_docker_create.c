@@ -249,7 +249,7 @@ static void each_refused_field (void **state)
   (void) state;
   static const struct { const char *path, *value, *text; } cases[] = {
     { "HostConfig.Binds", "[\"/tmp:/x\"]", "HostConfig.Binds (bind mounts of host paths: /tmp:/x)" },
-    { "HostConfig.Binds", "[\"anon:/y\"]", "HostConfig.Binds (named volumes: anon:/y)" },
+    { "HostConfig.Binds", "[\"anon:/y:ro\"]", "HostConfig.Binds (volume options :ro)" },
     { "HostConfig.Mounts", "[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/v\"}]",
       "HostConfig.Mounts (named volume mounts, on /v)" },
     { "HostConfig.Mounts", "[{\"Type\":\"tmpfs\",\"Target\":\"/t\"}]", "HostConfig.Mounts (type tmpfs mounts" },
