@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "statedir.h"
 #include "timefmt.h"
+#include "vmstate.h"
 
 /* No networks yet: a container VM has no network interface configured. */
 #define NETWORK_MODE "none"
@@ -99,10 +101,51 @@ void ctr_summary_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
   json_obj_end (j);
 }
 
+/* docker's GraphDriver: the layer disks (LowerDir, bottom first) and the
+ * container's top disk (UpperDir), as the VM's record has them. */
+static void graph_driver_write (struct json *j, const char *id)
+{
+  static struct vm_ctr v;
+  struct terr err;
+  char lower[8192] = "", upper[VM_PATH_MAX] = "";
+  if (id && vm_ctr_load (&v, id, &err) == 0)
+    for (size_t i = 0; i < v.n_disks && i < v.cfg->n_disks; i++)
+      {
+        if (v.cfg->disks[i]->role == DISK_ROLE__DISK_LAYER)
+          {
+            size_t n = strlen (lower);
+            snprintf (lower + n, sizeof lower - n, "%s%s", n ? ":" : "", v.disks[i].file);
+          }
+        else if (v.cfg->disks[i]->role == DISK_ROLE__DISK_TOP)
+          snprintf (upper, sizeof upper, "%s", v.disks[i].file);
+      }
+  json_key (j, "GraphDriver");
+  json_obj_begin (j);
+  json_key (j, "Data");
+  json_obj_begin (j);
+  json_kstr (j, "LowerDir", lower);
+  json_kstr (j, "UpperDir", upper);
+  json_obj_end (j);
+  json_kstr (j, "Name", "tether-vmdk");
+  json_obj_end (j);
+}
+
 static void inspect_extra (struct json *j, const void *ctx)
 {
   const ContainerInfo *ci = ctx;
+  const char *id = ci->config ? ci->config->id : NULL;
+  char log[VM_PATH_MAX + 100];
+  snprintf (log, sizeof log, "%s/containers/%s/log", state_dir (), id ? id : "");
   json_kstr (j, "Image", ci->config && ci->config->image ? ci->config->image : "");
+  /* the files as the container sees them inside its VM; the log on the host */
+  json_kstr (j, "ResolvConfPath", "/etc/resolv.conf");
+  json_kstr (j, "HostnamePath", "/etc/hostname");
+  json_kstr (j, "HostsPath", "/etc/hosts");
+  json_kstr (j, "LogPath", log);
+  json_kstr (j, "MountLabel", "");
+  json_kstr (j, "ProcessLabel", "");
+  json_kstr (j, "AppArmorProfile", "");
+  graph_driver_write (j, id);
   json_kstr (j, "Driver", "tether-vmdk");
   json_kstr (j, "Platform", "linux");
   mounts_write (j, ci->config);

@@ -65,6 +65,12 @@ check "run -i: 3 MiB of stdin by sha256" "$(d28 run -i --rm busybox sha256sum <"
 # -d, logs, wait, stop; a name in use
 id=$(d28 run -d --name lf busybox sh -c 'echo a; sleep 1; echo b >&2; exec sleep 600')
 check "run -d prints the id" "${#id}" 64
+check "inspect: docker's 23 top-level keys, GraphDriver names the disks" "$(d28 inspect lf | python3 -c 'import json,sys
+o = json.load(sys.stdin)[0]
+want = "Id Created Path Args State Image ResolvConfPath HostnamePath HostsPath LogPath Name RestartCount Driver Platform MountLabel ProcessLabel AppArmorProfile ExecIDs HostConfig GraphDriver Mounts Config NetworkSettings".split()
+g = o["GraphDriver"]["Data"]
+print([k for k in want if k not in o], g["LowerDir"].endswith(".vmdk"), g["UpperDir"].endswith("/top.img"), o["Config"]["Image"])')" \
+  "[] True True busybox"
 for _ in $(seq 300); do [ "$(d28 logs lf 2>&1 | tr '\n' ' ')" = "a b " ] && break; sleep 0.1; done
 check "logs: both streams" "$(d28 logs lf 2>/dev/null)/$(d28 logs lf 2>&1 >/dev/null)" "a/b"
 check "logs -t --tail 1" "$(d28 logs -t --tail 1 lf 2>&1 | grep -cE '^[0-9-]{10}T[0-9:]{8}\.[0-9]{9}Z b$')" 1
