@@ -216,7 +216,7 @@ void route_info (struct api_req *req, struct api_reply *rep)
   json_kint (&j, "ContainersRunning", (int64_t) running);
   json_kint (&j, "ContainersPaused", 0);
   json_kint (&j, "ContainersStopped", (int64_t) (l.n - running));
-  json_kint (&j, "Images", 0);
+  json_kint (&j, "Images", 1); /* the built-in busybox: no image store yet */
   json_kstr (&j, "Driver", "tether-vmdk");
   json_key (&j, "DriverStatus");
   json_arr_begin (&j);
@@ -288,8 +288,8 @@ void route_info (struct api_req *req, struct api_reply *rep)
    * Warnings is empty; this one says what is true here. */
   json_key (&j, "Warnings");
   json_arr_begin (&j);
-  json_str (&j, "WARNING: tetherd serves part of the Engine API: containers are listed and inspected from the "
-                "state dir; create, start, exec, images and the rest are not supported yet");
+  json_str (&j, "WARNING: tetherd serves part of the Engine API: containers, exec, logs and volumes; "
+                "the one image is the built-in busybox (no load or import yet), no networks");
   if (l.unreadable || l.over_cap)
     {
       char w[160];

@@ -83,7 +83,7 @@ clients () { # LABEL API-VERSION NOT-FOUND-PREFIX (how that client words a 404)
   check "$L info: exit 0, only our warning on stderr" "$rc/$(grep -vc '^WARNING: tetherd serves part' "$T/info.err")" "0/0"
   check_re "$L info: counts, driver, OS" \
     "$(printf '%s' "$out" | grep -E '^ +(Containers|Running|Stopped|Images|Storage Driver|OSType):' | tr -s ' ' | tr '\n' '|')" \
-    " Containers: 2\| Running: 1\| Stopped: 1\| Images: 0\| Storage Driver: tether-vmdk\| OSType: linux\|"
+    " Containers: 2\| Running: 1\| Stopped: 1\| Images: 1\| Storage Driver: tether-vmdk\| OSType: linux\|"
   check "$L info --format" "$(dk info --format '{{.ContainersRunning}} {{.ContainersStopped}} {{.Driver}} {{.NCPU}}' 2>&1)" \
     "1 1 tether-vmdk $(nproc)"
   out=$(dk ps -a 2>&1)
