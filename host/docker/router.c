@@ -46,6 +46,7 @@ static const struct route routes[] = {
   { "POST", "/exec/{}/start", route_exec_start, NULL },
   { "GET", "/exec/{}/json", route_exec_inspect, NULL },
   { "GET", "/containers/{}/logs", route_ctr_logs, NULL },
+  { "GET", "/containers/{}/top", route_ctr_top, NULL },
   { NULL, "/containers/{}/*", NULL, "this container operation" },
   { NULL, "/exec/*", NULL, "exec" },
   { "GET", "/images/json", route_img_list, NULL },

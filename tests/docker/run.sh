@@ -121,9 +121,11 @@ print(len(o), o[0]["Id"], o[0]["Name"], o[0]["State"]["Status"], o[0]["State"]["
   out=$(dk inspect --type container missing 2>&1); rc=$?
   check "$L inspect --type container missing" "$rc/$out" "1/[]
 $notfound No such container: missing"
-  out=$(dk top dk-up 2>&1); rc=$?
-  check "$L top: not served yet, said so" "$rc/$out" \
-    "1/Error response from daemon: this container operation is not supported by tetherd yet (GET /containers/dk-up/top)"
+  out=$(dk diff dk-up 2>&1); rc=$?
+  check "$L diff: not served yet, said so" "$rc/$out" \
+    "1/Error response from daemon: this container operation is not supported by tetherd yet (GET /containers/dk-up/changes)"
+  check "$L top: ps inside the VM" "$(dk top dk-up 2>&1 | awk 'NR == 1 {print $1, $2} NR > 1 && /sleep 600/ {print $NF}')" "PID USER
+600"
 }
 
 # --- raw HTTP ---

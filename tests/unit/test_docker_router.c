@@ -110,11 +110,11 @@ static void later_routes_are_501_and_say_not_supported (void **state)
   (void) state;
   struct api_reply rep;
   struct api_req req;
-  assert_int_equal (route ("POST", "/v1.50/containers/abc/top", &rep, &req), 501);
+  assert_int_equal (route ("POST", "/v1.50/containers/abc/pause", &rep, &req), 501);
   assert_string_equal (req.param, "abc");
-  body_is (&rep, "{\"message\":\"this container operation is not supported by tetherd yet (POST /containers/abc/top)\"}");
+  body_is (&rep, "{\"message\":\"this container operation is not supported by tetherd yet (POST /containers/abc/pause)\"}");
   static const char *const urls[] = { "/images/create", "/images", "/containers/json/x", "/images/busybox/history", "/networks/x", "/volumes/x/y",
-                                      "/plugins/x/json", "/exec/1/top", "/containers/x/top", "/events" };
+                                      "/plugins/x/json", "/exec/1/top", "/containers/x/changes", "/events" };
   for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
     {
       assert_int_equal (route ("GET", urls[i], &rep, NULL), 501);
