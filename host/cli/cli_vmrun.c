@@ -28,7 +28,7 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   if (o.name)
     {
       char other[65];
-      if (vm_find (o.name, other, &err) == 0)
+      if (vm_name_owner (o.name, other) == 0)
         return cli_err ("run: the name %s is in use by %s", o.name, other), CLI_FAIL_RUN;
     }
   static ContainerConfig cfg;

@@ -304,6 +304,31 @@ void vm_removed_sweep (int max_age_s)
   closedir (d);
 }
 
+struct name_ctx {
+  const char *name;
+  char *out;
+};
+
+static int name_one (const char *id, void *ctx)
+{
+  struct name_ctx *n = ctx;
+  struct terr err;
+  ContainerInfo *ci = vm_state_load (id, &err);
+  bool same = ci && ci->config && ci->config->name && strcmp (ci->config->name, n->name) == 0;
+  if (ci)
+    container_info__free_unpacked (ci, NULL);
+  if (!same)
+    return 0;
+  snprintf (n->out, 65, "%s", id);
+  return 1;
+}
+
+int vm_name_owner (const char *name, char out[65])
+{
+  struct name_ctx n = { name, out };
+  return vm_each (name_one, &n) == 1 ? 0 : -1;
+}
+
 bool vm_info_final (const ContainerInfo *ci)
 {
   const char *st = ci->status ? ci->status : "";

@@ -79,6 +79,8 @@ ContainerInfo *vm_state_load (const char *id, struct terr *err);
 /* Finds a container by full id, unique prefix or name; out gets the full id.
  * Returns 0, or -1 (not found, ambiguous). */
 int vm_find (const char *ref, char out[65], struct terr *err);
+/* The container whose name is exactly name (no id prefix matches): 0 and its id. */
+int vm_name_owner (const char *name, char out[65]);
 /* Calls fn for every container id in the state dir. */
 int vm_each (int (*fn) (const char *id, void *ctx), void *ctx);
 /* The last lines of console.log (at most cap-1 bytes), for error texts. */

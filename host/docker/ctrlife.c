@@ -164,9 +164,11 @@ static int start_run (void *p)
  * are capitalised, so the code's words are added when missing. */
 static void start_done (void *p, int code, const char *out, size_t out_len, const char *err, struct api_reply *rep)
 {
-  (void) p, (void) out_len;
+  (void) out_len;
   char why[1024];
   reason (err, why, sizeof why);
+  /* the supervisor may have seen the old record final while the job ran */
+  supervise_forget (((struct life_arg *) p)->id);
   if (code == 0)
     {
       api_reply_text (rep, 204, "");
@@ -326,11 +328,14 @@ static int wait_run (void *p)
     {
       /* until the record is final (a container not started yet waits for its
        * run: the CLI's run sends next-exit before start) */
-      while (vm_load_exit (a->id, &code) == 1)
+      int r;
+      while ((r = vm_load_exit (a->id, &code)) == 1)
         {
           struct timespec ts = { 0, 100 * 1000 * 1000 };
           nanosleep (&ts, NULL);
         }
+      if (r < 0)
+        vm_removed_code (a->id, &code); /* removed meanwhile (--rm, rm -f) */
     }
   printf ("{\"StatusCode\":%d,\"Error\":null}\n", code);
   return 0;

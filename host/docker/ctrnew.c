@@ -30,11 +30,10 @@ static bool builtin_image (const char *ref)
   return false;
 }
 
+/* by name alone: "--name db" is not taken by an id that starts with db */
 static bool name_taken (const char *name, char other[65])
 {
-  struct terr err;
-  terr_clear (&err);
-  return vm_find (name, other, &err) == 0;
+  return vm_name_owner (name, other) == 0;
 }
 
 void route_ctr_create (struct api_req *req, struct api_reply *rep)
@@ -67,8 +66,15 @@ void route_ctr_create (struct api_req *req, struct api_reply *rep)
                        r->name, other);
       goto out;
     }
-  for (int i = 0; r->is_name_generated && name_taken (r->name, other) && i < NAME_TRIES; i++)
-    names_generate (r->name, sizeof r->name);
+  for (int i = 0; r->is_name_generated && name_taken (r->name, other); i++)
+    {
+      if (i == NAME_TRIES)
+        {
+          api_reply_error (rep, 500, "no free generated name after %d draws: name the container", NAME_TRIES);
+          goto out;
+        }
+      names_generate (r->name, sizeof r->name);
+    }
   char id[65];
   if (cli_random_id (id) < 0)
     {

@@ -101,7 +101,10 @@ void route_ctr_top (struct api_req *req, struct api_reply *rep)
   ContainerInfo *ci = NULL;
   if (a == NULL || vm_find (ref, a->id, &err) < 0 || (ci = vm_state_load (a->id, &err)) == NULL)
     {
-      api_reply_error (rep, a ? 404 : 500, "No such container: %s", ref);
+      if (a && err.code == ERR_BAD_REQUEST)
+        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
+      else
+        api_reply_error (rep, a ? 404 : 500, "No such container: %s", ref);
       free (a);
       return;
     }

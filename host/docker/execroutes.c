@@ -140,7 +140,9 @@ void route_exec_create (struct api_req *req, struct api_reply *rep)
                                "OpenStdin", json_is_true (json_object_get (b, "AttachStdin")), "Running", 0,
                                "ExitCode", json_null (), "Started", 0, "Pid", 0);
       json_t *cs = json_object_get (b, "ConsoleSize");
-      if (rec && json_is_array (cs) && json_array_size (cs) == 2)
+      json_int_t rows = json_integer_value (json_array_get (cs, 0)), cols = json_integer_value (json_array_get (cs, 1));
+      if (rec && json_is_array (cs) && json_array_size (cs) == 2 && rows >= 0 && rows <= 65535 && cols >= 0
+          && cols <= 65535)
         json_object_set (rec, "ConsoleSize", cs);
       if (rec == NULL || exec_save (path, rec) < 0)
         api_reply_error (rep, 500, "cannot record the exec: %s", strerror (errno));
@@ -270,6 +272,14 @@ void route_exec_start (struct api_req *req, struct api_reply *rep)
       api_reply_error (rep, 409, "Error: Exec command %s is already running", req->param);
       free (a);
       return;
+    }
+  /* taken now, in the loop: a second start right after must see it */
+  json_t *mark = json_load_file (a->path, 0, NULL);
+  if (mark)
+    {
+      json_object_set_new (mark, "Started", json_true ());
+      exec_save (a->path, mark);
+      json_decref (mark);
     }
   if (a->detach)
     {

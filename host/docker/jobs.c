@@ -33,6 +33,7 @@ struct job {
   int refs;                   /* the request, and a stream's response or a hijack's child */
   void *urh;                  /* a hijack's MHD_UpgradeResponseHandle */
   int sock;                   /* a hijack's socket (the child's fds 0 and 1), -1 */
+  struct watch w_sock;         /* the client's socket while suspended: its leaving ends the job */
   struct job *next_dead;
   struct job *prev_live, *next_live; /* every job not yet released (jobs_shutdown) */
 };
@@ -86,7 +87,9 @@ void job_defer (struct api_reply *rep, const struct job_spec *spec)
   live = j;
   j->sock = -1;
   j->refs = 1; /* the request's; job_start adds the others */
+  j->pid = -1; /* no child yet: a hijack's comes with the upgrade, if it comes */
   j->pidfd = j->out_fd = j->err_fd = -1;
+  j->w_sock.fd = -1;
   j->w_pid.fd = j->w_out.fd = j->w_err.fd = -1;
   rep->job = j;
 }
@@ -96,10 +99,38 @@ static void resume (struct job *j)
   if (j->suspended && j->conn)
     {
       j->suspended = false;
+      loop_del (&j->w_sock); /* MHD has the socket again */
       MHD_resume_connection (j->conn);
       if (pump_fn)
         pump_fn ();
     }
+}
+
+/* MHD does not look at a suspended connection: a client that left (a killed
+ * CLI's wait, run -d dropping its wait, logs -f of a quiet container) would hold
+ * a connection and a child until the container ends. Its socket is watched for
+ * the hang-up meanwhile: then the child is ended and MHD gets the connection
+ * back, to close it. */
+static void on_sock (struct watch *w, uint32_t events)
+{
+  struct job *j = container_of (w, struct job, w_sock);
+  if (!(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+    return;
+  if (!j->exited && j->pid > 0)
+    kill (j->pid, SIGKILL);
+  resume (j);
+}
+
+void job_park (struct job *j)
+{
+  if (j->suspended || j->conn == NULL)
+    return;
+  j->suspended = true;
+  MHD_suspend_connection (j->conn);
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info (j->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  struct terr err;
+  if (ci && ci->connect_fd >= 0 && j->w_sock.fd < 0)
+    loop_add (&j->w_sock, ci->connect_fd, EPOLLRDHUP, on_sock, &err); /* no watch: only the hang-up goes unseen */
 }
 
 static void close_watch (struct watch *w, int *fd)
@@ -237,7 +268,9 @@ _Noreturn static void child (struct job *j, int out_w, int err_w)
   if (nul < 0 || dup2 (in, 0) < 0 || dup2 (out, 1) < 0 || dup2 (err_w, 2) < 0)
     _exit (125);
   /* none of tetherd's fds (its socket's lock above all) outlives it in a child */
-  syscall (SYS_close_range, 3, ~0U, 0);
+  if (syscall (SYS_close_range, 3, ~0U, 0) < 0)
+    for (int fd = 3; fd < 65536; fd++)
+      close (fd); /* a kernel before 5.9 */
   int code = j->spec.run (j->spec.arg);
   fflush (stdout);
   fflush (stderr);
@@ -293,10 +326,7 @@ int job_start (struct api_reply *rep, void *conn)
       return -1;
     }
   if (j->spec.done)
-    {
-      j->suspended = true;
-      MHD_suspend_connection (conn);
-    }
+    job_park (j);
   return 0;
 fail:
   for (int i = 0; i < 2; i++)
@@ -370,8 +400,7 @@ ssize_t job_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
   if (n < 0 && errno == EAGAIN)
     {
       /* nothing yet: park the connection until the child writes (jobs.h) */
-      j->suspended = true;
-      MHD_suspend_connection (j->conn);
+      job_park (j);
       loop_mod (&j->w_out, EPOLLIN);
       return 0;
     }
@@ -383,12 +412,15 @@ void job_release (struct job *j)
 {
   if (j == NULL || --j->refs > 0)
     return;
-  if (!j->exited)
+  if (!j->exited && j->pid > 0)
     {
-      kill (j->pid, SIGKILL); /* the client left: its work ends */
+      /* the client left: its work ends (a child in uninterruptible sleep would
+       * hold the loop here: SIGKILL ends anything else at once) */
+      kill (j->pid, SIGKILL);
       waitpid (j->pid, NULL, 0);
       running--;
     }
+  loop_del (&j->w_sock);
   close_watch (&j->w_pid, &j->pidfd);
   close_watch (&j->w_out, &j->out_fd);
   close_watch (&j->w_err, &j->err_fd);

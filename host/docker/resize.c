@@ -98,7 +98,20 @@ void route_ctr_resize (struct api_req *req, struct api_reply *rep)
   const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
   if (a == NULL || vm_find (ref, a->cid, &err) < 0)
     {
-      api_reply_error (rep, a ? 404 : 500, a ? "No such container: %s" : "out of memory%s", a ? ref : "");
+      if (a && err.code == ERR_BAD_REQUEST)
+        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
+      else
+        api_reply_error (rep, a ? 404 : 500, a ? "No such container: %s" : "out of memory%s", a ? ref : "");
+      free (a);
+      return;
+    }
+  ContainerInfo *ci = vm_state_load (a->cid, &err);
+  bool running = ci && ci->status && strcmp (ci->status, "running") == 0;
+  if (ci)
+    container_info__free_unpacked (ci, NULL);
+  if (!running)
+    {
+      api_reply_error (rep, 409, "Container %s is not running", a->cid);
       free (a);
       return;
     }

@@ -211,7 +211,7 @@ static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const ch
       /* resumed: the job's reply is ready (a spurious resume parks it again) */
       struct api_reply *jr = job_reply (p->job);
       if (jr == NULL)
-        return MHD_suspend_connection (c), MHD_YES;
+        return job_park (p->job), MHD_YES;
       p->answered = true;
       struct api_reply copy = *jr;
       memset (jr, 0, sizeof *jr); /* the response takes the body */

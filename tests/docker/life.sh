@@ -144,6 +144,19 @@ check "volume rm" "$(d28 volume rm vdata)" "vdata"
 out=$(d28 run --rm -v /tmp:/x busybox true 2>&1); rc=$?
 check "bind mounts of host paths: 125, said" "$rc/$(printf '%s' "$out" | grep -c 'bind mounts of host paths')" "125/1"
 
+# a client that leaves mid-wait (killed CLI, run -d dropping its wait) frees its
+# worker: none of tetherd's children is left once nothing is asked
+d28 run -d --name lw busybox sleep 600 >/dev/null
+d28 wait lw >/dev/null 2>&1 & cpid=$!
+sleep 1
+kill -KILL $cpid; wait $cpid 2>/dev/null
+sleep 1
+check "a waiter that left: no worker left behind" "$(pgrep -P "$DPID" | wc -l)" 0
+d28 rm -f lw >/dev/null
+# an attach over HTTP/1.0 (no upgrade possible) is refused, tetherd lives
+curl -s --http1.0 --max-time 5 --unix-socket "$SOCK" -X POST "http://d/v1.50/containers/lf/attach?stream=1" >/dev/null 2>&1
+check "attach over HTTP/1.0: tetherd still answers" "$(curl -s --unix-socket "$SOCK" http://d/_ping)" "OK"
+
 # tetherd killed while a container runs: started again, it finds it from the disk
 d28 run -d --name survive busybox sh -c 'i=0; while [ $i -lt 300 ]; do echo line $i; i=$((i+1)); sleep 0.1; done; exit 7' >/dev/null
 sleep 3
