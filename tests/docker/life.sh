@@ -147,8 +147,9 @@ check "bind mounts of host paths: 125, said" "$rc/$(printf '%s' "$out" | grep -c
 # a client that leaves mid-wait (killed CLI, run -d dropping its wait) frees its
 # worker: none of tetherd's children is left once nothing is asked
 d28 run -d --name lw busybox sleep 600 >/dev/null
-d28 wait lw >/dev/null 2>&1 & cpid=$!
+"$DOCKER28" -H "unix://$SOCK" wait lw >/dev/null 2>&1 & cpid=$! # the CLI itself, to kill it
 sleep 1
+check "a waiter: one worker" "$(pgrep -P "$DPID" | wc -l)" 1
 kill -KILL $cpid; wait $cpid 2>/dev/null
 sleep 1
 check "a waiter that left: no worker left behind" "$(pgrep -P "$DPID" | wc -l)" 0
