@@ -149,7 +149,8 @@ void session_ack (struct attach *a, uint64_t out_off, uint64_t err_off)
     }
   struct session *s = a->s;
   free_acked (s);
-  if (s->kind == SESSION_EXEC && session_idle_for (a))
+  /* a later ack of a delivered exec (the client's last, on its way out) changes nothing */
+  if (s->kind == SESSION_EXEC && s->life != LIFE_DELIVERED && session_idle_for (a))
     {
       session_set_life (s, LIFE_DELIVERED);
       session_want_gc (s);
