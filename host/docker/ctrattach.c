@@ -81,9 +81,6 @@ static int attach_run (void *p)
 
 void route_ctr_attach (struct api_req *req, struct api_reply *rep)
 {
-  struct terr err;
-  terr_clear (&err);
-  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
   struct attach_arg *a = calloc (1, sizeof *a);
   ContainerInfo *ci = NULL;
   if (a == NULL)
@@ -91,12 +88,8 @@ void route_ctr_attach (struct api_req *req, struct api_reply *rep)
       api_reply_error (rep, 500, "out of memory");
       return;
     }
-  if (vm_find (ref, a->id, &err) < 0 || (ci = vm_state_load (a->id, &err)) == NULL)
+  if (!ctr_lookup (req, rep, a->id, &ci))
     {
-      if (err.code == ERR_BAD_REQUEST)
-        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
-      else
-        api_reply_error (rep, 404, "No such container: %s", ref);
       free (a);
       return;
     }

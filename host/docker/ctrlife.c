@@ -33,25 +33,8 @@ static const char *arg (struct api_req *req, const char *key)
  * ambiguous prefix); its record in *ci (freed by the caller). */
 static bool resolve (struct api_req *req, struct api_reply *rep, struct life_arg *a, ContainerInfo **ci)
 {
-  struct terr err;
-  terr_clear (&err);
-  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
-  snprintf (a->ref, sizeof a->ref, "%s", ref);
-  if (vm_find (ref, a->id, &err) < 0)
-    {
-      if (err.code == ERR_BAD_REQUEST)
-        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
-      else
-        api_reply_error (rep, 404, "No such container: %s", ref);
-      return false;
-    }
-  *ci = vm_state_load (a->id, &err);
-  if (*ci == NULL)
-    {
-      api_reply_error (rep, 404, "No such container: %s", ref);
-      return false;
-    }
-  return true;
+  snprintf (a->ref, sizeof a->ref, "%s", req->param[0] == '/' ? req->param + 1 : req->param);
+  return ctr_lookup (req, rep, a->id, ci);
 }
 
 static bool is_running (const ContainerInfo *ci)

@@ -56,9 +56,6 @@ static void copy_time (char *dst, size_t cap, const char *v)
 
 void route_ctr_logs (struct api_req *req, struct api_reply *rep)
 {
-  struct terr err;
-  terr_clear (&err);
-  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
   struct logs_arg *a = calloc (1, sizeof *a);
   if (a == NULL)
     {
@@ -66,12 +63,8 @@ void route_ctr_logs (struct api_req *req, struct api_reply *rep)
       return;
     }
   ContainerInfo *ci = NULL;
-  if (vm_find (ref, a->id, &err) < 0 || (ci = vm_state_load (a->id, &err)) == NULL)
+  if (!ctr_lookup (req, rep, a->id, &ci))
     {
-      api_reply_error (rep, err.code == ERR_BAD_REQUEST ? 400 : 404, err.code == ERR_BAD_REQUEST
-                                                                         ? "Multiple IDs found with provided prefix: %s"
-                                                                         : "No such container: %s",
-                       ref);
       free (a);
       return;
     }

@@ -18,19 +18,6 @@ static const char *arg (struct api_req *req, const char *key)
   return req->arg ? req->arg (req->arg_ctx, key) : NULL;
 }
 
-/* The one image there is before `docker load`: the built-in busybox, under the
- * names docker would find it by. */
-static bool builtin_image (const char *ref)
-{
-  static const char *const names[] = { "busybox", "busybox:latest", "library/busybox", "library/busybox:latest",
-                                       "docker.io/library/busybox", "docker.io/library/busybox:latest" };
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (strcmp (ref, names[i]) == 0)
-      return true;
-  return false;
-}
-
-/* by name alone: "--name db" is not taken by an id that starts with db */
 static bool name_taken (const char *name, char other[65])
 {
   return vm_name_owner (name, other) == 0;
@@ -52,7 +39,7 @@ void route_ctr_create (struct api_req *req, struct api_reply *rep)
       goto out;
     }
   /* docker's CLI pulls on a 404 with these words, then says it cannot */
-  if (!builtin_image (r->image))
+  if (!image_builtin_named (r->image))
     {
       api_reply_error (rep, 404, "No such image: %s", r->image);
       goto out;
@@ -84,9 +71,17 @@ void route_ctr_create (struct api_req *req, struct api_reply *rep)
   r->cfg.id = id;
   r->cfg.name = r->name;
   static struct vm_ctr v;
-  struct vm_create vc = { .accel = "auto", .volumes = r->volume_ptrs, .n_volumes = r->n_volumes };
   struct terr err;
   terr_clear (&err);
+  /* the layer tetherd built once, not built again per container */
+  const char *layer = image_builtin_layer (&err);
+  if (layer == NULL)
+    {
+      api_reply_error (rep, 500, "the built-in image: %s", err.msg);
+      goto out;
+    }
+  struct vm_create vc = { .accel = "auto", .layers = &layer, .n_layers = 1, .volumes = r->volume_ptrs,
+                          .n_volumes = r->n_volumes };
   if (vm_create (&v, &r->cfg, &vc, &err) < 0)
     {
       api_reply_error (rep, 500, "%s", err.msg);

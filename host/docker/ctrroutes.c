@@ -80,31 +80,42 @@ void route_ctr_list (struct api_req *req, struct api_reply *rep)
   json_free (&j);
 }
 
-void route_ctr_inspect (struct api_req *req, struct api_reply *rep)
+bool ctr_lookup (struct api_req *req, struct api_reply *rep, char id[65], ContainerInfo **ci)
 {
-  char id[65];
   struct terr err;
   terr_clear (&err);
-  if (vm_find (req->param, id, &err) < 0)
+  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
+  if (vm_find (ref, id, &err) < 0)
     {
       /* dockerd's texts: 400 for an ambiguous prefix, 404 otherwise */
       if (err.code == ERR_BAD_REQUEST)
-        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", req->param);
+        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
       else
-        api_reply_error (rep, 404, "No such container: %s", req->param);
-      return;
+        api_reply_error (rep, 404, "No such container: %s", ref);
+      return false;
     }
+  if (ci == NULL)
+    return true;
+  *ci = vm_state_load (id, &err);
+  if (*ci == NULL)
+    {
+      api_reply_error (rep, 404, "No such container: %s", ref); /* removed meanwhile */
+      return false;
+    }
+  return true;
+}
+
+void route_ctr_inspect (struct api_req *req, struct api_reply *rep)
+{
+  char id[65];
   if (api_arg_bool (req, "size"))
     {
       api_reply_error (rep, 501, "container sizes (inspect --size) are not supported by tetherd yet");
       return;
     }
-  ContainerInfo *ci = vm_state_load (id, &err);
-  if (ci == NULL)
-    {
-      api_reply_error (rep, 404, "No such container: %s", req->param); /* removed meanwhile */
-      return;
-    }
+  ContainerInfo *ci = NULL;
+  if (!ctr_lookup (req, rep, id, &ci))
+    return;
   struct json j;
   json_init (&j, 0);
   ctr_inspect_write (&j, ci);

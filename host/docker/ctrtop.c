@@ -93,18 +93,16 @@ static void top_done (void *p, int code, const char *out, size_t out_len, const 
 
 void route_ctr_top (struct api_req *req, struct api_reply *rep)
 {
-  struct terr err;
-  terr_clear (&err);
-  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
   const char *args = req->arg ? req->arg (req->arg_ctx, "ps_args") : NULL;
   struct top_arg *a = calloc (1, sizeof *a);
   ContainerInfo *ci = NULL;
-  if (a == NULL || vm_find (ref, a->id, &err) < 0 || (ci = vm_state_load (a->id, &err)) == NULL)
+  if (a == NULL)
     {
-      if (a && err.code == ERR_BAD_REQUEST)
-        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
-      else
-        api_reply_error (rep, a ? 404 : 500, "No such container: %s", ref);
+      api_reply_error (rep, 500, "out of memory");
+      return;
+    }
+  if (!ctr_lookup (req, rep, a->id, &ci))
+    {
       free (a);
       return;
     }

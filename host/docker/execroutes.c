@@ -84,20 +84,12 @@ static bool str_array (json_t *a, size_t max)
 
 void route_exec_create (struct api_req *req, struct api_reply *rep)
 {
-  struct terr err;
-  terr_clear (&err);
-  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
   char cid[65];
-  if (vm_find (ref, cid, &err) < 0)
-    {
-      api_reply_error (rep, err.code == ERR_BAD_REQUEST ? 400 : 404,
-                       err.code == ERR_BAD_REQUEST ? "Multiple IDs found with provided prefix: %s" : "No such container: %s", ref);
-      return;
-    }
-  ContainerInfo *ci = vm_state_load (cid, &err);
-  bool running = ci && ci->status && strcmp (ci->status, "running") == 0;
-  if (ci)
-    container_info__free_unpacked (ci, NULL);
+  ContainerInfo *ci = NULL;
+  if (!ctr_lookup (req, rep, cid, &ci))
+    return;
+  bool running = ci->status && strcmp (ci->status, "running") == 0;
+  container_info__free_unpacked (ci, NULL);
   if (!running)
     {
       api_reply_error (rep, 409, "Container %s is not running", cid);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "image.h"
 #include "routes.h"
@@ -25,8 +26,8 @@ struct builtin {
 static const struct builtin *builtin (struct terr *err)
 {
   static struct builtin b;
-  if (b.ready)
-    return &b;
+  if (b.ready && access (b.path, R_OK) == 0)
+    return &b; /* built once; again only if its file went */
   if (image_default_layer (b.path, sizeof b.path, err) < 0)
     return NULL;
   const char *base = strrchr (b.path, '/');
@@ -39,15 +40,28 @@ static const struct builtin *builtin (struct terr *err)
   return &b;
 }
 
-/* The names docker finds it by: its tag (with or without docker.io/library/),
- * its id, or a prefix of the id of at least 4 hex digits. */
-static bool names_builtin (const char *ref, const struct builtin *b)
+bool image_builtin_named (const char *ref)
 {
   static const char *const names[] = { "busybox", BUILTIN_TAG, "library/busybox", "library/busybox:latest",
                                        "docker.io/library/busybox", "docker.io/library/busybox:latest" };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strcmp (ref, names[i]) == 0)
       return true;
+  return false;
+}
+
+const char *image_builtin_layer (struct terr *err)
+{
+  const struct builtin *b = builtin (err);
+  return b ? b->path : NULL;
+}
+
+/* The names docker finds it by: its tag (image_builtin_named), its id, or a
+ * prefix of the id of at least 4 hex digits. */
+static bool names_builtin (const char *ref, const struct builtin *b)
+{
+  if (image_builtin_named (ref))
+    return true;
   const char *hex = strncmp (ref, "sha256:", 7) == 0 ? ref + 7 : ref;
   size_t n = strlen (hex);
   return n >= 4 && n <= 64 && strspn (hex, "0123456789abcdef") == n && strncmp (b->id + 7, hex, n) == 0;

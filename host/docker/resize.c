@@ -93,22 +93,19 @@ static void resize (struct api_req *req, struct api_reply *rep, struct resize_ar
 void route_ctr_resize (struct api_req *req, struct api_reply *rep)
 {
   struct resize_arg *a = calloc (1, sizeof *a);
-  struct terr err;
-  terr_clear (&err);
-  const char *ref = req->param[0] == '/' ? req->param + 1 : req->param;
-  if (a == NULL || vm_find (ref, a->cid, &err) < 0)
+  ContainerInfo *ci = NULL;
+  if (a == NULL)
     {
-      if (a && err.code == ERR_BAD_REQUEST)
-        api_reply_error (rep, 400, "Multiple IDs found with provided prefix: %s", ref);
-      else
-        api_reply_error (rep, a ? 404 : 500, a ? "No such container: %s" : "out of memory%s", a ? ref : "");
+      api_reply_error (rep, 500, "out of memory");
+      return;
+    }
+  if (!ctr_lookup (req, rep, a->cid, &ci))
+    {
       free (a);
       return;
     }
-  ContainerInfo *ci = vm_state_load (a->cid, &err);
-  bool running = ci && ci->status && strcmp (ci->status, "running") == 0;
-  if (ci)
-    container_info__free_unpacked (ci, NULL);
+  bool running = ci->status && strcmp (ci->status, "running") == 0;
+  container_info__free_unpacked (ci, NULL);
   if (!running)
     {
       api_reply_error (rep, 409, "Container %s is not running", a->cid);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "router.h"
+#include "tether.pb-c.h"
 #include "terr.h"
 
 /* Reads (or creates) the engine ID in the state dir, as dockerd's engine-id:
@@ -18,6 +19,10 @@ void route_version (struct api_req *req, struct api_reply *rep);
 void route_info (struct api_req *req, struct api_reply *rep);
 void route_ctr_list (struct api_req *req, struct api_reply *rep);
 void route_ctr_inspect (struct api_req *req, struct api_reply *rep);
+/* The container the path's {id} names, as dockerd resolves it (a leading '/'
+ * dropped; 404 No such container, 400 for an ambiguous prefix, answered in rep),
+ * and its record in *ci (NULL: not read; freed by the caller). */
+bool ctr_lookup (struct api_req *req, struct api_reply *rep, char id[65], ContainerInfo **ci);
 /* ctrlife.c */
 void route_ctr_start (struct api_req *req, struct api_reply *rep);
 void route_ctr_stop (struct api_req *req, struct api_reply *rep);
@@ -32,6 +37,10 @@ void route_exec_inspect (struct api_req *req, struct api_reply *rep);
 /* The container whose execs/ holds the exec id, and its record's path. */
 bool exec_find (const char *eid, char cid[65], char *path, size_t cap);
 /* imgroutes.c */
+/* The tags the built-in busybox goes by (busybox, busybox:latest, docker.io/library/...). */
+bool image_builtin_named (const char *ref);
+/* Its layer disk, built once per tetherd (NULL with err). */
+const char *image_builtin_layer (struct terr *err);
 void route_img_list (struct api_req *req, struct api_reply *rep);
 void route_img_inspect (struct api_req *req, struct api_reply *rep);
 /* volroutes.c */
