@@ -18,7 +18,9 @@
 #   host/image        lib, proto, host/common
 #   host/endpoint     lib, proto, host/common, host/image
 #   host/cli          lib, proto, host/common, host/image, host/endpoint, host/cli
-#   host/docker       lib, proto, host/common, host/image, host/endpoint, host/cli
+#   host/store        lib, proto, host/common, host/image (tetherd's image store:
+#                     libarchive, jansson; glibc only, tetherctl is static musl)
+#   host/docker       lib, proto, host/common, host/image, host/store, host/endpoint, host/cli
 #                     (a peer of host/cli: nothing includes host/docker)
 
 O := $(B)/o
@@ -28,7 +30,8 @@ DEPFLAGS = -MMD -MP
 
 # Rooms: name, source directory. A room's library holds every .c but main.c.
 ROOMS := base:lib proto:proto tether:tether init:init hostcommon:host/common \
-         hostimage:host/image hostendpoint:host/endpoint hostcli:host/cli hostdocker:host/docker
+         hostimage:host/image hostendpoint:host/endpoint hostcli:host/cli hoststore:host/store \
+         hostdocker:host/docker
 room_dir = $(word 2,$(subst :, ,$(filter $(1):%,$(ROOMS))))
 room_srcs = $(filter-out $(call room_dir,$(1))/main.c,$(wildcard $(call room_dir,$(1))/*.c))
 
@@ -44,7 +47,8 @@ INC_host/common := $(HOST_INC)
 INC_host/image := $(HOST_INC)
 INC_host/endpoint := $(HOST_INC)
 INC_host/cli := $(HOST_INC)
-INC_host/docker := $(HOST_INC) -Ihost/docker
+INC_host/store := $(HOST_INC) -Ihost/store
+INC_host/docker := $(HOST_INC) -Ihost/store -Ihost/docker
 INC_tests/fuzz := $(INC_proto)
 inc_of = $(INC_$(patsubst %/,%,$(dir $(1))))
 
@@ -95,9 +99,9 @@ TETHER_LIBS = $(1)/libtether.a $(1)/libproto.a $(1)/libbase.a
 HOST_LIBS = $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a $(1)/libhostcommon.a \
             $(1)/libproto.a $(1)/libbase.a
 # tetherd: its room, then what it reads (the state dir, inspect, JSON).
-DOCKER_LIBS = $(1)/libhostdocker.a $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a \
+DOCKER_LIBS = $(1)/libhostdocker.a $(1)/libhoststore.a $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a \
               $(1)/libhostcommon.a $(1)/libproto.a $(1)/libbase.a
-DOCKER_SYSLIBS := -lmicrohttpd -ljansson -lprotobuf-c -lmd
+DOCKER_SYSLIBS := -lmicrohttpd -larchive -ljansson -lprotobuf-c -lmd
 group = -Wl,--start-group $(1) -Wl,--end-group
 
 # --- shipped binaries (release) ---

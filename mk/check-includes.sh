@@ -14,7 +14,8 @@ declare -A ALLOW=(
   [host/image]="lib proto gen host/common host/image"
   [host/endpoint]="lib proto gen host/common host/image host/endpoint"
   [host/cli]="lib proto gen host/common host/image host/endpoint host/cli"
-  [host/docker]="lib proto gen host/common host/image host/endpoint host/cli host/docker"
+  [host/store]="lib proto gen host/common host/image host/store"
+  [host/docker]="lib proto gen host/common host/image host/store host/endpoint host/cli host/docker"
 )
 declare -A ROOM_OF
 for r in "${!ALLOW[@]}"; do

@@ -8,7 +8,7 @@ UNIT_TETHER := ring user health
 UNIT_HOST := ctl_sig ctl_timefmt ctl_timeparse ctl_logstore ctl_json ctl_inspect ctl_image
 UNIT_DOCKER := docker_router docker_psfilter docker_create
 
-INC_tests/unit = $(INC_proto) -Itether $(HOST_INC) -Ihost/docker
+INC_tests/unit = $(INC_proto) -Itether $(HOST_INC) -Ihost/store -Ihost/docker
 
 UNIT_BINS := $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%) $(UNIT_TETHER:%=$(SAN)/tests/unit/test_%) \
              $(UNIT_HOST:%=$(SAN)/tests/unit/test_%) $(UNIT_DOCKER:%=$(SAN)/tests/unit/test_%)
