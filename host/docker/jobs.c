@@ -27,6 +27,7 @@ struct job {
   char err[JOB_MAX_ERR];
   size_t err_len;
   bool out_eof, err_eof, exited, suspended;
+  bool client_gone;           /* seen hanging up while parked */
   int code;
   bool has_reply;
   struct api_reply rep;
@@ -397,6 +398,8 @@ ssize_t job_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
   ssize_t n = read (j->out_fd, buf, max);
   if (n > 0)
     return n;
+  if (n < 0 && errno == EAGAIN && j->client_gone)
+    return MHD_CONTENT_READER_END_WITH_ERROR; /* no one reads: MHD closes it */
   if (n < 0 && errno == EAGAIN)
     {
       /* nothing yet: park the connection until the child writes (jobs.h) */

@@ -50,7 +50,11 @@ static const struct route routes[] = {
   { NULL, "/containers/{}/*", NULL, "this container operation" },
   { NULL, "/exec/*", NULL, "exec" },
   { "GET", "/images/json", route_img_list, NULL },
-  { "GET", "/images/{}/json", route_img_inspect, NULL },
+  { "POST", "/images/load", route_img_load, NULL },
+  { "POST", "/images/create", route_img_create, NULL },
+  { "GET", "/images/{+}/json", route_img_inspect, NULL },
+  { "POST", "/images/{+}/tag", route_img_tag, NULL },
+  { "DELETE", "/images/{+}", route_img_remove, NULL },
   { NULL, "/images/*", NULL, "images" },
   { NULL, "/build/*", NULL, "image build" },
   { NULL, "/commit", NULL, "commit" },
@@ -88,6 +92,20 @@ static bool match (const char *p, const char *s, char *param, size_t cap)
       p++, s++;
       const char *pe = strchrnul (p, '/'), *se = strchrnul (s, '/');
       size_t pl = (size_t) (pe - p), sl = (size_t) (se - s);
+      if (pl == 3 && memcmp (p, "{+}", 3) == 0)
+        {
+          /* an image name: one or more segments ("foo/bar:1"), then the
+           * pattern's fixed rest ("/json", or nothing) */
+          const char *rest = pe;
+          size_t rl = strlen (rest), total = strlen (s);
+          if (total <= rl || strcmp (s + total - rl, rest) != 0 || strstr (rest, "{") != NULL)
+            return false;
+          size_t n = total - rl;
+          if (s[n - 1] == '/')
+            return false;
+          snprintf (param, cap, "%.*s", (int) (n < cap ? n : cap - 1), s);
+          return true;
+        }
       if (pl == 2 && memcmp (p, "{}", 2) == 0)
         {
           if (sl == 0)
@@ -129,6 +147,19 @@ static int split_version (const char *url, char *ver, size_t cap, const char **p
   snprintf (ver, cap, "%.*s", (int) (n < cap ? n : cap - 1), url + 2);
   *path = url + 2 + n;
   return 1;
+}
+
+bool api_is_upload (const char *method, const char *url, const char *(*arg) (void *, const char *), void *ctx)
+{
+  char ver[16];
+  const char *path = url;
+  split_version (url, ver, sizeof ver, &path);
+  if (strcmp (method, "POST") != 0)
+    return false;
+  if (strcmp (path, "/images/load") == 0)
+    return true;
+  const char *src = arg (ctx, "fromSrc");
+  return strcmp (path, "/images/create") == 0 && src && strcmp (src, "-") == 0;
 }
 
 int api_arg_bool (const struct api_req *req, const char *key)

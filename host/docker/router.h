@@ -4,6 +4,7 @@
 #ifndef TETHER_DOCKER_ROUTER_H
 #define TETHER_DOCKER_ROUTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "apicaps.h"
@@ -20,7 +21,13 @@ struct api_req {
   void *arg_ctx;
   const char *body;           /* the request body (at most API_MAX_BODY bytes) */
   size_t body_len;
+  const char *upload_path;    /* an upload's body, spooled to this file (api_is_upload), else NULL */
+  unsigned long long upload_len;
 };
+
+/* Routes whose body is an archive of any size (docker load, docker import):
+ * server.c spools it to a file instead of memory. */
+bool api_is_upload (const char *method, const char *url, const char *(*arg) (void *, const char *), void *ctx);
 
 /* Answers req in rep (zero-initialised by the caller). Never fails: an unknown
  * path is 404 {"message":"page not found"}, a route tetherd does not serve yet

@@ -43,6 +43,11 @@ bool image_builtin_named (const char *ref);
 const char *image_builtin_layer (struct terr *err);
 void route_img_list (struct api_req *req, struct api_reply *rep);
 void route_img_inspect (struct api_req *req, struct api_reply *rep);
+/* imgstore.c: what docker load, import, tag and rmi do to the image store */
+void route_img_load (struct api_req *req, struct api_reply *rep);
+void route_img_create (struct api_req *req, struct api_reply *rep);
+void route_img_tag (struct api_req *req, struct api_reply *rep);
+void route_img_remove (struct api_req *req, struct api_reply *rep);
 /* volroutes.c */
 void route_vol_list (struct api_req *req, struct api_reply *rep);
 void route_vol_inspect (struct api_req *req, struct api_reply *rep);

@@ -1,24 +1,37 @@
 #include "server.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apicaps.h"
 #include "base.h"
 #include "clock.h"
+#include "fdio.h"
 #include "loglimit.h"
 #include "jobs.h"
 #include "router.h"
+#include "statedir.h"
+#include "unpack.h"
 
-/* One request while MHD collects it: its body, or the fact that it is too big. */
+/* One request while MHD collects it: its body, or the fact that it is too big.
+ * An upload (docker load, import: router.h's api_is_upload) goes to a file
+ * instead, bounded by the space there is. */
 struct pending {
   char *body;
   size_t len, cap;
   bool too_big;
+  int spool_fd;               /* -1 unless an upload */
+  char spool[PATH_MAX];
+  uint64_t spool_len, spool_max;
+  int spool_errno;            /* a write failed: the request gets it */
   bool answered;              /* a response is queued already (an early 413) */
   struct job *job;            /* a deferred or streamed reply (jobs.h) */
 };
@@ -173,6 +186,48 @@ static void take_body (struct pending *p, const char *data, size_t n)
   p->len += n;
 }
 
+/* An upload's file, in the state dir's tmp/ (the file system the layers go to). */
+static enum MHD_Result spool_open (struct MHD_Connection *c, struct pending *p)
+{
+  struct terr err;
+  terr_clear (&err);
+  char dir[PATH_MAX];
+  if (state_subdir ("tmp", dir, sizeof dir, &err) == 0)
+    {
+      snprintf (p->spool, sizeof p->spool, "%.4000s/upload-XXXXXX", dir);
+      p->spool_fd = mkostemp (p->spool, O_CLOEXEC);
+      p->spool_max = unpack_budget (dir);
+    }
+  if (p->spool_fd >= 0)
+    return MHD_YES;
+  struct api_reply rep = { 0 };
+  api_reply_error (&rep, 500, "no room for the upload: %s", err.msg[0] ? err.msg : strerror (errno));
+  p->answered = true;
+  return send_reply (c, &rep);
+}
+
+/* Past the bound the bytes are read and dropped: the reply says why. */
+static void spool_write (struct pending *p, const char *data, size_t n)
+{
+  p->spool_len += n;
+  if (p->spool_errno || p->spool_len > p->spool_max)
+    return;
+  if (fd_write_all (p->spool_fd, data, n) < 0)
+    p->spool_errno = errno ? errno : EIO;
+}
+
+static enum MHD_Result send_spool_error (struct MHD_Connection *c, struct pending *p)
+{
+  struct api_reply rep = { 0 };
+  if (p->spool_errno)
+    api_reply_error (&rep, 500, "writing the upload: %s", strerror (p->spool_errno));
+  else
+    api_reply_error (&rep, 413, "the upload is larger than the %llu MiB there is room for",
+                     (unsigned long long) (p->spool_max >> 20));
+  p->answered = true;
+  return send_reply (c, &rep);
+}
+
 /* MHD calls this once when the headers are in (*con_cls still NULL), once per
  * piece of body, and once more with nothing left (*upload_size == 0): that last
  * call answers. */
@@ -188,12 +243,21 @@ static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const ch
       if (p == NULL)
         return MHD_NO;
       *con_cls = p;
+      p->spool_fd = -1;
+      if (api_is_upload (method, url, query_arg, c))
+        return spool_open (c, p);
       const char *cl = MHD_lookup_connection_value (c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (cl && strtoull (cl, NULL, 10) > API_MAX_BODY)
         {
           p->too_big = true;
           return send_too_big (c, p); /* early: MHD then reads no body and closes after it */
         }
+      return MHD_YES;
+    }
+  if (*upload_size > 0 && p->spool_fd >= 0)
+    {
+      spool_write (p, upload, *upload_size);
+      *upload_size = 0;
       return MHD_YES;
     }
   if (*upload_size > 0)
@@ -206,6 +270,8 @@ static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const ch
     return MHD_YES;
   if (p->too_big)
     return send_too_big (c, p);
+  if (p->spool_fd >= 0 && !p->job && (p->spool_errno || p->spool_len > p->spool_max))
+    return send_spool_error (c, p);
   if (p->job)
     {
       /* resumed: the job's reply is ready (a spurious resume parks it again) */
@@ -219,6 +285,7 @@ static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const ch
     }
   struct api_req req = {
     .method = method, .url = url, .arg = query_arg, .arg_ctx = c, .body = p->body, .body_len = p->len,
+    .upload_path = p->spool_fd >= 0 ? p->spool : NULL, .upload_len = p->spool_len,
   };
   struct api_reply rep = { 0 };
   api_route (&req, &rep);
@@ -248,6 +315,11 @@ static void on_done (void *cls, struct MHD_Connection *c, void **con_cls, enum M
     {
       job_release (p->job);
       free (p->body);
+      if (p->spool_fd >= 0)
+        {
+          close (p->spool_fd);
+          unlink (p->spool); /* a job still reading it holds its own descriptor */
+        }
     }
   free (p);
   *con_cls = NULL;
