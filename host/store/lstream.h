@@ -15,19 +15,20 @@
 
 #include <archive.h>
 
-#include "digest.h"
 #include "layer.h"
 #include "terr.h"
 
 /* Refuses the layer's content: the message is whole (no strerror after it),
  * errnum still says the kind (EPERM an escape, EFBIG over a limit, EINVAL
  * malformed or not matching). Evaluates to -1. */
+struct sha256_ctx;
+
 #define LAYER_REFUSE(err, kind, ...) (terr_set ((err), 0, __VA_ARGS__), (err)->errnum = (kind), -1)
 
 struct lstream {
   struct archive *raw;    /* the file through its decompression filter */
   int fd;                 /* the file (libarchive does not close it) */
-  struct sha256 sha;
+  struct sha256_ctx *sha; /* nettle's (see lstream.c), allocated by lstream_open */
   uint64_t len;           /* uncompressed bytes hashed so far */
   uint64_t max_len;       /* more is refused: a bomb of padding costs CPU, not disk */
   uint64_t in_size;       /* the file's size, for progress */
@@ -53,6 +54,7 @@ la_ssize_t lstream_read (struct archive *a, void *client, const void **buf);
 int lstream_drain (struct lstream *s, struct terr *err);
 /* "sha256:<64 hex>" of everything read; call after lstream_drain. */
 void lstream_digest (struct lstream *s, char out[72]);
+/* Also after a failed lstream_open. */
 void lstream_close (struct lstream *s);
 
 #endif
