@@ -73,7 +73,8 @@ static int effective_limits (const char *images, const struct layer_limits *lim,
                 images);
       ul->why_bytes = why;
     }
-  uint64_t per_entry = ul->max_entries > UINT64_MAX / STREAM_PER_ENTRY ? UINT64_MAX : ul->max_entries * STREAM_PER_ENTRY;
+  uint64_t per_entry
+      = ul->max_entries > UINT64_MAX / STREAM_PER_ENTRY ? UINT64_MAX : ul->max_entries * STREAM_PER_ENTRY;
   *stream_max = ul->max_bytes + STREAM_SLACK;
   *stream_max = *stream_max > UINT64_MAX - per_entry ? UINT64_MAX : *stream_max + per_entry;
   return 0;

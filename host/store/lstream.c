@@ -55,6 +55,15 @@ int lstream_open (struct lstream *s, const char *path, uint64_t max_len, layer_p
   if (!S_ISREG (st.st_mode))
     return terr_set (err, EINVAL, "%s: not a regular file", path);
   s->in_size = (uint64_t) st.st_size;
+  if (s->in_size == 0)
+    {
+      /* no bytes, no tar: an empty layer to docker (its digest of nothing),
+       * while libarchive's raw format refuses to open empty input */
+      s->is_eof = true;
+      if (s->progress != NULL)
+        s->progress (s->ctx, 0, 0);
+      return 0;
+    }
   s->raw = archive_read_new ();
   if (s->raw == NULL)
     return terr_set (err, ENOMEM, "archive_read_new");
@@ -71,7 +80,7 @@ int lstream_open (struct lstream *s, const char *path, uint64_t max_len, layer_p
                      archive_filter_name (s->raw, 1), archive_filter_name (s->raw, 0));
   int r = archive_read_next_header (s->raw, &e);
   if (r == ARCHIVE_EOF)
-    s->is_eof = true; /* an empty file: an empty stream */
+    s->is_eof = true;
   else if (r != ARCHIVE_OK)
     return terr_set (err, 0, "layer %s: %s", path, archive_error_string (s->raw));
   return 0;

@@ -182,7 +182,8 @@ static int extract_all (struct archive *in, struct archive *out, const struct ls
       if (r != ARCHIVE_OK) /* WARN too: a damaged header, a name libarchive had to guess */
         return read_failed (in, s, NULL, err);
       if (++entries > lim->max_entries)
-        return LAYER_REFUSE (err, EFBIG, "layer has more than %llu entries", (unsigned long long) lim->max_entries);
+        return LAYER_REFUSE (err, EFBIG, "layer has more than %llu entries",
+                             (unsigned long long) lim->max_entries);
       const char *name = archive_entry_pathname (e);
       if (name == NULL)
         return LAYER_REFUSE (err, EINVAL, "layer entry %llu has no name", (unsigned long long) entries);
@@ -218,8 +219,10 @@ static int extract_here (struct lstream *s, size_t cap, const struct untar_limit
   int rc = -1;
   if (in == NULL || out == NULL)
     terr_set (err, ENOMEM, "libarchive");
-  /* tar only, no filter: the stream is already decompressed once (lstream.c) */
+  /* tar only, no filter: the stream is already decompressed once (lstream.c);
+   * "empty": no bytes at all is an empty layer, as docker reads it */
   else if (archive_read_support_format_tar (in) != ARCHIVE_OK
+           || archive_read_support_format_empty (in) != ARCHIVE_OK
            || archive_read_open (in, s, NULL, lstream_read, NULL) != ARCHIVE_OK)
     read_failed (in, s, NULL, err);
   else if (archive_write_disk_set_options (out, EXTRACT_FLAGS) != ARCHIVE_OK)

@@ -430,6 +430,28 @@ static void compressed_layer_has_the_plain_digest (void **state)
   assert_has (err.msg, "compressed twice");
 }
 
+/* No bytes at all, and a tar of nothing but end blocks: empty layers. */
+static void empty_layers (void **state)
+{
+  (void) state;
+  char tar[PATH_MAX], want[72], diff[72], out[PATH_MAX];
+  struct terr err;
+  tar_path (tar, "empty.tar");
+  FILE *f = fopen (tar, "w");
+  fclose (f);
+  if (convert (tar, NULL, NULL, diff, out, &err) < 0)
+    fail_msg ("%s", err.msg);
+  assert_string_equal (diff, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  struct archive *a = tw_open (tar);
+  tw_close (a);
+  sha256sum (tar, want);
+  if (convert (tar, NULL, NULL, diff, out, &err) < 0)
+    fail_msg ("%s", err.msg);
+  assert_string_equal (diff, want);
+  assert_images_hold (2);
+  assert_true (strstr (dbg (out, "ls /"), "lost+found") == NULL);
+}
+
 static const char *const WRONG = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 static void digest_mismatch_writes_nothing (void **state)
@@ -728,6 +750,7 @@ int main (void)
   const struct CMUnitTest tests[] = {
     T_ (good_layer_builds_then_reuses),
     T_ (compressed_layer_has_the_plain_digest),
+    T_ (empty_layers),
     T_ (digest_mismatch_writes_nothing),
     T_ (escape_dotdot),
     T_ (escape_through_symlink),
