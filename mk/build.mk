@@ -101,7 +101,7 @@ HOST_LIBS = $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a $(1)/li
 # tetherd: its room, then what it reads (the state dir, inspect, JSON).
 DOCKER_LIBS = $(1)/libhostdocker.a $(1)/libhoststore.a $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a \
               $(1)/libhostcommon.a $(1)/libproto.a $(1)/libbase.a
-DOCKER_SYSLIBS := -lmicrohttpd -larchive -ljansson -lprotobuf-c -lmd
+DOCKER_SYSLIBS := -lmicrohttpd -larchive -lnettle -ljansson -lprotobuf-c -lmd
 group = -Wl,--start-group $(1) -Wl,--end-group
 
 # --- shipped binaries (release) ---

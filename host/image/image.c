@@ -162,6 +162,68 @@ static int mkfs_layer (const char *src, const char *img, const struct tree_stats
   return 0;
 }
 
+/* Puts the finished VMDK at out_path. may_replace: rename() over whatever is there
+ * (`image build -o`). Otherwise link() it in, which fails rather than replace: a
+ * content-addressed file another builder put there first is the same content and
+ * may already be open by a VM, so it stays (the loser's copy goes with its work
+ * directory). fsync first: after a crash a cached name must not point at a torn
+ * file, since a cache hit is never rebuilt. */
+static int install (const char *vmdk, const char *out_path, bool may_replace, struct terr *err)
+{
+  {
+    cleanup_close int fd = open (vmdk, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync (fd) < 0)
+      return terr_set (err, errno, "fsync %s", vmdk);
+  }
+  if (may_replace ? rename (vmdk, out_path) < 0 : link (vmdk, out_path) < 0 && errno != EEXIST)
+    return terr_set (err, errno, "%s to %s", may_replace ? "rename" : "link", out_path);
+  return 0;
+}
+
+/* The tree at src (whiteouts already converted) into out_path, through the raw
+ * image and VMDK in work. */
+static int build_from_tree (const char *src, const char *work, const char *out_path, bool may_replace,
+                            double t0, struct terr *err)
+{
+  char img[PATH_MAX], vmdk[PATH_MAX];
+  struct tree_stats st;
+  if (join (img, sizeof img, work, "layer.img", err) < 0 || join (vmdk, sizeof vmdk, work, "layer.vmdk", err) < 0)
+    return -1;
+  if (tree_measure (src, &st, err) < 0 || mkfs_layer (src, img, &st, err) < 0)
+    return -1;
+  const char *conv[] = { "qemu-img", "convert", "-q", "-f", "raw", "-O", "vmdk", img, vmdk, NULL };
+  if (tool_run (conv, -1, err) < 0)
+    return -1;
+  if (install (vmdk, out_path, may_replace, err) < 0)
+    return -1;
+  struct stat vs;
+  if (stat (out_path, &vs) == 0)
+    progress ("built %s (%llu KiB) in %.2f s", out_path, (unsigned long long) vs.st_size / 1024,
+              now_s () - t0);
+  return 0;
+}
+
+static void report_whiteouts (const struct wh_counts *wh)
+{
+  if (wh->files + wh->opaque > 0)
+    progress ("whiteouts: %u deleted, %u opaque directories", wh->files, wh->opaque);
+}
+
+int image_layer_build_tree (const char *root, const char *out_path, bool may_replace, struct terr *err)
+{
+  double t0 = now_s ();
+  char work[PATH_MAX];
+  struct wh_counts wh = { 0, 0 };
+  if (whiteout_convert (root, &wh, err) < 0)
+    return -1;
+  report_whiteouts (&wh);
+  if (make_work_dir (out_path, work, sizeof work, err) < 0)
+    return -1;
+  int rc = build_from_tree (root, work, out_path, may_replace, t0, err);
+  tree_remove (work);
+  return rc;
+}
+
 int image_layer_build (const char *spec, const char *out_path, struct terr *err)
 {
   double t0 = now_s ();
@@ -178,15 +240,14 @@ int image_layer_build (const char *spec, const char *out_path, struct terr *err)
         return terr_set (err, errno, "realpath %s", spec);
       spec = real;
     }
-  char work[PATH_MAX], root[PATH_MAX], img[PATH_MAX], vmdk[PATH_MAX];
+  char work[PATH_MAX], root[PATH_MAX];
   if (make_work_dir (out_path, work, sizeof work, err) < 0)
     return -1;
   int rc = -1;
   const char *src = spec;
   struct tree_stats st;
   struct wh_counts wh = { 0, 0 };
-  if (join (root, sizeof root, work, "root", err) < 0 || join (img, sizeof img, work, "layer.img", err) < 0
-      || join (vmdk, sizeof vmdk, work, "layer.vmdk", err) < 0)
+  if (join (root, sizeof root, work, "root", err) < 0)
     goto out;
   if (kind == SPEC_TAR)
     {
@@ -225,23 +286,8 @@ int image_layer_build (const char *spec, const char *out_path, struct terr *err)
           src = root;
         }
     }
-  if (wh.files + wh.opaque > 0)
-    progress ("whiteouts: %u deleted, %u opaque directories", wh.files, wh.opaque);
-  if (tree_measure (src, &st, err) < 0 || mkfs_layer (src, img, &st, err) < 0)
-    goto out;
-  const char *conv[] = { "qemu-img", "convert", "-q", "-f", "raw", "-O", "vmdk", img, vmdk, NULL };
-  if (tool_run (conv, -1, err) < 0)
-    goto out;
-  if (rename (vmdk, out_path) < 0)
-    {
-      terr_set (err, errno, "rename to %s", out_path);
-      goto out;
-    }
-  struct stat vs;
-  if (stat (out_path, &vs) == 0)
-    progress ("built %s (%llu KiB) in %.2f s", out_path, (unsigned long long) vs.st_size / 1024,
-              now_s () - t0);
-  rc = 0;
+  report_whiteouts (&wh);
+  rc = build_from_tree (src, work, out_path, true, t0, err);
 out:
   tree_remove (work);
   return rc;

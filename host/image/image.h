@@ -40,5 +40,11 @@ int cmd_image (int argc, char **argv);
  * everything happens in a work directory next to out_path, renamed into place at
  * the end. Used by image_layer_resolve and `image build -o`. */
 int image_layer_build (const char *spec, const char *out_path, struct terr *err);
+/* Builds the already-extracted tree at root (a private copy: its whiteouts are
+ * converted in place, see whiteout.h) into the VMDK out_path, through a work
+ * directory beside out_path. may_replace: an existing out_path is replaced
+ * (rename); otherwise it is kept and the call succeeds, as for a content-addressed
+ * cache where a concurrent builder of the same content got there first (link). */
+int image_layer_build_tree (const char *root, const char *out_path, bool may_replace, struct terr *err);
 
 #endif
