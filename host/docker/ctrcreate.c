@@ -202,7 +202,7 @@ static const struct field config_fields[] = {
   { "AttachStdin", R_ANY, NULL }, /* the attach request says which streams it wants */
   { "AttachStdout", R_ANY, NULL },
   { "AttachStderr", R_ANY, NULL },
-  { "ExposedPorts", R_ZERO, "exposed ports, --expose or -p" },
+  { "ExposedPorts", R_ANY, NULL }, /* metadata: nothing is published without PortBindings */
   { "Tty", R_TAKE, NULL },
   { "OpenStdin", R_TAKE, NULL },
   { "StdinOnce", R_TAKE, NULL },
@@ -211,7 +211,7 @@ static const struct field config_fields[] = {
   { "Healthcheck", R_TAKE, NULL },
   { "ArgsEscaped", R_ANY, NULL }, /* Windows only */
   { "Image", R_TAKE, NULL },
-  { "Volumes", R_ZERO, "anonymous volumes, -v /path" },
+  { "Volumes", R_ANY, NULL },     /* anonymous volumes: the create route makes them (ctrnew.c) */
   { "WorkingDir", R_TAKE, NULL },
   { "Entrypoint", R_TAKE, NULL },
   { "NetworkDisabled", R_ZERO, "--network-disabled" },
@@ -321,8 +321,9 @@ static int take_command (struct ctx *c, const json_t *cfgj)
   r->cfg.entrypoint_len = (uint32_t) n;
   if (get_strings (c, cfgj, "Cmd", "Config.Cmd", true, r->argv, &n, NULL) < 0)
     return -1;
+  /* the image's Cmd and Entrypoint are merged in before (imgmerge.c) */
   if (n == 0)
-    r->argv[n++] = (char *) IMAGE_BUILTIN_CMD;
+    return fail (c, 400, "No command specified");
   r->cfg.argv = r->argv;
   r->cfg.n_argv = n;
   return 0;

@@ -31,8 +31,6 @@
 
 struct json_t;
 
-#define IMAGE_BUILTIN_CMD "sh" /* the built-in busybox's Cmd, as docker's busybox image */
-
 #define CREATE_MAX_VOLUMES 16    /* a VM has 24 disks: layers, the top disk, these */
 #define CREATE_VOLUME_NAME 128
 #define CREATE_VOLUME_SPEC 1200
@@ -54,6 +52,7 @@ struct create_req {
   struct json_t *root;        /* the parsed body */
   char **argv, **env, **labels, **test;
   char *arena;                /* the "K=V" label strings */
+  char *anon[CREATE_MAX_VOLUMES]; /* the anonymous volumes' names (cfg.anon_volumes) */
 };
 
 /* Parses body (the JSON text, len bytes) and the name query value (NULL or "":

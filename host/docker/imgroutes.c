@@ -1,15 +1,18 @@
-/* Images before `docker load`: the built-in busybox alone (a layer VMDK made
- * from Debian's busybox-static, host/image/image_default.c), listed and
- * inspected as docker shows an image. Its Id is its layer's content hash (there
- * is no image config to hash yet). */
+/* Images as docker lists and inspects them: the built-in busybox (a layer VMDK
+ * made from Debian's busybox-static, host/image/image_default.c; its Id is its
+ * layer's content hash, it has no config file) and the store's (host/store:
+ * docker load, import). A loaded busybox:latest hides the built-in one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "image.h"
 #include "routes.h"
+#include "store.h"
 #include "timefmt.h"
 
 #define BUILTIN_TAG "busybox:latest"
@@ -67,105 +70,181 @@ static bool names_builtin (const char *ref, const struct builtin *b)
   return n >= 4 && n <= 64 && strspn (hex, "0123456789abcdef") == n && strncmp (b->id + 7, hex, n) == 0;
 }
 
-void route_img_list (struct api_req *req, struct api_reply *rep)
+
+/* The store has the name: it wins over the built-in image. */
+static bool in_store (const char *ref, char id[IMAGE_ID_LEN])
 {
-  (void) req;
+  struct terr err;
+  terr_clear (&err);
+  return store_resolve (ref, id, &err) == 0;
+}
+
+bool image_builtin_used (const char *ref)
+{
+  char id[IMAGE_ID_LEN];
+  if (in_store (ref, id))
+    return false;
   struct terr err;
   terr_clear (&err);
   const struct builtin *b = builtin (&err);
-  if (b == NULL)
+  return b && names_builtin (ref, b);
+}
+
+static json_t *tag_array (char *const *tags, size_t n, bool none_tag)
+{
+  json_t *a = json_array ();
+  char fam[REF_MAX + 140];
+  for (size_t i = 0; i < n; i++)
     {
-      api_reply_error (rep, 500, "the built-in image: %s", err.msg);
+      ref_familiar_str (tags[i], fam, sizeof fam);
+      json_array_append_new (a, json_string (fam));
+    }
+  if (n == 0 && none_tag)
+    json_array_append_new (a, json_string ("<none>:<none>")); /* API < 1.44 shows a dangling image so */
+  return a;
+}
+
+static void reply_jansson (struct api_reply *rep, json_t *doc)
+{
+  char *s = json_dumps (doc, JSON_COMPACT);
+  json_decref (doc);
+  if (s == NULL)
+    {
+      api_reply_error (rep, 500, "out of memory");
       return;
     }
-  struct json j;
-  json_init (&j, 0);
-  json_arr_begin (&j);
-  json_obj_begin (&j);
-  json_kint (&j, "Containers", -1);
-  json_kint (&j, "Created", b->created_ns / 1000000000);
-  json_kstr (&j, "Id", b->id);
-  json_key (&j, "Labels");
-  json_write_null (&j);
-  json_kstr (&j, "ParentId", "");
-  json_key (&j, "RepoDigests");
-  json_arr_begin (&j);
-  json_arr_end (&j);
-  json_key (&j, "RepoTags");
-  json_arr_begin (&j);
-  json_str (&j, BUILTIN_TAG);
-  json_arr_end (&j);
-  json_kint (&j, "SharedSize", -1);
-  json_kint (&j, "Size", b->size);
-  json_obj_end (&j);
-  json_arr_end (&j);
-  api_reply_json (rep, 200, &j);
-  json_free (&j);
+  rep->status = 200;
+  rep->content_type = "application/json";
+  rep->body = s;
+  rep->len = strlen (s);
+}
+
+static json_t *list_entry (const char *id, int64_t created_s, json_t *labels, json_t *tags, uint64_t size,
+                           int minor)
+{
+  json_t *o = json_pack ("{s:i,s:I,s:s,s:o,s:s,s:[],s:o,s:i,s:I}", "Containers", -1, "Created",
+                         (json_int_t) created_s, "Id", id, "Labels", labels ? labels : json_null (), "ParentId", "",
+                         "RepoDigests", "RepoTags", tags, "SharedSize", -1, "Size", (json_int_t) size);
+  if (o && minor < 44)
+    json_object_set_new (o, "VirtualSize", json_integer ((json_int_t) size));
+  return o;
+}
+
+void route_img_list (struct api_req *req, struct api_reply *rep)
+{
+  struct terr err;
+  terr_clear (&err);
+  struct store_image *imgs;
+  size_t n;
+  if (store_list (&imgs, &n, &err) < 0)
+    {
+      api_reply_error (rep, 500, "the image store: %s", err.msg);
+      return;
+    }
+  json_t *arr = json_array ();
+  char id[IMAGE_ID_LEN];
+  const struct builtin *b = builtin (&err);
+  if (b && !in_store (BUILTIN_TAG, id))
+    {
+      char *tag = (char *) "docker.io/library/" BUILTIN_TAG;
+      json_array_append_new (arr, list_entry (b->id, b->created_ns / 1000000000, NULL, tag_array (&tag, 1, false),
+                                              (uint64_t) b->size, req->minor));
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      json_t *labels = json_object_get (json_object_get (imgs[i].config, "config"), "Labels");
+      json_array_append_new (arr, list_entry (imgs[i].id, imgs[i].created_ns / 1000000000,
+                                              json_is_object (labels) ? json_incref (labels) : NULL,
+                                              tag_array (imgs[i].tags, imgs[i].n_tags, req->minor < 44),
+                                              imgs[i].size, req->minor));
+    }
+  store_list_free (imgs, n);
+  reply_jansson (rep, arr);
+}
+
+static json_t *builtin_inspect (const struct builtin *b)
+{
+  char t[RFC3339_LEN];
+  return json_pack ("{s:s,s:[s],s:[],s:s,s:s,s:s,s:s,s:s,s:{s:[s],s:[s],s:n,s:n},s:s,s:s,s:I,"
+                    "s:{s:{s:s},s:s},s:{s:s,s:[s]}}",
+                    "Id", b->id, "RepoTags", BUILTIN_TAG, "RepoDigests", "Parent", "", "Comment",
+                    "tether's built-in image: Debian's busybox-static", "Created", fmt_rfc3339 (b->created_ns, t),
+                    "DockerVersion", "", "Author", "", "Config", "Env",
+                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "Cmd", "sh",
+                    "Entrypoint", "Labels", "Architecture", "amd64", "Os", "linux", "Size", (json_int_t) b->size,
+                    "GraphDriver", "Data", "Layers", b->path, "Name", "tether-vmdk", "RootFS", "Type", "layers",
+                    "Layers", b->id);
+}
+
+static const char *str_or (const json_t *o, const char *key, const char *dflt)
+{
+  const char *v = json_string_value (json_object_get (o, key));
+  return v ? v : dflt;
+}
+
+static json_t *store_inspect (const char *id, struct api_reply *rep)
+{
+  struct terr err;
+  terr_clear (&err);
+  json_t *cfg = store_config (id, &err);
+  if (cfg == NULL)
+    {
+      api_reply_error (rep, 500, "%s", err.msg);
+      return NULL;
+    }
+  static char tags[64][REF_MAX + 140];
+  char *tp[64];
+  size_t nt = store_tags_of (id, tags, 64);
+  for (size_t i = 0; i < nt; i++)
+    tp[i] = tags[i];
+  static char paths[128][4096];
+  int nl = store_layer_paths (cfg, paths, 128, &err);
+  char joined[8192] = "";
+  uint64_t size = 0;
+  for (int i = 0; i < nl; i++)
+    {
+      struct stat st;
+      if (stat (paths[i], &st) == 0)
+        size += (uint64_t) st.st_blocks * 512;
+      size_t used = strlen (joined);
+      snprintf (joined + used, sizeof joined - used, "%s%s", i ? ":" : "", paths[nl - 1 - i]); /* top first */
+    }
+  json_t *config = json_object_get (cfg, "config");
+  json_t *o = json_pack ("{s:s,s:o,s:[],s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:I,s:{s:{s:s},s:s},s:{s:s,s:O}}", "Id", id,
+                         "RepoTags", tag_array (tp, nt, false), "RepoDigests", "Parent", "", "Comment",
+                         str_or (cfg, "comment", ""), "Created", str_or (cfg, "created", ""), "DockerVersion",
+                         str_or (cfg, "docker_version", ""), "Author", str_or (cfg, "author", ""), "Config",
+                         config ? config : json_null (), "Architecture", str_or (cfg, "architecture", "amd64"),
+                         "Os", str_or (cfg, "os", "linux"), "Size", (json_int_t) size, "GraphDriver", "Data",
+                         "Layers", joined, "Name", "tether-vmdk", "RootFS", "Type", "layers", "Layers",
+                         json_object_get (json_object_get (cfg, "rootfs"), "diff_ids"));
+  json_decref (cfg);
+  if (o == NULL)
+    api_reply_error (rep, 500, "image %s: its config does not make an inspect object", id);
+  return o;
 }
 
 void route_img_inspect (struct api_req *req, struct api_reply *rep)
 {
   struct terr err;
   terr_clear (&err);
+  char id[IMAGE_ID_LEN];
+  int rc = store_resolve (req->param, id, &err);
+  if (rc == 0)
+    {
+      json_t *o = store_inspect (id, rep);
+      if (o)
+        reply_jansson (rep, o); /* docker's inspect of one image answers the object, the CLI makes the array */
+      return;
+    }
   const struct builtin *b = builtin (&err);
   if (b == NULL || !names_builtin (req->param, b))
     {
-      api_reply_error (rep, 404, "No such image: %s", req->param);
+      if (rc == -2)
+        api_reply_error (rep, 400, "%s", err.msg);
+      else
+        api_reply_error (rep, 404, "No such image: %s", req->param);
       return;
     }
-  char t[RFC3339_LEN];
-  struct json j;
-  json_init (&j, 4);
-  json_obj_begin (&j);
-  json_kstr (&j, "Id", b->id);
-  json_key (&j, "RepoTags");
-  json_arr_begin (&j);
-  json_str (&j, BUILTIN_TAG);
-  json_arr_end (&j);
-  json_key (&j, "RepoDigests");
-  json_arr_begin (&j);
-  json_arr_end (&j);
-  json_kstr (&j, "Parent", "");
-  json_kstr (&j, "Comment", "tether's built-in image: Debian's busybox-static");
-  json_kstr (&j, "Created", fmt_rfc3339 (b->created_ns, t));
-  json_kstr (&j, "DockerVersion", "");
-  json_kstr (&j, "Author", "");
-  json_key (&j, "Config");
-  json_obj_begin (&j);
-  json_key (&j, "Env");
-  json_arr_begin (&j);
-  json_str (&j, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  json_arr_end (&j);
-  json_key (&j, "Cmd");
-  json_arr_begin (&j);
-  json_str (&j, "sh");
-  json_arr_end (&j);
-  json_key (&j, "Entrypoint");
-  json_write_null (&j);
-  json_key (&j, "Labels");
-  json_write_null (&j);
-  json_obj_end (&j);
-  json_kstr (&j, "Architecture", "amd64");
-  json_kstr (&j, "Os", "linux");
-  json_kint (&j, "Size", b->size);
-  json_key (&j, "GraphDriver");
-  json_obj_begin (&j);
-  json_key (&j, "Data");
-  json_obj_begin (&j);
-  json_kstr (&j, "Layers", b->path);
-  json_obj_end (&j);
-  json_kstr (&j, "Name", "tether-vmdk");
-  json_obj_end (&j);
-  json_key (&j, "RootFS");
-  json_obj_begin (&j);
-  json_kstr (&j, "Type", "layers");
-  json_key (&j, "Layers");
-  json_arr_begin (&j);
-  json_str (&j, b->id);
-  json_arr_end (&j);
-  json_obj_end (&j);
-  json_obj_end (&j);
-  /* docker's inspect of one image answers the object, the CLI makes the array */
-  api_reply_json (rep, 200, &j);
-  json_free (&j);
+  reply_jansson (rep, builtin_inspect (b));
 }

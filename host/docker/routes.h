@@ -39,6 +39,8 @@ bool exec_find (const char *eid, char cid[65], char *path, size_t cap);
 /* imgroutes.c */
 /* The tags the built-in busybox goes by (busybox, busybox:latest, docker.io/library/...). */
 bool image_builtin_named (const char *ref);
+/* ref names the built-in image and no loaded image has that name. */
+bool image_builtin_used (const char *ref);
 /* Its layer disk, built once per tetherd (NULL with err). */
 const char *image_builtin_layer (struct terr *err);
 void route_img_list (struct api_req *req, struct api_reply *rep);
