@@ -41,6 +41,7 @@ struct ctl_opts {
   int signo;                 /* kill -s (default SIGKILL) */
   int timeout_s;             /* stop -t (-1: the container's own) */
   bool force;                /* rm -f */
+  bool volumes;              /* rm -v: the container's anonymous volumes too (VM mode) */
 };
 /* Returns the first id's index; 0 after printing --help; -1 after an error message. */
 int ctl_parse (enum ctl_verb verb, int argc, char **argv, struct ctl_opts *o);

@@ -47,6 +47,7 @@ static const char rm_usage[]
       "\n"
       "Options:\n"
       "  -f, --force                kill a running container first\n"
+      "  -v, --volumes              remove its anonymous volumes too (VM mode)\n"
       "      --help                 print this help\n";
 
 static const char ping_usage[]
@@ -68,7 +69,8 @@ static const struct option stop_longs[] = {
   { "help", no_argument, NULL, OPT_HELP },     { NULL, 0, NULL, 0 },
 };
 static const struct option rm_longs[] = {
-  { "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 },
+  { "force", no_argument, NULL, 'f' }, { "volumes", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, OPT_HELP }, { NULL, 0, NULL, 0 },
 };
 
 static const struct {
@@ -79,7 +81,7 @@ static const struct {
   [CTL_WAIT] = { "+:", wait_longs, wait_usage },
   [CTL_KILL] = { "+:s:", kill_longs, kill_usage },
   [CTL_STOP] = { "+:t:", stop_longs, stop_usage },
-  [CTL_RM] = { "+:f", rm_longs, rm_usage },
+  [CTL_RM] = { "+:fv", rm_longs, rm_usage },
 };
 
 static int take (struct ctl_opts *o, const char *verb, int ch, const char *arg)
@@ -95,6 +97,7 @@ static int take (struct ctl_opts *o, const char *verb, int ch, const char *arg)
         return cli_err ("%s: invalid time: %s", verb, arg), -1;
       return 0;
     case 'f': o->force = true; return 0;
+    case 'v': o->volumes = true; return 0;
     }
   return -1;
 }

@@ -137,8 +137,11 @@ static int rm_one (const char *ref, const char *id, const struct ctl_opts *o)
       if (wait_final (id, VM_STOP_WAIT_MS, &ec) < 0)
         return cli_err ("%s: the VM did not stop", ref), -1;
     }
-  struct vm_ctr v;
+  static struct vm_ctr v;
   struct terr err;
+  terr_clear (&err);
+  if (o->volumes && vm_ctr_load (&v, id, &err) == 0)
+    vm_anon_volumes_remove (v.cfg);
   vm_ctr_paths (&v, id, &err);
   /* No shell: the state dir's path is the user's ($TETHER_STATE_DIR). */
   tree_remove (v.dir);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "statedir.h"
 #include "timefmt.h"
 
 static const char *str_of (json_t *o, const char *key)
@@ -114,4 +115,17 @@ int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err)
   snprintf (v->error, sizeof v->error, "%s", ci->error ? ci->error : "");
   v->info.error = v->error;
   return load_vm_object (v, err);
+}
+
+void vm_anon_volumes_remove (const ContainerConfig *cfg)
+{
+  for (size_t i = 0; cfg && i < cfg->n_anon_volumes; i++)
+    {
+      const char *name = cfg->anon_volumes[i];
+      if (strlen (name) != 64 || strspn (name, "0123456789abcdef") != 64)
+        continue; /* not a name tetherd made: never a path */
+      char path[VM_PATH_MAX];
+      if (snprintf (path, sizeof path, "%s/volumes/%s.img", state_dir (), name) < (int) sizeof path)
+        unlink (path);
+    }
 }

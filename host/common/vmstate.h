@@ -49,6 +49,9 @@ struct vm_ctr {
   ContainerInfo *loaded;          /* vm_ctr_load's: owns info's strings and cfg until the next load */
 };
 
+/* Removes the disks of cfg's anonymous volumes (volumes/NAME.img): rm -v and
+ * --rm, as docker. Names that are not 64 hex digits are left alone. */
+void vm_anon_volumes_remove (const ContainerConfig *cfg);
 /* Fills the paths for id (dir, rundir, sockets). */
 int vm_ctr_paths (struct vm_ctr *v, const char *id, struct terr *err);
 /* Writes state.json and state.pb atomically (rename). */

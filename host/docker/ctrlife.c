@@ -202,7 +202,7 @@ static bool restart_prepare (struct api_req *req, struct api_reply *rep, struct 
 static int verb_run (void *p)
 {
   struct life_arg *a = p;
-  char *argv[8];
+  char *argv[10];
   int n = 0;
   char t[16], sig[40];
   argv[n++] = (char *) a->verb;
@@ -212,6 +212,8 @@ static int verb_run (void *p)
     snprintf (sig, sizeof sig, "%s", a->signal), argv[n++] = (char *) "-s", argv[n++] = sig;
   if (a->force)
     argv[n++] = (char *) "-f";
+  if (a->volumes)
+    argv[n++] = (char *) "-v";
   argv[n++] = a->id;
   argv[n] = NULL;
   if (strcmp (a->verb, "stop") == 0)
@@ -272,6 +274,7 @@ static bool kill_prepare (struct api_req *req, struct api_reply *rep, struct lif
 static bool remove_prepare (struct api_req *req, struct api_reply *rep, struct life_arg *a)
 {
   a->force = api_arg_bool (req, "force");
+  a->volumes = api_arg_bool (req, "v");
   if (a->running && !a->force)
     return api_reply_error (rep, 409,
                             "You cannot remove a running container %s. Stop the container before attempting "

@@ -13,6 +13,7 @@ struct life_arg {
   int timeout;                /* stop's t; -1: the container's own */
   char signal[40];
   bool force;
+  bool volumes;               /* rm ?v= */
   char cond[16];              /* wait's condition */
   bool running;               /* restart: it was running (stop it first) */
 };

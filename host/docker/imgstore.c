@@ -154,7 +154,7 @@ void route_img_tag (struct api_req *req, struct api_reply *rep)
       api_reply_error (rep, 500, "%s", err.msg);
       return;
     }
-  rep->status = 201;
+  api_reply_text (rep, 201, "");
 }
 
 /* ---- rmi ---- */

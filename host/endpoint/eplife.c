@@ -274,6 +274,7 @@ _Noreturn void ep_finish (void)
        * at its end, with or without tetherd; wait condition=removed sees it go */
       ep_log ("done: removing the container (AutoRemove)");
       vm_removed_note (ep.v->id, ep.v->info.exit_code);
+      vm_anon_volumes_remove (ep.v->cfg); /* docker's --rm takes them too */
       tree_remove (ep.v->dir);
       exit (0);
     }

@@ -123,7 +123,7 @@ static int reap_one (struct worker *w, size_t *n, struct terr *err, bool *failed
             char msg[sizeof err->msg];
             ssize_t k = read (w[i].errfd, msg, sizeof msg - 1);
             msg[k > 0 ? k : 0] = '\0';
-            terr_set (err, EINVAL, "%s", k > 0 ? msg : "a layer conversion died");
+            terr_set (err, 0, "%s", k > 0 ? msg : "a layer conversion died");
             *failed = true;
           }
         close (w[i].errfd);
@@ -252,7 +252,7 @@ int store_import (const char *archive, const char *config_json, const char *comm
   json_error_t je;
   json_t *cfg = config_json && *config_json ? json_loads (config_json, 0, &je) : json_null ();
   if (cfg == NULL)
-    return terr_set (err, EINVAL, "the image config: %s", je.text);
+    return terr_set (err, 0, "the image config: %s", je.text);
   fmt_rfc3339 (now_real_ns (), t);
   json_t *img = json_pack ("{s:s,s:s,s:s,s:o,s:s,s:{s:s,s:[s]},s:[{s:s,s:s}]}", "architecture", "amd64", "os",
                            "linux", "created", t, "config", cfg, "comment", comment ? comment : "", "rootfs",

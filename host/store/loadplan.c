@@ -28,7 +28,7 @@ static int open_in (int root_fd, const char *rel, struct terr *err)
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
     {
       close (fd);
-      return terr_set (err, EINVAL, "%.200s in the archive is not a file", rel);
+      return terr_set (err, 0, "%.200s in the archive is not a file", rel);
     }
   return fd;
 }
@@ -40,7 +40,7 @@ static char *slurp (int fd, const char *what, size_t *len, struct terr *err)
   if (fstat (fd, &st) < 0)
     return terr_set (err, errno, "%s", what), NULL;
   if ((uint64_t) st.st_size > MAX_JSON_FILE)
-    return terr_set (err, EFBIG, "%s: %lld bytes, at most %u", what, (long long) st.st_size, MAX_JSON_FILE),
+    return terr_set (err, 0, "%s: %lld bytes, at most %u", what, (long long) st.st_size, MAX_JSON_FILE),
            NULL;
   char *buf = malloc ((size_t) st.st_size + 1);
   if (buf == NULL)
@@ -61,7 +61,7 @@ static json_t *parse_json (const char *buf, size_t len, const char *what, struct
   json_error_t je;
   json_t *j = json_loadb (buf, len, JSON_REJECT_DUPLICATES, &je);
   if (j == NULL)
-    terr_set (err, EINVAL, "%s: %s (line %d)", what, je.text, je.line);
+    terr_set (err, 0, "%s: %s (line %d)", what, je.text, je.line);
   return j;
 }
 
@@ -101,7 +101,7 @@ static int check_blob (int fd, const char *want, const char *what, struct terr *
   sha256_final (&c, d);
   sha256_hex (d, hex);
   if (strcmp (hex, want + 7) != 0)
-    return terr_set (err, EINVAL, "%s: content does not match its digest %.19s... (got sha256:%.12s...)", what,
+    return terr_set (err, 0, "%s: content does not match its digest %.19s... (got sha256:%.12s...)", what,
                      want, hex);
   return 0;
 }
@@ -111,13 +111,13 @@ static const json_t *diff_ids (const json_t *config, size_t n_layers, struct ter
 {
   const json_t *ids = json_object_get (json_object_get (config, "rootfs"), "diff_ids");
   if (!json_is_array (ids))
-    return terr_set (err, EINVAL, "invalid image config: no rootfs.diff_ids"), NULL;
+    return terr_set (err, 0, "invalid image config: no rootfs.diff_ids"), NULL;
   if (json_array_size (ids) != n_layers)
-    return terr_set (err, EINVAL, "invalid manifest, layers length mismatch: expected %zu, got %zu",
+    return terr_set (err, 0, "invalid manifest, layers length mismatch: expected %zu, got %zu",
                      json_array_size (ids), n_layers),
            NULL;
   if (n_layers == 0 || n_layers > LOAD_MAX_LAYERS)
-    return terr_set (err, E2BIG, "an image of %zu layers: 1 to %d", n_layers, LOAD_MAX_LAYERS), NULL;
+    return terr_set (err, 0, "an image of %zu layers: 1 to %d", n_layers, LOAD_MAX_LAYERS), NULL;
   return ids;
 }
 
@@ -134,7 +134,7 @@ static int add_layer (struct load_plan *p, int fd, const char *diff, struct terr
   if (p->n_layers == LOAD_MAX_UNIQUE)
     {
       close (fd);
-      return terr_set (err, E2BIG, "more than %d distinct layers in one archive", LOAD_MAX_UNIQUE);
+      return terr_set (err, 0, "more than %d distinct layers in one archive", LOAD_MAX_UNIQUE);
     }
   struct stat st;
   struct load_layer *l = &p->layers[p->n_layers];
@@ -149,11 +149,11 @@ static int add_tag (struct load_image *img, const char *name, struct terr *err)
   struct image_ref r;
   char why[256];
   if (ref_parse (name, &r, why, sizeof why) < 0)
-    return terr_set (err, EINVAL, "%s: %.200s", why, name);
+    return terr_set (err, 0, "%s: %.200s", why, name);
   if (r.digest[0])
     return 0; /* a digest is not a tag */
   if (img->n_tags == LOAD_MAX_TAGS)
-    return terr_set (err, E2BIG, "more than %d tags for one image", LOAD_MAX_TAGS);
+    return terr_set (err, 0, "more than %d tags for one image", LOAD_MAX_TAGS);
   ref_full (&r, img->tags[img->n_tags++], sizeof img->tags[0]);
   return 0;
 }
@@ -161,7 +161,7 @@ static int add_tag (struct load_image *img, const char *name, struct terr *err)
 static struct load_image *new_image (struct load_plan *p, struct terr *err)
 {
   if (p->n_imgs == LOAD_MAX_IMAGES)
-    return terr_set (err, E2BIG, "more than %d images in one archive", LOAD_MAX_IMAGES), NULL;
+    return terr_set (err, 0, "more than %d images in one archive", LOAD_MAX_IMAGES), NULL;
   return &p->imgs[p->n_imgs++];
 }
 
@@ -170,7 +170,7 @@ static struct load_image *new_image (struct load_plan *p, struct terr *err)
 static int read_docker_save (int root_fd, const json_t *manifest, struct load_plan *p, struct terr *err)
 {
   if (!json_is_array (manifest) || json_array_size (manifest) == 0)
-    return terr_set (err, EINVAL, "manifest.json: not a list of images");
+    return terr_set (err, 0, "manifest.json: not a list of images");
   size_t i;
   json_t *m;
   json_array_foreach (manifest, i, m)
@@ -178,7 +178,7 @@ static int read_docker_save (int root_fd, const json_t *manifest, struct load_pl
       const char *cfg = json_string_value (json_object_get (m, "Config"));
       const json_t *layers = json_object_get (m, "Layers"), *tags = json_object_get (m, "RepoTags");
       if (cfg == NULL || !json_is_array (layers))
-        return terr_set (err, EINVAL, "manifest.json: an image without Config or Layers");
+        return terr_set (err, 0, "manifest.json: an image without Config or Layers");
       struct load_image *img = new_image (p, err);
       if (img == NULL)
         return -1;
@@ -197,7 +197,7 @@ static int read_docker_save (int root_fd, const json_t *manifest, struct load_pl
           if (!json_is_string (l) || !good_digest (diff))
             {
               json_decref (config);
-              return terr_set (err, EINVAL, "manifest.json: bad layer %zu", k);
+              return terr_set (err, 0, "manifest.json: bad layer %zu", k);
             }
           int fd = open_in (root_fd, json_string_value (l), err);
           int at = fd < 0 ? -1 : add_layer (p, fd, diff, err);
@@ -225,7 +225,7 @@ static int open_blob (int root_fd, const json_t *desc, const char *what, struct 
 {
   const char *d = json_string_value (json_object_get (desc, "digest"));
   if (!good_digest (d))
-    return terr_set (err, EINVAL, "%s: no sha256 digest", what);
+    return terr_set (err, 0, "%s: no sha256 digest", what);
   char rel[96];
   snprintf (rel, sizeof rel, "blobs/sha256/%s", d + 7);
   int fd = open_in (root_fd, rel, err);
@@ -236,7 +236,7 @@ static int open_blob (int root_fd, const json_t *desc, const char *what, struct 
   if (json_is_integer (size) && fstat (fd, &st) == 0 && json_integer_value (size) != st.st_size)
     {
       close (fd);
-      return terr_set (err, EINVAL, "%s %.19s: %lld bytes, the descriptor says %lld", what, d,
+      return terr_set (err, 0, "%s %.19s: %lld bytes, the descriptor says %lld", what, d,
                        (long long) st.st_size, (long long) json_integer_value (size));
     }
   if (check_blob (fd, d, what, err) < 0)
@@ -291,7 +291,7 @@ static int read_oci_manifest (int root_fd, const json_t *desc, struct load_plan 
     goto out;
   if (!json_is_array (layers))
     {
-      terr_set (err, EINVAL, "image manifest: no layers");
+      terr_set (err, 0, "image manifest: no layers");
       goto out;
     }
   config = load_blob_json (root_fd, json_object_get (man, "config"), "image config", &img->config,
@@ -307,7 +307,7 @@ static int read_oci_manifest (int root_fd, const json_t *desc, struct load_plan 
       const char *diff = json_string_value (json_array_get (ids, k));
       if (!layer_type_ok (mt) || !good_digest (diff))
         {
-          terr_set (err, EINVAL, "layer %zu: unsupported media type %.100s", k, mt ? mt : "(none)");
+          terr_set (err, 0, "layer %zu: unsupported media type %.100s", k, mt ? mt : "(none)");
           goto out;
         }
       int fd = open_blob (root_fd, l, "layer", err);
@@ -333,7 +333,7 @@ static int read_oci (int root_fd, const json_t *index, struct load_plan *p, int 
 {
   const json_t *ms = json_object_get (index, "manifests");
   if (!json_is_array (ms) || json_array_size (ms) == 0)
-    return terr_set (err, EINVAL, "index.json: no manifests");
+    return terr_set (err, 0, "index.json: no manifests");
   size_t i;
   json_t *d;
   json_array_foreach (ms, i, d)
@@ -343,7 +343,7 @@ static int read_oci (int root_fd, const json_t *index, struct load_plan *p, int 
                  || strcmp (mt, "application/vnd.docker.distribution.manifest.list.v2+json") == 0))
         {
           if (depth > 0)
-            return terr_set (err, EINVAL, "index.json: indexes nested too deep");
+            return terr_set (err, 0, "index.json: indexes nested too deep");
           json_t *sub = load_blob_json (root_fd, d, "image index", NULL, NULL, err);
           int rc = sub ? read_oci (root_fd, sub, p, depth + 1, err) : -1;
           json_decref (sub);
@@ -359,7 +359,7 @@ static int read_oci (int root_fd, const json_t *index, struct load_plan *p, int 
         return -1;
     }
   if (p->n_imgs == 0)
-    return terr_set (err, EINVAL, "index.json: no linux/amd64 image");
+    return terr_set (err, 0, "index.json: no linux/amd64 image");
   return 0;
 }
 
@@ -383,7 +383,7 @@ int load_plan_read (int root_fd, struct load_plan *p, struct terr *err)
       json_decref (j);
       return rc;
     }
-  return terr_set (err, EINVAL, "open manifest.json: no such file or directory (neither docker save nor an OCI layout)");
+  return terr_set (err, 0, "open manifest.json: no such file or directory (neither docker save nor an OCI layout)");
 }
 
 void load_plan_free (struct load_plan *p)

@@ -64,7 +64,7 @@ static bool is_hex64 (const char *s)
 static int config_path (const char *id, char *out, size_t cap, struct terr *err)
 {
   if (strncmp (id, "sha256:", 7) != 0 || !is_hex64 (id + 7))
-    return terr_set (err, EINVAL, "bad image id %.80s", id);
+    return terr_set (err, 0, "bad image id %.80s", id);
   char rel[96];
   snprintf (rel, sizeof rel, "configs/%s.json", id + 7);
   return images_path (out, cap, rel, err);
@@ -101,7 +101,7 @@ static json_t *tags_load (struct terr *err)
   if (t == NULL || !json_is_object (t))
     {
       json_decref (t);
-      terr_set (err, EINVAL, "%s: %s", p, t ? "not an object" : je.text);
+      terr_set (err, 0, "%s: %s", p, t ? "not an object" : je.text);
       return NULL;
     }
   return t;
@@ -134,7 +134,7 @@ int store_tag (const char *ref, const char *id, char old[IMAGE_ID_LEN], struct t
     snprintf (old, IMAGE_ID_LEN, "%s", was);
   int rc = -1;
   if (was == NULL && json_object_size (t) >= STORE_MAX_TAGS)
-    terr_set (err, ENOSPC, "at most %d tags", STORE_MAX_TAGS);
+    terr_set (err, 0, "at most %d tags", STORE_MAX_TAGS);
   else if (json_object_set_new (t, ref, json_string (id)) < 0)
     terr_set (err, ENOMEM, "tag %s", ref);
   else
@@ -151,7 +151,7 @@ int store_untag (const char *ref, struct terr *err)
   json_t *t = tags_load (err);
   if (t == NULL)
     return -1;
-  int rc = json_object_del (t, ref) == 0 ? tags_save (t, err) : terr_set (err, ENOENT, "No such image: %s", ref);
+  int rc = json_object_del (t, ref) == 0 ? tags_save (t, err) : terr_set (err, 0, "No such image: %s", ref);
   json_decref (t);
   return rc;
 }
@@ -177,7 +177,7 @@ size_t store_tags_of (const char *id, char (*tags)[REF_MAX + 140], size_t cap)
 int store_put_config (const char *config, size_t len, char id[IMAGE_ID_LEN], struct terr *err)
 {
   if (len > STORE_MAX_CONFIG)
-    return terr_set (err, EFBIG, "image config of %zu bytes: at most %u", len, STORE_MAX_CONFIG);
+    return terr_set (err, 0, "image config of %zu bytes: at most %u", len, STORE_MAX_CONFIG);
   struct sha256 c;
   unsigned char d[SHA256_LEN];
   char hex[SHA256_HEX_LEN];
@@ -208,7 +208,7 @@ json_t *store_config (const char *id, struct terr *err)
   if (c == NULL || !json_is_object (c))
     {
       json_decref (c);
-      terr_set (err, ENOENT, "image %s: %s", id, access (p, F_OK) < 0 ? "no config" : je.text);
+      terr_set (err, 0, "image %s: %s", id, access (p, F_OK) < 0 ? "no config" : je.text);
       return NULL;
     }
   return c;
@@ -218,16 +218,16 @@ int store_layer_paths (const json_t *config, char (*out)[4096], size_t max, stru
 {
   const json_t *ids = json_object_get (json_object_get (config, "rootfs"), "diff_ids");
   if (!json_is_array (ids) || json_array_size (ids) == 0)
-    return terr_set (err, EINVAL, "the image has no layers (rootfs.diff_ids)");
+    return terr_set (err, 0, "the image has no layers (rootfs.diff_ids)");
   if (json_array_size (ids) > max)
-    return terr_set (err, E2BIG, "the image has %zu layers: at most %zu", json_array_size (ids), max);
+    return terr_set (err, 0, "the image has %zu layers: at most %zu", json_array_size (ids), max);
   size_t i;
   json_t *v;
   json_array_foreach (ids, i, v)
     {
       const char *d = json_string_value (v);
       if (d == NULL || strncmp (d, "sha256:", 7) != 0 || !is_hex64 (d + 7))
-        return terr_set (err, EINVAL, "bad diff id in the image config");
+        return terr_set (err, 0, "bad diff id in the image config");
       char rel[80];
       snprintf (rel, sizeof rel, "%s.vmdk", d + 7);
       if (images_path (out[i], sizeof out[i], rel, err) < 0)
@@ -276,11 +276,11 @@ int store_resolve (const char *name, char id[IMAGE_ID_LEN], struct terr *err)
     }
   json_decref (t);
   if (rc == -1 && !is_ref && !ref_is_id_prefix (name))
-    return terr_set (err, EINVAL, "%s", why), -3;
+    return terr_set (err, 0, "%s", why), -3;
   if (rc == -1)
-    terr_set (err, ENOENT, "No such image: %s", name);
+    terr_set (err, 0, "No such image: %s", name);
   if (rc == -2)
-    terr_set (err, EINVAL, "multiple images match the prefix %s", name);
+    terr_set (err, 0, "multiple images match the prefix %s", name);
   return rc;
 }
 

@@ -26,7 +26,8 @@ uint64_t unpack_budget (const char *dir)
 
 static int fail (struct archive *a, struct terr *err, const char *what, const char *name)
 {
-  terr_set (err, archive_errno (a) > 0 ? archive_errno (a) : EINVAL, "%s %.200s: %s", what, name ? name : "",
+  /* libarchive's text says it; its errno is often a leftover of a probe */
+  terr_set (err, 0, "%s%s%.200s: %s", what, name ? " " : "", name ? name : "",
             archive_error_string (a) ? archive_error_string (a) : "unreadable");
   return -1;
 }
@@ -67,19 +68,19 @@ int unpack_outer (const char *archive, const char *dest, uint64_t max_bytes, str
       mode_t type = archive_entry_filetype (e);
       if (++entries > UNPACK_MAX_ENTRIES)
         {
-          terr_set (err, E2BIG, "the archive has more than %d entries", UNPACK_MAX_ENTRIES);
+          terr_set (err, 0, "the archive has more than %d entries", UNPACK_MAX_ENTRIES);
           goto out;
         }
       if (archive_entry_hardlink (e) || (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK))
         {
-          terr_set (err, EINVAL, "%.200s: only files, directories and symlinks belong in an image archive", name);
+          terr_set (err, 0, "%.200s: only files, directories and symlinks belong in an image archive", name);
           goto out;
         }
       if (archive_entry_size (e) > 0)
         bytes += (uint64_t) archive_entry_size (e);
       if (bytes > max_bytes)
         {
-          terr_set (err, EFBIG, "the archive unpacks to more than %llu MiB (the space there is)",
+          terr_set (err, 0, "the archive unpacks to more than %llu MiB (the space there is)",
                     (unsigned long long) (max_bytes >> 20));
           goto out;
         }
@@ -111,7 +112,7 @@ int unpack_outer (const char *archive, const char *dest, uint64_t max_bytes, str
     }
   if (entries == 0)
     {
-      terr_set (err, EINVAL, "the archive is empty");
+      terr_set (err, 0, "the archive is empty");
       goto out;
     }
   rc = 0;

@@ -15,10 +15,11 @@ Volumes and a Healthcheck as a Dockerfile would.
 --bad KIND makes a hostile archive: digest (a layer that does not match its
 diff id), dotdot (an entry ../escape), abs (an entry /abs-escape), symlink (a
 symlink to / followed by an entry through it), hardlink (a hard link to
-/etc/passwd), bomb (a layer of one 2 GiB sparse-looking file of zeros: the
-test sets TETHER_LAYER_MAX_MB below it).
+/etc/passwd), bomb (a gzip layer of 256 MiB of zeros in 250 KiB: the test
+sets TETHER_LAYER_MAX_MB below it).
 """
 import argparse
+import gzip
 import hashlib
 import io
 import json
@@ -110,15 +111,21 @@ def hostile(kind):
             add_link(t, "pw", "/etc/passwd", hard=True)
         elif kind == "bomb":
             ti = tarfile.TarInfo("zeros")
-            ti.size = 2 << 30
+            ti.size = BOMB_BYTES
             ti.mtime = 1700000000
 
             class Zeros(io.RawIOBase):
+                def readable(self):
+                    return True
+
                 def readinto(self, b):
                     b[:] = bytes(len(b))
                     return len(b)
             t.addfile(ti, io.BufferedReader(Zeros(), 1 << 20))
     return build
+
+
+BOMB_BYTES = 256 << 20  # gzip makes it 250 KiB: the test bounds layers at 64 MiB
 
 
 def main():
@@ -133,6 +140,8 @@ def main():
         builds.append(hostile(a.bad))
     blobs = [layer(b) for b in builds]
     diff_ids = ["sha256:" + hashlib.sha256(b).hexdigest() for b in blobs]
+    if a.bad == "bomb":
+        blobs[-1] = gzip.compress(blobs[-1], 1)
     if a.bad == "digest":
         blobs[-1] = blobs[-1][:-1024] + b"\1" + blobs[-1][-1023:]
     config = {
