@@ -1,6 +1,7 @@
 # mk/test-docker.mk — tetherd against the real docker CLIs and malformed HTTP
 # (tests/docker/run.sh: two container VMs, ~30 s), then the life of containers
-# through the CLIs (tests/docker/life.sh: ~15 VMs, ~90 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
+# through the CLIs (tests/docker/life.sh: ~15 VMs, ~90 s), then images
+# (tests/docker/images.sh: load, OCI, hostile archives, ~8 VMs, ~60 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
 # /usr/bin/docker (Debian's docker.io 20.10), curl, socat, python3: a missing
 # one is a failure, never a skip. Runs the sanitizer tetherd, then the release one.
 
@@ -9,3 +10,4 @@ test-docker: $(SAN)/tetherd $(B)/tetherd $(B)/tetherctl build/initramfs.cpio.gz
 	TETHER_ASSETS=$(abspath $(B)) CTL=$(abspath $(B)/tetherctl) \
 	  bash tests/docker/run.sh $(abspath $(SAN)/tetherd) $(abspath $(B)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/life.sh $(abspath $(SAN)/tetherd)
+	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/images.sh $(abspath $(SAN)/tetherd)

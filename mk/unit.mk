@@ -6,7 +6,7 @@
 UNIT_PROTO := crc32c frame msg loglimit duration
 UNIT_TETHER := ring user health
 UNIT_HOST := ctl_sig ctl_timefmt ctl_timeparse ctl_logstore ctl_json ctl_inspect ctl_image
-UNIT_DOCKER := docker_router docker_psfilter docker_create store_layer
+UNIT_DOCKER := docker_router docker_psfilter docker_create store_layer docker_imgmerge
 
 INC_tests/unit = $(INC_proto) -Itether $(HOST_INC) -Ihost/store -Ihost/docker
 

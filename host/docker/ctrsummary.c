@@ -80,9 +80,9 @@ void ctr_summary_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
       json_str (j, name);
     }
   json_arr_end (j);
-  /* the image as the client named it; no image store yet, so no id */
+  /* the image as the client named it, and its id */
   json_kstr (j, "Image", c->image);
-  json_kstr (j, "ImageID", "");
+  json_kstr (j, "ImageID", c->image_id);
   json_kstr (j, "Command", ctr_command (c, cmd, sizeof cmd));
   json_kint (j, "Created", ci->created_ns / 1000000000);
   json_key (j, "Ports");
@@ -136,7 +136,10 @@ static void inspect_extra (struct json *j, const void *ctx)
   const char *id = ci->config ? ci->config->id : NULL;
   char log[VM_PATH_MAX + 100];
   snprintf (log, sizeof log, "%s/containers/%s/log", state_dir (), id ? id : "");
-  json_kstr (j, "Image", ci->config && ci->config->image ? ci->config->image : "");
+  /* docker's top-level Image is the id; Config.Image the name given */
+  const char *img = ci->config && ci->config->image_id && *ci->config->image_id ? ci->config->image_id
+                    : ci->config && ci->config->image ? ci->config->image : "";
+  json_kstr (j, "Image", img);
   /* the files as the container sees them inside its VM; the log on the host */
   json_kstr (j, "ResolvConfPath", "/etc/resolv.conf");
   json_kstr (j, "HostnamePath", "/etc/hostname");

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fnmatch.h>
 #include <jansson.h>
 
 #include "image.h"
@@ -130,35 +131,136 @@ static json_t *list_entry (const char *id, int64_t created_s, json_t *labels, js
   return o;
 }
 
+/* docker images' filters (daemon/images/images.go): reference=PATTERN (a glob
+ * on the familiar "name:tag" and "name", any one matching) and dangling. */
+struct img_filter {
+  json_t *refs;               /* the reference patterns, or NULL */
+  int dangling;               /* -1 any, 0 tagged only, 1 untagged only */
+};
+
+static int filter_parse (const char *text, struct img_filter *f, char *why, size_t cap)
+{
+  f->refs = NULL;
+  f->dangling = -1;
+  if (text == NULL || *text == '\0')
+    return 0;
+  json_t *o = json_loads (text, 0, NULL);
+  if (!json_is_object (o))
+    {
+      json_decref (o);
+      snprintf (why, cap, "invalid filter: %.200s", text);
+      return -1;
+    }
+  const char *k;
+  json_t *v;
+  json_object_foreach (o, k, v)
+    {
+      /* {"reference":{"x":true}}, or the older {"reference":["x"]} */
+      json_t *vals = json_array ();
+      if (json_is_object (v))
+        {
+          const char *p;
+          json_t *b;
+          json_object_foreach (v, p, b)
+            json_array_append_new (vals, json_string (p));
+        }
+      else if (json_is_array (v))
+        json_array_extend (vals, v);
+      if (strcmp (k, "reference") == 0)
+        f->refs = vals;
+      else if (strcmp (k, "dangling") == 0 && json_array_size (vals) == 1)
+        {
+          const char *d = json_string_value (json_array_get (vals, 0));
+          f->dangling = d && (strcmp (d, "true") == 0 || strcmp (d, "1") == 0) ? 1 : 0;
+          json_decref (vals);
+        }
+      else
+        {
+          json_decref (vals);
+          json_decref (o);
+          snprintf (why, cap, "invalid filter '%.100s'", k);
+          return -1;
+        }
+    }
+  json_decref (o);
+  return 0;
+}
+
+static bool ref_matches (const json_t *refs, const char *full)
+{
+  char fam[REF_MAX + 140], name[REF_MAX + 140];
+  ref_familiar_str (full, fam, sizeof fam);
+  snprintf (name, sizeof name, "%s", fam);
+  char *colon = strrchr (name, ':');
+  if (colon && !strchr (colon, '/'))
+    *colon = '\0';
+  size_t i;
+  json_t *p;
+  json_array_foreach (refs, i, p)
+    {
+      const char *pat = json_string_value (p);
+      if (pat && (fnmatch (pat, fam, 0) == 0 || fnmatch (pat, name, 0) == 0))
+        return true;
+    }
+  return false;
+}
+
+/* An image passes: shown[] gets the tags to show (those the reference filter
+ * matched; pointers into tags, at most STORE_MAX_TAGS_SHOWN). */
+#define STORE_MAX_TAGS_SHOWN 256
+static bool filter_pass (const struct img_filter *f, char *const *tags, size_t n, char **shown, size_t *n_shown)
+{
+  *n_shown = 0;
+  if ((f->dangling == 1 && n > 0) || (f->dangling == 0 && n == 0))
+    return false;
+  for (size_t i = 0; i < n && *n_shown < STORE_MAX_TAGS_SHOWN; i++)
+    if (f->refs == NULL || ref_matches (f->refs, tags[i]))
+      shown[(*n_shown)++] = tags[i];
+  return f->refs == NULL || *n_shown > 0;
+}
+
 void route_img_list (struct api_req *req, struct api_reply *rep)
 {
   struct terr err;
   terr_clear (&err);
+  struct img_filter f;
+  char why[300];
+  if (filter_parse (req->arg ? req->arg (req->arg_ctx, "filters") : NULL, &f, why, sizeof why) < 0)
+    {
+      api_reply_error (rep, 400, "%s", why);
+      return;
+    }
   struct store_image *imgs;
   size_t n;
   if (store_list (&imgs, &n, &err) < 0)
     {
+      json_decref (f.refs);
       api_reply_error (rep, 500, "the image store: %s", err.msg);
       return;
     }
   json_t *arr = json_array ();
   char id[IMAGE_ID_LEN];
   const struct builtin *b = builtin (&err);
-  if (b && !in_store (BUILTIN_TAG, id))
+  char *tag = (char *) "docker.io/library/" BUILTIN_TAG;
+  static char *shown[STORE_MAX_TAGS_SHOWN];
+  size_t n_shown;
+  if (b && !in_store (BUILTIN_TAG, id) && filter_pass (&f, &tag, 1, shown, &n_shown))
     {
-      char *tag = (char *) "docker.io/library/" BUILTIN_TAG;
       json_array_append_new (arr, list_entry (b->id, b->created_ns / 1000000000, NULL, tag_array (&tag, 1, false),
                                               (uint64_t) b->size, req->minor));
     }
   for (size_t i = 0; i < n; i++)
     {
+      if (!filter_pass (&f, imgs[i].tags, imgs[i].n_tags, shown, &n_shown))
+        continue;
       json_t *labels = json_object_get (json_object_get (imgs[i].config, "config"), "Labels");
       json_array_append_new (arr, list_entry (imgs[i].id, imgs[i].created_ns / 1000000000,
                                               json_is_object (labels) ? json_incref (labels) : NULL,
-                                              tag_array (imgs[i].tags, imgs[i].n_tags, req->minor < 44),
+                                              tag_array (shown, n_shown, req->minor < 44),
                                               imgs[i].size, req->minor));
     }
   store_list_free (imgs, n);
+  json_decref (f.refs);
   reply_jansson (rep, arr);
 }
 

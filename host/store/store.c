@@ -319,7 +319,7 @@ static int add_image (struct store_image *img, const char *dir, const char *file
   const char *created = json_string_value (json_object_get (img->config, "created"));
   if (created == NULL || parse_rfc3339 (created, &img->created_ns) < 0)
     img->created_ns = 0;
-  char p[PATH_MAX + 80];
+  char p[PATH_MAX + 300];
   struct stat st;
   snprintf (p, sizeof p, "%s/%s", dir, file);
   img->tagged_ns = stat (p, &st) == 0 ? (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec : 0;
