@@ -137,6 +137,41 @@ int vm_state_save (const struct vm_ctr *v, struct terr *err)
   return r;
 }
 
+/* docker rename: containers/ID/name, when there, is the name. A file of its
+ * own because a running container's endpoint rewrites state.pb from the
+ * config it booted with. */
+static void rename_apply (const char *id, ContainerInfo *ci)
+{
+  char path[VM_PATH_MAX + 100], name[VM_NAME_MAX + 2];
+  snprintf (path, sizeof path, "%s/containers/%s/name", state_dir (), id);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ci->config == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  ssize_t n = fd_read (fd, name, sizeof name - 1);
+  close (fd);
+  if (n <= 0 || (size_t) n > VM_NAME_MAX)
+    return;
+  name[n] = '\0';
+  char *copy = strdup (name);
+  if (copy == NULL)
+    return;
+  free (ci->config->name); /* protobuf-c's default allocator: malloc */
+  ci->config->name = copy;
+}
+
+int vm_rename (const char *id, const char *name, struct terr *err)
+{
+  char dir[VM_PATH_MAX];
+  snprintf (dir, sizeof dir, "%s/containers/%s", state_dir (), id);
+  if (strlen (name) > VM_NAME_MAX)
+    return terr_set (err, 0, "a name of at most %d bytes", VM_NAME_MAX);
+  return write_atomic (dir, "name", name, strlen (name), err);
+}
+
 ContainerInfo *vm_state_load (const char *id, struct terr *err)
 {
   char path[VM_PATH_MAX + 100];
@@ -162,6 +197,8 @@ ContainerInfo *vm_state_load (const char *id, struct terr *err)
   free (buf);
   if (ci == NULL)
     terr_set (err, 0, "%s: unreadable", path);
+  else
+    rename_apply (id, ci);
   return ci;
 }
 

@@ -52,6 +52,9 @@ struct vm_ctr {
 /* Removes the disks of cfg's anonymous volumes (volumes/NAME.img): rm -v and
  * --rm, as docker. Names that are not 64 hex digits are left alone. */
 void vm_anon_volumes_remove (const ContainerConfig *cfg);
+#define VM_NAME_MAX 128
+/* docker rename: the container's name from now on (every loader reads it). */
+int vm_rename (const char *id, const char *name, struct terr *err);
 /* Fills the paths for id (dir, rundir, sockets). */
 int vm_ctr_paths (struct vm_ctr *v, const char *id, struct terr *err);
 /* Writes state.json and state.pb atomically (rename). */

@@ -47,6 +47,7 @@ static const struct route routes[] = {
   { "GET", "/exec/{}/json", route_exec_inspect, NULL },
   { "GET", "/containers/{}/logs", route_ctr_logs, NULL },
   { "GET", "/containers/{}/top", route_ctr_top, NULL },
+  { "POST", "/containers/{}/rename", route_ctr_rename, NULL },
   { NULL, "/containers/{}/*", NULL, "this container operation" },
   { NULL, "/exec/*", NULL, "exec" },
   { "GET", "/images/json", route_img_list, NULL },

@@ -60,6 +60,8 @@ void route_ctr_resize (struct api_req *req, struct api_reply *rep);
 void route_exec_resize (struct api_req *req, struct api_reply *rep);
 /* ctrnew.c */
 void route_ctr_create (struct api_req *req, struct api_reply *rep);
+/* ctrrename.c */
+void route_ctr_rename (struct api_req *req, struct api_reply *rep);
 /* ctrtop.c */
 void route_ctr_top (struct api_req *req, struct api_reply *rep);
 /* ctrattach.c */

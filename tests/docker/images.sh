@@ -120,6 +120,15 @@ check "tetherd alive after hostile archives" "$(alive)" alive
 d28 run --rm absent/image:1 true >/dev/null 2>"$T/err"; rc=$?
 check "an absent image: 125 and pull's failure" "$rc/$(grep -c 'pulls from no registry' "$T/err")" "125/1"
 
+# ---- rename (no VM: created containers) ----
+d28 create --name ren1 busybox true >/dev/null && d28 create --name ren2 busybox true >/dev/null
+check "rename: 0, the new name everywhere" "$(d28 rename ren1 ren-new; echo $?) $(d28 inspect -f '{{.Name}}' ren-new) $(d28 ps -a -q --filter name=ren1 | wc -l)" "0 /ren-new 0"
+check "rename onto another's name: 409 -> 1" "$(d28 rename ren-new ren2 2>&1 | grep -c 'already in use'; d28 rename ren-new ren2 >/dev/null 2>&1; echo $?)" "1
+1"
+check "rename to the same name or a bad one: 1" "$(d28 rename ren-new ren-new >/dev/null 2>&1; echo $?)$(d28 rename ren-new 'a b' >/dev/null 2>&1; echo $?)" "11"
+check "rename: tetherctl sees it too" "$(TETHER_STATE_DIR=$TETHER_STATE_DIR "$ROOT/build/tetherctl" ps -a 2>/dev/null | grep -c ren-new)" 1
+d28 rm ren-new ren2 >/dev/null
+
 # ---- 20 layers ----
 $MK "$T/twenty.tar" --tag test/twenty:1 --layers 20 >/dev/null
 d28 load -i "$T/twenty.tar" >/dev/null 2>"$T/err" || bad "load of 20 layers" "$(cat "$T/err")"
