@@ -1,6 +1,7 @@
 /* /_ping, /version, /info: what the docker CLI asks before anything else, and
  * what `docker version` and `docker info` print. */
 #include "routes.h"
+#include "store.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -190,6 +191,18 @@ static void limits_write (struct json *j)
     json_kbool (j, no[i], 0);
 }
 
+/* The store's images, and the built-in one unless a loaded busybox:latest hides it. */
+static size_t image_count (void)
+{
+  struct store_image *imgs;
+  size_t n = 0;
+  struct terr err;
+  terr_clear (&err);
+  if (store_list (&imgs, &n, &err) == 0)
+    store_list_free (imgs, n);
+  return n + (image_builtin_used ("busybox:latest") ? 1 : 0);
+}
+
 void route_info (struct api_req *req, struct api_reply *rep)
 {
   (void) req;
@@ -216,7 +229,7 @@ void route_info (struct api_req *req, struct api_reply *rep)
   json_kint (&j, "ContainersRunning", (int64_t) running);
   json_kint (&j, "ContainersPaused", 0);
   json_kint (&j, "ContainersStopped", (int64_t) (l.n - running));
-  json_kint (&j, "Images", 1); /* the built-in busybox: no image store yet */
+  json_kint (&j, "Images", (int64_t) image_count ());
   json_kstr (&j, "Driver", "tether-vmdk");
   json_key (&j, "DriverStatus");
   json_arr_begin (&j);
@@ -288,8 +301,8 @@ void route_info (struct api_req *req, struct api_reply *rep)
    * Warnings is empty; this one says what is true here. */
   json_key (&j, "Warnings");
   json_arr_begin (&j);
-  json_str (&j, "WARNING: tetherd serves part of the Engine API: containers, exec, logs and volumes; "
-                "the one image is the built-in busybox (no load or import yet), no networks");
+  json_str (&j, "WARNING: tetherd serves part of the Engine API: containers, exec, logs, volumes and "
+                "images (load, import, tag, rmi; no registry, no build), no networks");
   if (l.unreadable || l.over_cap)
     {
       char w[160];

@@ -51,6 +51,7 @@ test/multi:latest $id"
 check "image inspect: config and layers" \
   "$(d28 image inspect -f '{{.Config.WorkingDir}} {{.Config.StopSignal}} {{len .RootFS.Layers}}' test/multi:1)" \
   "/data SIGUSR1 3"
+check "info counts it beside the built-in one" "$(d28 info --format '{{.Images}}')" 2
 n0=$(layers)
 check "load again: nothing converted twice" "$(d28 load -i "$T/multi.tar" >/dev/null 2>&1; echo $?/$(layers))" "0/$n0"
 
