@@ -26,7 +26,7 @@ JOBS=$(nproc)
 PACKAGES=(
     build-essential musl-tools musl-dev gperf
     protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev libmd-dev libjansson-dev
-    libmicrohttpd-dev libarchive-dev skopeo
+    libmicrohttpd-dev libarchive-dev skopeo docker.io
     dpkg-dev pkg-config linux-libc-dev
     qemu-system-x86 qemu-utils xorriso isolinux syslinux-common
     busybox-static socat curl tini e2fsprogs cpio kmod zstd xz-utils gzip

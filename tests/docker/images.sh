@@ -136,5 +136,28 @@ d28 load -i "$T/twenty.tar" >/dev/null 2>"$T/err" || bad "load of 20 layers" "$(
 out=$(d28 run --rm test/twenty:1 sh -c 'ls /layers | wc -l; cat /layers/20' 2>&1)
 check "a 20-layer image runs, every layer seen" "$(echo $out)" "17 layer 20"
 
+# ---- an archive docker 20.10 itself wrote: Debian's dockerd + runc on a private
+# socket (as make bench) imports a root, builds on it (a RUN layer whose whiteout
+# deletes /bin/echo) and saves both images ----
+W=$T/refd
+mkdir -p "$W/ctx" "$W/root/bin"
+cp "${BUSYBOX:-/bin/busybox}" "$W/root/bin/busybox" && ln -s busybox "$W/root/bin/sh" && ln -s busybox "$W/root/bin/echo"
+dockerd --host "unix://$W/d.sock" --data-root "$W/droot" --exec-root "$W/dexec" --pidfile "$W/d.pid" \
+  --storage-driver vfs --iptables=false --ip6tables=false --bridge=none >"$W/dockerd.log" 2>&1 &
+REFD=$!
+ref () { timeout 120 "$DOCKER20" -H "unix://$W/d.sock" "$@"; }
+for _ in $(seq 100); do ref version >/dev/null 2>&1 && break; sleep 0.1; done
+printf '%s\n' 'FROM ref/base:1' 'RUN ["/bin/sh", "-c", "echo built > /built; rm /bin/echo"]' 'ENV BUILT=yes' \
+  'CMD ["/bin/sh", "-c", "cat /built; echo $BUILT; ls /bin"]' >"$W/ctx/Dockerfile"
+tar -C "$W/root" -c . | ref import - ref/base:1 >/dev/null 2>"$W/err" \
+  && DOCKER_BUILDKIT=0 ref build -q -t ref/built:1 "$W/ctx" >/dev/null 2>>"$W/err" \
+  && ref save -o "$T/real.tar" ref/built:1 ref/base:1 2>>"$W/err" \
+  || bad "dockerd 20.10 builds and saves" "$(tail -3 "$W/err"; tail -3 "$W/dockerd.log")"
+kill "$REFD" 2>/dev/null; wait "$REFD" 2>/dev/null
+check "load of docker 20.10's own save" "$(d28 load -i "$T/real.tar" 2>&1)" "Loaded image: ref/built:1
+Loaded image: ref/base:1"
+out=$(d28 run --rm ref/built:1 2>&1)
+check "run on it: its RUN layer, ENV, and the whiteout of /bin/echo" "$(echo $out)" "built yes busybox sh"
+
 echo "images: $pass passed, $fail failed"
 [ "$fail" = 0 ]
