@@ -1,6 +1,6 @@
 /* The create parser's shared context (createctx.h): the error it reports and
- * Go's encoding/json rules, which every part of the body (ctrcreate.c) is held
- * to. */
+ * Go's encoding/json rules, which both halves of the body (ctrcreate.c for
+ * Config, hostconfig.c for HostConfig and NetworkingConfig) are held to. */
 #include "createctx.h"
 
 #include <jansson.h>

@@ -1,4 +1,5 @@
-/* Private to the create parser (ctrcreate.c; createctx.c: these helpers).
+/* Private to the create parser (ctrcreate.c: the entry point and Config;
+ * hostconfig.c: HostConfig and NetworkingConfig; createctx.c: these helpers).
  * Kept out of ctrcreate.h, whose callers see only create_req_parse.
  *
  * Every helper that can fail writes docker's status and text through the
@@ -55,5 +56,9 @@ int create_get_object (struct ctx *c, const json_t *o, const char *key, const ch
 int create_get_strings (struct ctx *c, const json_t *o, const char *key, const char *path, bool is_slice,
                         char **strs, size_t *n, bool *given);
 int create_check_rest (struct ctx *c, const json_t *o, const char *prefix, const struct field *fs, size_t n);
+
+/* hostconfig.c: the HostConfig and NetworkingConfig objects into c->r. */
+int create_take_host_config (struct ctx *c, const json_t *hj);
+int create_take_networking (struct ctx *c, const json_t *nj);
 
 #endif
