@@ -3,197 +3,22 @@
  * decodes the body into typed structs: a value of the wrong type is Go's
  * "json: cannot unmarshal ..." (400); unknown keys are ignored by Go, but here a
  * key we do not know set to a non-zero value is refused (501) like a known one
- * we cannot honour: a newer client's setting must not vanish silently. */
+ * we cannot honour: a newer client's setting must not vanish silently.
+ *
+ * This file: the entry point, the name and Config (container.Config);
+ * hostconfig.c: HostConfig and NetworkingConfig; createctx.c: the context and
+ * the getters both use. */
 #include "ctrcreate.h"
-#include "humansize.h"
+#include "createctx.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cfgcheck.h"
-#include "logstore.h"
 #include "names.h"
 #include "sig.h"
-
-struct ctx {
-  struct create_req *r;
-  int *status;
-  char *why;
-  size_t cap;
-};
-
-__attribute__ ((format (printf, 3, 4))) static int fail (struct ctx *c, int status, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (c->why, c->cap, fmt, ap);
-  va_end (ap);
-  *c->status = status;
-  return -1;
-}
-
-static int unsupported (struct ctx *c, const char *path, const char *what)
-{
-  if (what)
-    return fail (c, 501, "%s (%s) is not supported by tetherd yet", path, what);
-  return fail (c, 501, "%s is not supported by tetherd yet", path);
-}
-
-static const char *go_kind (const json_t *v)
-{
-  switch (json_typeof (v))
-    {
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    case JSON_ARRAY: return "array";
-    case JSON_OBJECT: return "object";
-    default: return "null";
-    }
-}
-
-/* Go's text for a value of the wrong type (encoding/json UnmarshalTypeError). */
-static int type_error (struct ctx *c, const char *path, const json_t *v, const char *go_type)
-{
-  return fail (c, 400, "json: cannot unmarshal %s into Go struct field %s of type %s", go_kind (v), path, go_type);
-}
-
-/* Go's zero value: null, false, 0, "", [] and {}. */
-static bool is_zero (const json_t *v)
-{
-  switch (json_typeof (v))
-    {
-    case JSON_NULL:
-    case JSON_FALSE: return true;
-    case JSON_INTEGER: return json_integer_value (v) == 0;
-    case JSON_REAL: return json_real_value (v) == 0;
-    case JSON_STRING: return json_string_length (v) == 0;
-    case JSON_ARRAY: return json_array_size (v) == 0;
-    case JSON_OBJECT: return json_object_size (v) == 0;
-    default: return false;
-    }
-}
-
-/* An object whose every member is zero, deeply: what the CLI sends for an
- * endpoint it has no settings for. */
-static bool is_deep_zero (const json_t *v)
-{
-  if (!json_is_object (v))
-    return is_zero (v);
-  const char *k;
-  json_t *m;
-  json_object_foreach ((json_t *) v, k, m)
-    if (!is_deep_zero (m))
-      return false;
-  return true;
-}
-
-/* The typed getters: an absent key or null is the zero value. */
-static int get_string (struct ctx *c, const json_t *o, const char *key, const char *path, const char **out)
-{
-  const json_t *v = json_object_get (o, key);
-  *out = "";
-  if (v == NULL || json_is_null (v))
-    return 0;
-  if (!json_is_string (v))
-    return type_error (c, path, v, "string");
-  *out = json_string_value (v);
-  return 0;
-}
-
-static int get_bool (struct ctx *c, const json_t *o, const char *key, const char *path, bool *out)
-{
-  const json_t *v = json_object_get (o, key);
-  *out = false;
-  if (v == NULL || json_is_null (v))
-    return 0;
-  if (!json_is_boolean (v))
-    return type_error (c, path, v, "bool");
-  *out = json_is_true (v);
-  return 0;
-}
-
-/* *present says whether a number was given (StopTimeout: null is "unset"). */
-static int get_int (struct ctx *c, const json_t *o, const char *key, const char *path, int64_t *out, bool *present)
-{
-  const json_t *v = json_object_get (o, key);
-  *out = 0;
-  if (present)
-    *present = false;
-  if (v == NULL || json_is_null (v))
-    return 0;
-  if (!json_is_integer (v))
-    return type_error (c, path, v, "int64");
-  *out = json_integer_value (v);
-  if (present)
-    *present = true;
-  return 0;
-}
-
-static int get_object (struct ctx *c, const json_t *o, const char *key, const char *path, const json_t **out)
-{
-  const json_t *v = json_object_get (o, key);
-  *out = NULL;
-  if (v == NULL || json_is_null (v))
-    return 0;
-  if (!json_is_object (v))
-    return type_error (c, path, v, "object");
-  *out = v;
-  return 0;
-}
-
-/* []string into strs[*n..]; is_slice: docker's StrSlice, which also takes a
- * single string (Cmd, Entrypoint). *given: the key held a non-null value. */
-static int get_strings (struct ctx *c, const json_t *o, const char *key, const char *path, bool is_slice,
-                        char **strs, size_t *n, bool *given)
-{
-  const json_t *v = json_object_get (o, key);
-  if (given)
-    *given = false;
-  if (v == NULL || json_is_null (v))
-    return 0;
-  if (given)
-    *given = true;
-  if (is_slice && json_is_string (v))
-    {
-      if (*n >= CREATE_MAX_LIST)
-        return fail (c, 400, "%s: more than %d entries (tetherd's bound)", path, CREATE_MAX_LIST);
-      strs[(*n)++] = (char *) json_string_value (v);
-      return 0;
-    }
-  if (!json_is_array (v))
-    return type_error (c, path, v, is_slice ? "strslice.StrSlice" : "[]string");
-  size_t i;
-  const json_t *e;
-  json_array_foreach (v, i, e)
-    {
-      if (!json_is_string (e))
-        return type_error (c, path, e, "string");
-      if (*n >= CREATE_MAX_LIST)
-        return fail (c, 400, "%s: more than %d entries (tetherd's bound)", path, CREATE_MAX_LIST);
-      strs[(*n)++] = (char *) json_string_value (e);
-    }
-  return 0;
-}
-
-/* What each key of an object is to us. */
-enum rule {
-  R_TAKE,   /* read by the code below */
-  R_ANY,    /* meaningless to a create (the CLI's own business): any value */
-  R_ZERO,   /* cannot be honoured: only its zero value passes */
-  R_NULL,   /* cannot be honoured, and [] has a meaning of its own: only null */
-};
-
-struct field {
-  const char *key;
-  enum rule rule;
-  const char *what;         /* R_ZERO/R_NULL: what it is, for the message */
-};
 
 static const struct field config_fields[] = {
   { "Hostname", R_TAKE, NULL },
@@ -225,83 +50,6 @@ static const struct field config_fields[] = {
   { "NetworkingConfig", R_TAKE, NULL },
 };
 
-static const struct field host_fields[] = {
-  { "Binds", R_TAKE, NULL },
-  { "ContainerIDFile", R_ANY, NULL }, /* --cidfile: the CLI writes it */
-  { "LogConfig", R_TAKE, NULL },
-  { "NetworkMode", R_TAKE, NULL },
-  { "PortBindings", R_ZERO, "published ports, -p" },
-  { "RestartPolicy", R_TAKE, NULL },
-  { "AutoRemove", R_TAKE, NULL },
-  { "VolumeDriver", R_ZERO, "--volume-driver" },
-  { "VolumesFrom", R_ZERO, "--volumes-from" },
-  { "ConsoleSize", R_TAKE, NULL },
-  { "Annotations", R_ZERO, "--annotation" },
-  { "CapAdd", R_ZERO, "--cap-add" },
-  { "CapDrop", R_ZERO, "--cap-drop" },
-  { "CgroupnsMode", R_TAKE, NULL },
-  { "Dns", R_ZERO, "--dns" },
-  { "DnsOptions", R_ZERO, "--dns-option" },
-  { "DnsSearch", R_ZERO, "--dns-search" },
-  { "ExtraHosts", R_ZERO, "--add-host" },
-  { "GroupAdd", R_ZERO, "--group-add" },
-  { "IpcMode", R_ZERO, "--ipc" },
-  { "Cgroup", R_ZERO, "--cgroup" },
-  { "Links", R_ZERO, "--link" },
-  { "OomScoreAdj", R_ZERO, "--oom-score-adj" },
-  { "PidMode", R_ZERO, "--pid" },
-  { "Privileged", R_ZERO, "--privileged" },
-  { "PublishAllPorts", R_ZERO, "-P, --publish-all" },
-  { "ReadonlyRootfs", R_ZERO, "--read-only" },
-  { "SecurityOpt", R_ZERO, "--security-opt" },
-  { "StorageOpt", R_ZERO, "--storage-opt" },
-  { "Tmpfs", R_ZERO, "--tmpfs" },
-  { "UTSMode", R_ZERO, "--uts" },
-  { "UsernsMode", R_ZERO, "--userns" },
-  { "ShmSize", R_ZERO, "--shm-size" },
-  { "Sysctls", R_ZERO, "--sysctl" },
-  { "Runtime", R_ZERO, "--runtime" },
-  { "Isolation", R_TAKE, NULL },
-  { "CpuShares", R_ZERO, "-c, --cpu-shares" },
-  { "Memory", R_TAKE, NULL },
-  { "NanoCpus", R_TAKE, NULL },
-  { "CgroupParent", R_ZERO, "--cgroup-parent" },
-  { "Devices", R_ZERO, "--device" },
-  { "DeviceRequests", R_ZERO, "--gpus" },
-  { "MemorySwap", R_ZERO, "--memory-swap" },
-  { "MemorySwappiness", R_TAKE, NULL },
-  { "PidsLimit", R_ZERO, "--pids-limit" },
-  { "Ulimits", R_ZERO, "--ulimit" },
-  { "MaskedPaths", R_NULL, "--security-opt systempaths=unconfined" },
-  { "ReadonlyPaths", R_NULL, "--security-opt systempaths=unconfined" },
-  { "Mounts", R_TAKE, NULL },
-  { "Init", R_TAKE, NULL },
-  /* the rest (Blkio*, Cpu*, Kernel*, MemoryReservation, OomKillDisable, ...)
-   * fall to the unknown-key rule: zero only, named by their key */
-};
-
-/* Every key of o not taken by the code: R_ANY passes, the others only at zero. */
-static int check_rest (struct ctx *c, const json_t *o, const char *prefix, const struct field *fs, size_t n)
-{
-  const char *k;
-  json_t *v;
-  json_object_foreach ((json_t *) o, k, v)
-    {
-      const struct field *f = NULL;
-      for (size_t i = 0; i < n && f == NULL; i++)
-        if (strcmp (fs[i].key, k) == 0)
-          f = &fs[i];
-      if (f && (f->rule == R_TAKE || f->rule == R_ANY))
-        continue;
-      if (f && f->rule == R_NULL ? json_is_null (v) : is_zero (v))
-        continue;
-      char path[160];
-      snprintf (path, sizeof path, "%s.%.100s", prefix, k);
-      return unsupported (c, path, f ? f->what : NULL);
-    }
-  return 0;
-}
-
 /* ---- Config ---- */
 
 static int take_command (struct ctx *c, const json_t *cfgj)
@@ -313,17 +61,17 @@ static int take_command (struct ctx *c, const json_t *cfgj)
    * busybox, whose config is docker's busybox's (no Entrypoint, Cmd ["sh"]):
    * with neither in the request, the command is sh; an Entrypoint given drops
    * the image's Cmd. */
-  if (get_strings (c, cfgj, "Entrypoint", "Config.Entrypoint", true, r->argv, &n, &has_ep) < 0)
+  if (create_get_strings (c, cfgj, "Entrypoint", "Config.Entrypoint", true, r->argv, &n, &has_ep) < 0)
     return -1;
   /* --entrypoint "" sends [""] to clear the image's: no entrypoint part */
   if (n == 1 && r->argv[0][0] == '\0')
     n = 0;
   r->cfg.entrypoint_len = (uint32_t) n;
-  if (get_strings (c, cfgj, "Cmd", "Config.Cmd", true, r->argv, &n, NULL) < 0)
+  if (create_get_strings (c, cfgj, "Cmd", "Config.Cmd", true, r->argv, &n, NULL) < 0)
     return -1;
   /* the image's Cmd and Entrypoint are merged in before (imgmerge.c) */
   if (n == 0)
-    return fail (c, 400, "No command specified");
+    return create_fail (c, 400, "No command specified");
   r->cfg.argv = r->argv;
   r->cfg.n_argv = n;
   return 0;
@@ -333,11 +81,11 @@ static int take_env (struct ctx *c, const json_t *cfgj)
 {
   struct create_req *r = c->r;
   size_t n = 0;
-  if (get_strings (c, cfgj, "Env", "Config.Env", false, r->env, &n, NULL) < 0)
+  if (create_get_strings (c, cfgj, "Env", "Config.Env", false, r->env, &n, NULL) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     if (!cfg_env_valid (r->env[i]))
-      return fail (c, 400, "invalid environment variable: %.200s", r->env[i]);
+      return create_fail (c, 400, "invalid environment variable: %.200s", r->env[i]);
   r->cfg.env = r->env;
   r->cfg.n_env = n;
   return 0;
@@ -353,26 +101,26 @@ static int take_labels (struct ctx *c, const json_t *cfgj)
 {
   struct create_req *r = c->r;
   const json_t *lo;
-  if (get_object (c, cfgj, "Labels", "Config.Labels", &lo) < 0)
+  if (create_get_object (c, cfgj, "Labels", "Config.Labels", &lo) < 0)
     return -1;
   if (lo == NULL || json_object_size (lo) == 0)
     return 0;
   size_t n = json_object_size (lo), total = 0, i = 0;
   if (n > CREATE_MAX_LIST)
-    return fail (c, 400, "Config.Labels: more than %d entries (tetherd's bound)", CREATE_MAX_LIST);
+    return create_fail (c, 400, "Config.Labels: more than %d entries (tetherd's bound)", CREATE_MAX_LIST);
   const char *k;
   json_t *v;
   json_object_foreach ((json_t *) lo, k, v)
     {
       if (!json_is_string (v))
-        return type_error (c, "Config.Labels", v, "string");
+        return create_type_error (c, "Config.Labels", v, "string");
       r->labels[i++] = (char *) k;
       total += strlen (k) + json_string_length (v) + 2;
     }
   qsort (r->labels, n, sizeof *r->labels, key_cmp);
   r->arena = malloc (total);
   if (r->arena == NULL)
-    return fail (c, 500, "out of memory");
+    return create_fail (c, 500, "out of memory");
   char *p = r->arena;
   for (i = 0; i < n; i++)
     {
@@ -396,7 +144,7 @@ static int take_healthcheck (struct ctx *c, const json_t *cfgj)
 {
   struct create_req *r = c->r;
   const json_t *hj;
-  if (get_object (c, cfgj, "Healthcheck", "Config.Healthcheck", &hj) < 0)
+  if (create_get_object (c, cfgj, "Healthcheck", "Config.Healthcheck", &hj) < 0)
     return -1;
   if (hj == NULL)
     return 0;
@@ -406,25 +154,25 @@ static int take_healthcheck (struct ctx *c, const json_t *cfgj)
     {
       char path[64];
       snprintf (path, sizeof path, "Config.Healthcheck.%s", keys[i]);
-      if (get_int (c, hj, keys[i], path, durs[i], NULL) < 0)
+      if (create_get_int (c, hj, keys[i], path, durs[i], NULL) < 0)
         return -1;
       if (*durs[i] != 0 && *durs[i] < HEALTH_MIN_NS)
-        return fail (c, 400, "%s in Healthcheck cannot be less than 1ms", keys[i]);
+        return create_fail (c, 400, "%s in Healthcheck cannot be less than 1ms", keys[i]);
     }
   int64_t retries;
-  if (get_int (c, hj, "Retries", "Config.Healthcheck.Retries", &retries, NULL) < 0)
+  if (create_get_int (c, hj, "Retries", "Config.Healthcheck.Retries", &retries, NULL) < 0)
     return -1;
   if (retries < 0)
-    return fail (c, 400, "Retries in Healthcheck cannot be negative");
+    return create_fail (c, 400, "Retries in Healthcheck cannot be negative");
   if (retries > INT32_MAX)
-    return fail (c, 400, "Retries in Healthcheck is too large");
+    return create_fail (c, 400, "Retries in Healthcheck is too large");
   r->hc.retries = (int32_t) retries;
   size_t n = 0;
-  if (get_strings (c, hj, "Test", "Config.Healthcheck.Test", false, r->test, &n, NULL) < 0)
+  if (create_get_strings (c, hj, "Test", "Config.Healthcheck.Test", false, r->test, &n, NULL) < 0)
     return -1;
   /* [] inherits the image's (there is none); the tether knows these three */
   if (n > 0 && strcmp (r->test[0], "NONE") && strcmp (r->test[0], "CMD") && strcmp (r->test[0], "CMD-SHELL"))
-    return fail (c, 400, "unknown Healthcheck.Test type '%.64s': use NONE, CMD or CMD-SHELL", r->test[0]);
+    return create_fail (c, 400, "unknown Healthcheck.Test type '%.64s': use NONE, CMD or CMD-SHELL", r->test[0]);
   r->hc.test = r->test;
   r->hc.n_test = n;
   r->cfg.healthcheck = &r->hc;
@@ -437,310 +185,57 @@ static int take_config (struct ctx *c, const json_t *cfgj)
   ContainerConfig *cfg = &r->cfg;
   const char *s;
   bool b;
-  if (get_string (c, cfgj, "Image", "Config.Image", &s) < 0)
+  if (create_get_string (c, cfgj, "Image", "Config.Image", &s) < 0)
     return -1;
   if (strlen (s) >= sizeof r->image)
-    return fail (c, 400, "invalid reference format: repository name must not be more than 255 characters");
+    return create_fail (c, 400, "invalid reference format: repository name must not be more than 255 characters");
   strcpy (r->image, s);
   cfg->image = r->image;
   if (take_command (c, cfgj) < 0 || take_env (c, cfgj) < 0 || take_labels (c, cfgj) < 0
       || take_healthcheck (c, cfgj) < 0)
     return -1;
-  if (get_string (c, cfgj, "WorkingDir", "Config.WorkingDir", &s) < 0)
+  if (create_get_string (c, cfgj, "WorkingDir", "Config.WorkingDir", &s) < 0)
     return -1;
   if (!cfg_cwd_valid (s))
-    return fail (c, 400, "the working directory '%.200s' is invalid, it needs to be an absolute path", s);
+    return create_fail (c, 400, "the working directory '%.200s' is invalid, it needs to be an absolute path", s);
   cfg->cwd = (char *) s;
   cfg->create_cwd = s[0] != '\0'; /* docker creates a missing working directory */
-  if (get_string (c, cfgj, "User", "Config.User", &s) < 0)
+  if (create_get_string (c, cfgj, "User", "Config.User", &s) < 0)
     return -1;
   cfg->user = (char *) s;
-  if (get_string (c, cfgj, "Hostname", "Config.Hostname", &s) < 0)
+  if (create_get_string (c, cfgj, "Hostname", "Config.Hostname", &s) < 0)
     return -1;
   if (strlen (s) > 64) /* sethostname's bound: the start would fail */
-    return fail (c, 400, "invalid hostname '%.80s': longer than 64 bytes", s);
+    return create_fail (c, 400, "invalid hostname '%.80s': longer than 64 bytes", s);
   cfg->hostname = (char *) s;
-  if (get_bool (c, cfgj, "Tty", "Config.Tty", &b) < 0)
+  if (create_get_bool (c, cfgj, "Tty", "Config.Tty", &b) < 0)
     return -1;
   cfg->tty = b;
-  if (get_bool (c, cfgj, "OpenStdin", "Config.OpenStdin", &b) < 0)
+  if (create_get_bool (c, cfgj, "OpenStdin", "Config.OpenStdin", &b) < 0)
     return -1;
   cfg->open_stdin = b;
-  if (get_bool (c, cfgj, "StdinOnce", "Config.StdinOnce", &b) < 0)
+  if (create_get_bool (c, cfgj, "StdinOnce", "Config.StdinOnce", &b) < 0)
     return -1;
   r->stdin_once = b;
-  if (get_string (c, cfgj, "StopSignal", "Config.StopSignal", &s) < 0)
+  if (create_get_string (c, cfgj, "StopSignal", "Config.StopSignal", &s) < 0)
     return -1;
   if (s[0])
     {
       int sig = sig_parse (s);
       if (sig < 0)
-        return fail (c, 400, "Invalid signal: %.64s", s);
+        return create_fail (c, 400, "Invalid signal: %.64s", s);
       cfg->stop_signal = (uint32_t) sig;
     }
   int64_t t;
   bool has_t;
-  if (get_int (c, cfgj, "StopTimeout", "Config.StopTimeout", &t, &has_t) < 0)
+  if (create_get_int (c, cfgj, "StopTimeout", "Config.StopTimeout", &t, &has_t) < 0)
     return -1;
   if (has_t && t < 0)
-    return unsupported (c, "Config.StopTimeout", "a negative timeout: wait for ever");
+    return create_unsupported (c, "Config.StopTimeout", "a negative timeout: wait for ever");
   if (has_t && t > INT32_MAX)
-    return fail (c, 400, "Config.StopTimeout %lld is too large", (long long) t);
+    return create_fail (c, 400, "Config.StopTimeout %lld is too large", (long long) t);
   cfg->stop_timeout_s = has_t ? (int32_t) t : -1;
-  return check_rest (c, cfgj, "Config", config_fields, sizeof config_fields / sizeof config_fields[0]);
-}
-
-/* ---- HostConfig ---- */
-
-/* docker's restart policies (20.10 daemon/container.go validateRestartPolicy). */
-static int take_restart (struct ctx *c, const json_t *hj, bool auto_remove)
-{
-  struct create_req *r = c->r;
-  const json_t *pj;
-  const char *name = "";
-  int64_t max = 0;
-  if (get_object (c, hj, "RestartPolicy", "HostConfig.RestartPolicy", &pj) < 0)
-    return -1;
-  if (pj && (get_string (c, pj, "Name", "HostConfig.RestartPolicy.Name", &name) < 0
-             || get_int (c, pj, "MaximumRetryCount", "HostConfig.RestartPolicy.MaximumRetryCount", &max, NULL) < 0))
-    return -1;
-  bool is_none = name[0] == '\0' || strcmp (name, "no") == 0;
-  if (strcmp (name, "on-failure") == 0)
-    {
-      if (max < 0)
-        return fail (c, 400, "maximum retry count cannot be negative");
-      if (max > INT32_MAX)
-        return fail (c, 400, "maximum retry count is too large");
-    }
-  else if (is_none || strcmp (name, "always") == 0 || strcmp (name, "unless-stopped") == 0)
-    {
-      if (max != 0)
-        return fail (c, 400, "maximum retry count cannot be used with restart policy '%s'", name);
-    }
-  else
-    return fail (c, 400, "invalid restart policy '%.64s'", name);
-  if (auto_remove && !is_none)
-    return fail (c, 400, "can't create 'AutoRemove' container with restart policy");
-  if (name[0])
-    {
-      r->rp.name = (char *) name;
-      r->rp.maximum_retry_count = (int32_t) max;
-      r->cfg.restart_policy = &r->rp;
-    }
-  return 0;
-}
-
-
-/* LogConfig: the endpoint keeps json-file logs, rotated by max-size/max-file. */
-static int take_log (struct ctx *c, const json_t *hj)
-{
-  ContainerConfig *cfg = &c->r->cfg;
-  const json_t *lj, *oj;
-  const char *type;
-  if (get_object (c, hj, "LogConfig", "HostConfig.LogConfig", &lj) < 0)
-    return -1;
-  if (lj == NULL)
-    return 0;
-  if (get_string (c, lj, "Type", "HostConfig.LogConfig.Type", &type) < 0
-      || get_object (c, lj, "Config", "HostConfig.LogConfig.Config", &oj) < 0)
-    return -1;
-  if (type[0] && strcmp (type, "json-file") != 0)
-    return fail (c, 501, "HostConfig.LogConfig.Type '%.64s' (--log-driver) is not supported by tetherd yet: "
-                         "it keeps json-file logs", type);
-  if (oj == NULL)
-    return 0;
-  const char *k;
-  json_t *v;
-  json_object_foreach ((json_t *) oj, k, v)
-    {
-      if (!json_is_string (v))
-        return type_error (c, "HostConfig.LogConfig.Config", v, "string");
-      const char *s = json_string_value (v);
-      if (strcmp (k, "max-size") == 0)
-        {
-          uint64_t n;
-          if (human_size (s, &n) < 0)
-            return fail (c, 400, "invalid size: '%.64s'", s);
-          cfg->log_max_size = n;
-        }
-      else if (strcmp (k, "max-file") == 0)
-        {
-          char *end;
-          long n = strtol (s, &end, 10);
-          if (end == s || *end)
-            return fail (c, 400, "strconv.Atoi: parsing \"%.64s\": invalid syntax", s);
-          if (n < 1)
-            return fail (c, 400, "max-file cannot be less than 1");
-          if (n > LOG_MAX_FILE)
-            return fail (c, 400, "max-file %ld is more than tetherd keeps (%d)", n, LOG_MAX_FILE);
-          cfg->log_max_file = (uint32_t) n;
-        }
-      else if (strcmp (k, "compress") == 0 || strcmp (k, "labels") == 0 || strcmp (k, "labels-regex") == 0
-               || strcmp (k, "env") == 0 || strcmp (k, "env-regex") == 0 || strcmp (k, "tag") == 0)
-        return fail (c, 501, "HostConfig.LogConfig.Config.%s (--log-opt %s) is not supported by tetherd yet", k, k);
-      else
-        return fail (c, 400, "unknown log opt '%.64s' for json-file log driver", k);
-    }
-  return 0;
-}
-
-/* Binds: named volumes ("NAME:/PATH", read-write) reach a container VM as
- * disks of their own; host paths, options and Mounts do not yet. */
-static int take_mounts (struct ctx *c, const json_t *hj)
-{
-  struct create_req *r = c->r;
-  const json_t *bj = json_object_get (hj, "Binds");
-  if (bj && !json_is_null (bj))
-    {
-      if (!json_is_array (bj))
-        return type_error (c, "HostConfig.Binds", bj, "[]string");
-      size_t i;
-      const json_t *e;
-      json_array_foreach (bj, i, e)
-      {
-        const char *s = json_is_string (e) ? json_string_value (e) : "";
-        const char *colon = strchr (s, ':');
-        if (s[0] == '/' || s[0] == '.' || s[0] == '~')
-          return fail (c, 501, "HostConfig.Binds (bind mounts of host paths: %.200s) is not supported by tetherd yet", s);
-        char name[CREATE_VOLUME_NAME];
-        size_t nl = colon ? (size_t) (colon - s) : 0;
-        if (colon == NULL || colon[1] != '/' || nl >= sizeof name)
-          return fail (c, 400, "invalid volume specification: '%.200s'", s);
-        snprintf (name, sizeof name, "%.*s", (int) nl, s);
-        if (!cfg_name_valid (name))
-          return fail (c, 400, "create %s: \"%s\" includes invalid characters for a local volume name, only "
-                               "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed",
-                       name, name);
-        const char *opt = strchr (colon + 1, ':');
-        if (opt && strcmp (opt, ":rw") != 0)
-          return fail (c, 501, "HostConfig.Binds (volume options %.60s) is not supported by tetherd yet", opt);
-        if (r->n_volumes == CREATE_MAX_VOLUMES)
-          return fail (c, 400, "at most %d volumes", CREATE_MAX_VOLUMES);
-        snprintf (r->volumes[r->n_volumes], sizeof r->volumes[0], "%.*s", opt ? (int) (opt - s) : (int) strlen (s),
-                  s);
-        r->volume_ptrs[r->n_volumes] = r->volumes[r->n_volumes];
-        r->n_volumes++;
-      }
-    }
-  const json_t *mj = json_object_get (hj, "Mounts");
-  if (mj && !json_is_null (mj))
-    {
-      if (!json_is_array (mj))
-        return type_error (c, "HostConfig.Mounts", mj, "[]mount.Mount");
-      const json_t *e = json_array_get (mj, 0);
-      if (e)
-        {
-          const char *type = json_string_value (json_object_get (e, "Type"));
-          const char *dst = json_string_value (json_object_get (e, "Target"));
-          type = type ? type : "";
-          return fail (c, 501, "HostConfig.Mounts (%s%s mounts, on %.200s) is not supported by tetherd yet",
-                       strcmp (type, "volume") == 0 ? "named volume" : strcmp (type, "bind") == 0 ? "host path bind"
-                                                                                                     : "type ",
-                       strcmp (type, "volume") == 0 || strcmp (type, "bind") == 0 ? "" : type, dst ? dst : "?");
-        }
-    }
-  return 0;
-}
-
-static bool is_default_network (const char *mode)
-{
-  return mode[0] == '\0' || strcmp (mode, "default") == 0 || strcmp (mode, "bridge") == 0
-         || strcmp (mode, "none") == 0;
-}
-
-static int take_resources (struct ctx *c, const json_t *hj)
-{
-  ContainerConfig *cfg = &c->r->cfg;
-  int64_t mem, nano;
-  if (get_int (c, hj, "Memory", "HostConfig.Memory", &mem, NULL) < 0
-      || get_int (c, hj, "NanoCpus", "HostConfig.NanoCpus", &nano, NULL) < 0)
-    return -1;
-  if (mem < 0)
-    return fail (c, 400, "invalid memory limit %lld", (long long) mem);
-  if (mem != 0 && (uint64_t) mem < CREATE_MEMORY_MIN)
-    return fail (c, 400, "Minimum memory limit allowed is 96MB (a tether container is a VM: it needs 96 MiB)");
-  if ((uint64_t) mem > CREATE_MEMORY_MAX)
-    return fail (c, 400, "Maximum memory limit allowed is 1TB (tetherd's bound for a VM)");
-  cfg->memory_bytes = mem ? (uint64_t) mem : CREATE_MEMORY_DEFAULT;
-  if (nano < 0 || nano > (int64_t) CREATE_MAX_CPUS * 1000000000)
-    return fail (c, 400, "Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", CREATE_MAX_CPUS,
-                 CREATE_MAX_CPUS);
-  /* a VM has whole CPUs: 1.5 becomes 2, so the limit is never tighter than asked */
-  cfg->cpus = (uint32_t) ((nano + 999999999) / 1000000000);
-  int64_t swappiness;
-  bool has_sw;
-  if (get_int (c, hj, "MemorySwappiness", "HostConfig.MemorySwappiness", &swappiness, &has_sw) < 0)
-    return -1;
-  if (has_sw && swappiness != -1)
-    return unsupported (c, "HostConfig.MemorySwappiness", "--memory-swappiness");
-  return 0;
-}
-
-static int take_host_config (struct ctx *c, const json_t *hj)
-{
-  ContainerConfig *cfg = &c->r->cfg;
-  const char *s;
-  bool b;
-  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0)
-    return -1;
-  if (get_bool (c, hj, "AutoRemove", "HostConfig.AutoRemove", &b) < 0)
-    return -1;
-  cfg->auto_remove = b;
-  if (take_restart (c, hj, b) < 0)
-    return -1;
-  if (get_bool (c, hj, "Init", "HostConfig.Init", &b) < 0)
-    return -1;
-  cfg->init = b;
-  if (get_string (c, hj, "NetworkMode", "HostConfig.NetworkMode", &s) < 0)
-    return -1;
-  if (!is_default_network (s))
-    return fail (c, 501, "HostConfig.NetworkMode '%.64s' (--network) is not supported by tetherd yet", s);
-  if (get_string (c, hj, "CgroupnsMode", "HostConfig.CgroupnsMode", &s) < 0)
-    return -1;
-  if (s[0] && strcmp (s, "private") != 0)
-    return fail (c, 501, "HostConfig.CgroupnsMode '%.64s' (--cgroupns) is not supported by tetherd yet", s);
-  if (get_string (c, hj, "Isolation", "HostConfig.Isolation", &s) < 0)
-    return -1;
-  if (s[0] && strcmp (s, "default") != 0)
-    return fail (c, 501, "HostConfig.Isolation '%.64s' (--isolation) is not supported by tetherd yet", s);
-  const json_t *cs = json_object_get (hj, "ConsoleSize");
-  if (cs && !json_is_null (cs))
-    {
-      const json_t *h = json_array_get (cs, 0), *w = json_array_get (cs, 1);
-      if (!json_is_array (cs) || json_array_size (cs) != 2 || !json_is_integer (h) || !json_is_integer (w)
-          || json_integer_value (h) < 0 || json_integer_value (w) < 0 || json_integer_value (h) > 65535
-          || json_integer_value (w) > 65535)
-        return fail (c, 400, "HostConfig.ConsoleSize: want [rows, cols], each 0 to 65535");
-      cfg->rows = (uint32_t) json_integer_value (h);
-      cfg->cols = (uint32_t) json_integer_value (w);
-    }
-  return check_rest (c, hj, "HostConfig", host_fields, sizeof host_fields / sizeof host_fields[0]);
-}
-
-/* NetworkingConfig.EndpointsConfig: the CLI names the default network with
- * every setting at zero; an endpoint with settings (--ip, --network-alias...) or
- * another network cannot be honoured. */
-static int take_networking (struct ctx *c, const json_t *nj)
-{
-  const json_t *ej;
-  if (get_object (c, nj, "EndpointsConfig", "NetworkingConfig.EndpointsConfig", &ej) < 0)
-    return -1;
-  if (ej)
-    {
-      const char *k;
-      json_t *v;
-      json_object_foreach ((json_t *) ej, k, v)
-        {
-          if (!is_default_network (k))
-            return fail (c, 501, "NetworkingConfig.EndpointsConfig '%.64s' (--network) is not supported by tetherd "
-                                 "yet", k);
-          if (!is_deep_zero (v))
-            return fail (c, 501, "NetworkingConfig.EndpointsConfig.%s (endpoint settings such as --ip, "
-                                 "--network-alias) is not supported by tetherd yet", k);
-        }
-    }
-  static const struct field fs[] = { { "EndpointsConfig", R_TAKE, NULL } };
-  return check_rest (c, nj, "NetworkingConfig", fs, 1);
+  return create_check_rest (c, cfgj, "Config", config_fields, sizeof config_fields / sizeof config_fields[0]);
 }
 
 static int take_name (struct ctx *c, const char *name_q)
@@ -749,13 +244,13 @@ static int take_name (struct ctx *c, const char *name_q)
   if (name_q == NULL || name_q[0] == '\0')
     {
       r->is_name_generated = true;
-      return names_generate (r->name, sizeof r->name) < 0 ? fail (c, 500, "cannot generate a name") : 0;
+      return names_generate (r->name, sizeof r->name) < 0 ? create_fail (c, 500, "cannot generate a name") : 0;
     }
   const char *n = name_q[0] == '/' ? name_q + 1 : name_q; /* docker strips one leading slash */
   if (!cfg_name_valid (n))
-    return fail (c, 400, "Invalid container name (%.200s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
+    return create_fail (c, 400, "Invalid container name (%.200s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", n);
   if (strlen (n) >= sizeof r->name)
-    return fail (c, 400, "Invalid container name (%.200s...): longer than %zu bytes", n, sizeof r->name - 2);
+    return create_fail (c, 400, "Invalid container name (%.200s...): longer than %zu bytes", n, sizeof r->name - 2);
   strcpy (r->name, n);
   return 0;
 }
@@ -775,14 +270,14 @@ static int parse (struct ctx *c, const char *body, size_t len, const char *name_
 {
   struct create_req *r = c->r;
   if (len > CREATE_MAX_BODY)
-    return fail (c, 413, "request body of %zu bytes is larger than tetherd's %d", len, CREATE_MAX_BODY);
+    return create_fail (c, 413, "request body of %zu bytes is larger than tetherd's %d", len, CREATE_MAX_BODY);
   json_error_t jerr;
   r->root = json_loadb (body ? body : "", len, 0, &jerr);
   if (r->root == NULL)
-    return fail (c, 400, "invalid JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+    return create_fail (c, 400, "invalid JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
   if (!json_is_object (r->root))
-    return fail (c, 400, "invalid JSON: json: cannot unmarshal %s into Go value of type container.CreateRequest",
-                 go_kind (r->root));
+    return create_fail (c, 400, "invalid JSON: json: cannot unmarshal %s into Go value of type container.CreateRequest",
+                        create_go_kind (r->root));
   /* every list is bounded by CREATE_MAX_LIST entries: the arrays are that
    * size, allocated once (argv holds Entrypoint and Cmd together) */
   r->argv = calloc (CREATE_MAX_LIST, sizeof *r->argv);
@@ -790,20 +285,20 @@ static int parse (struct ctx *c, const char *body, size_t len, const char *name_
   r->labels = calloc (CREATE_MAX_LIST, sizeof *r->labels);
   r->test = calloc (CREATE_MAX_LIST, sizeof *r->test);
   if (!r->argv || !r->env || !r->labels || !r->test)
-    return fail (c, 500, "out of memory");
+    return create_fail (c, 500, "out of memory");
   const json_t *hj = NULL, *nj = NULL;
   if (take_name (c, name_q) < 0 || take_config (c, r->root) < 0
-      || get_object (c, r->root, "HostConfig", "HostConfig", &hj) < 0
-      || (hj && take_host_config (c, hj) < 0)
-      || get_object (c, r->root, "NetworkingConfig", "NetworkingConfig", &nj) < 0
-      || (nj && take_networking (c, nj) < 0))
+      || create_get_object (c, r->root, "HostConfig", "HostConfig", &hj) < 0
+      || (hj && create_take_host_config (c, hj) < 0)
+      || create_get_object (c, r->root, "NetworkingConfig", "NetworkingConfig", &nj) < 0
+      || (nj && create_take_networking (c, nj) < 0))
     return -1;
   if (hj == NULL)
     r->cfg.memory_bytes = CREATE_MEMORY_DEFAULT;
   size_t packed = container_config__get_packed_size (&r->cfg);
   if (packed > CREATE_MAX_PACKED)
-    return fail (c, 400, "the container's config is %zu bytes packed, more than tetherd's %d", packed,
-                 CREATE_MAX_PACKED);
+    return create_fail (c, 400, "the container's config is %zu bytes packed, more than tetherd's %d", packed,
+                        CREATE_MAX_PACKED);
   return 0;
 }
 

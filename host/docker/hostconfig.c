@@ -1,0 +1,337 @@
+/* HostConfig and NetworkingConfig of docker's create body (ctrcreate.h): what
+ * the VM is given (memory, CPUs, named volumes, restart policy, json-file log
+ * rotation, console size, init) and the host-side settings it cannot honour,
+ * refused by name. Config and the entry point are in ctrcreate.c. */
+#include "createctx.h"
+#include "humansize.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgcheck.h"
+#include "logstore.h"
+
+static const struct field host_fields[] = {
+  { "Binds", R_TAKE, NULL },
+  { "ContainerIDFile", R_ANY, NULL }, /* --cidfile: the CLI writes it */
+  { "LogConfig", R_TAKE, NULL },
+  { "NetworkMode", R_TAKE, NULL },
+  { "PortBindings", R_ZERO, "published ports, -p" },
+  { "RestartPolicy", R_TAKE, NULL },
+  { "AutoRemove", R_TAKE, NULL },
+  { "VolumeDriver", R_ZERO, "--volume-driver" },
+  { "VolumesFrom", R_ZERO, "--volumes-from" },
+  { "ConsoleSize", R_TAKE, NULL },
+  { "Annotations", R_ZERO, "--annotation" },
+  { "CapAdd", R_ZERO, "--cap-add" },
+  { "CapDrop", R_ZERO, "--cap-drop" },
+  { "CgroupnsMode", R_TAKE, NULL },
+  { "Dns", R_ZERO, "--dns" },
+  { "DnsOptions", R_ZERO, "--dns-option" },
+  { "DnsSearch", R_ZERO, "--dns-search" },
+  { "ExtraHosts", R_ZERO, "--add-host" },
+  { "GroupAdd", R_ZERO, "--group-add" },
+  { "IpcMode", R_ZERO, "--ipc" },
+  { "Cgroup", R_ZERO, "--cgroup" },
+  { "Links", R_ZERO, "--link" },
+  { "OomScoreAdj", R_ZERO, "--oom-score-adj" },
+  { "PidMode", R_ZERO, "--pid" },
+  { "Privileged", R_ZERO, "--privileged" },
+  { "PublishAllPorts", R_ZERO, "-P, --publish-all" },
+  { "ReadonlyRootfs", R_ZERO, "--read-only" },
+  { "SecurityOpt", R_ZERO, "--security-opt" },
+  { "StorageOpt", R_ZERO, "--storage-opt" },
+  { "Tmpfs", R_ZERO, "--tmpfs" },
+  { "UTSMode", R_ZERO, "--uts" },
+  { "UsernsMode", R_ZERO, "--userns" },
+  { "ShmSize", R_ZERO, "--shm-size" },
+  { "Sysctls", R_ZERO, "--sysctl" },
+  { "Runtime", R_ZERO, "--runtime" },
+  { "Isolation", R_TAKE, NULL },
+  { "CpuShares", R_ZERO, "-c, --cpu-shares" },
+  { "Memory", R_TAKE, NULL },
+  { "NanoCpus", R_TAKE, NULL },
+  { "CgroupParent", R_ZERO, "--cgroup-parent" },
+  { "Devices", R_ZERO, "--device" },
+  { "DeviceRequests", R_ZERO, "--gpus" },
+  { "MemorySwap", R_ZERO, "--memory-swap" },
+  { "MemorySwappiness", R_TAKE, NULL },
+  { "PidsLimit", R_ZERO, "--pids-limit" },
+  { "Ulimits", R_ZERO, "--ulimit" },
+  { "MaskedPaths", R_NULL, "--security-opt systempaths=unconfined" },
+  { "ReadonlyPaths", R_NULL, "--security-opt systempaths=unconfined" },
+  { "Mounts", R_TAKE, NULL },
+  { "Init", R_TAKE, NULL },
+  /* the rest (Blkio*, Cpu*, Kernel*, MemoryReservation, OomKillDisable, ...)
+   * fall to the unknown-key rule: zero only, named by their key */
+};
+
+/* An object whose every member is zero, deeply: what the CLI sends for an
+ * endpoint it has no settings for. */
+static bool is_deep_zero (const json_t *v)
+{
+  if (!json_is_object (v))
+    return create_is_zero (v);
+  const char *k;
+  json_t *m;
+  json_object_foreach ((json_t *) v, k, m)
+    if (!is_deep_zero (m))
+      return false;
+  return true;
+}
+
+/* docker's restart policies (20.10 daemon/container.go validateRestartPolicy). */
+static int take_restart (struct ctx *c, const json_t *hj, bool auto_remove)
+{
+  struct create_req *r = c->r;
+  const json_t *pj;
+  const char *name = "";
+  int64_t max = 0;
+  if (create_get_object (c, hj, "RestartPolicy", "HostConfig.RestartPolicy", &pj) < 0)
+    return -1;
+  if (pj && (create_get_string (c, pj, "Name", "HostConfig.RestartPolicy.Name", &name) < 0
+             || create_get_int (c, pj, "MaximumRetryCount", "HostConfig.RestartPolicy.MaximumRetryCount", &max,
+                                NULL) < 0))
+    return -1;
+  bool is_none = name[0] == '\0' || strcmp (name, "no") == 0;
+  if (strcmp (name, "on-failure") == 0)
+    {
+      if (max < 0)
+        return create_fail (c, 400, "maximum retry count cannot be negative");
+      if (max > INT32_MAX)
+        return create_fail (c, 400, "maximum retry count is too large");
+    }
+  else if (is_none || strcmp (name, "always") == 0 || strcmp (name, "unless-stopped") == 0)
+    {
+      if (max != 0)
+        return create_fail (c, 400, "maximum retry count cannot be used with restart policy '%s'", name);
+    }
+  else
+    return create_fail (c, 400, "invalid restart policy '%.64s'", name);
+  if (auto_remove && !is_none)
+    return create_fail (c, 400, "can't create 'AutoRemove' container with restart policy");
+  if (name[0])
+    {
+      r->rp.name = (char *) name;
+      r->rp.maximum_retry_count = (int32_t) max;
+      r->cfg.restart_policy = &r->rp;
+    }
+  return 0;
+}
+
+/* LogConfig: the endpoint keeps json-file logs, rotated by max-size/max-file. */
+static int take_log (struct ctx *c, const json_t *hj)
+{
+  ContainerConfig *cfg = &c->r->cfg;
+  const json_t *lj, *oj;
+  const char *type;
+  if (create_get_object (c, hj, "LogConfig", "HostConfig.LogConfig", &lj) < 0)
+    return -1;
+  if (lj == NULL)
+    return 0;
+  if (create_get_string (c, lj, "Type", "HostConfig.LogConfig.Type", &type) < 0
+      || create_get_object (c, lj, "Config", "HostConfig.LogConfig.Config", &oj) < 0)
+    return -1;
+  if (type[0] && strcmp (type, "json-file") != 0)
+    return create_fail (c, 501, "HostConfig.LogConfig.Type '%.64s' (--log-driver) is not supported by tetherd yet: "
+                                "it keeps json-file logs", type);
+  if (oj == NULL)
+    return 0;
+  const char *k;
+  json_t *v;
+  json_object_foreach ((json_t *) oj, k, v)
+    {
+      if (!json_is_string (v))
+        return create_type_error (c, "HostConfig.LogConfig.Config", v, "string");
+      const char *s = json_string_value (v);
+      if (strcmp (k, "max-size") == 0)
+        {
+          uint64_t n;
+          if (human_size (s, &n) < 0)
+            return create_fail (c, 400, "invalid size: '%.64s'", s);
+          cfg->log_max_size = n;
+        }
+      else if (strcmp (k, "max-file") == 0)
+        {
+          char *end;
+          long n = strtol (s, &end, 10);
+          if (end == s || *end)
+            return create_fail (c, 400, "strconv.Atoi: parsing \"%.64s\": invalid syntax", s);
+          if (n < 1)
+            return create_fail (c, 400, "max-file cannot be less than 1");
+          if (n > LOG_MAX_FILE)
+            return create_fail (c, 400, "max-file %ld is more than tetherd keeps (%d)", n, LOG_MAX_FILE);
+          cfg->log_max_file = (uint32_t) n;
+        }
+      else if (strcmp (k, "compress") == 0 || strcmp (k, "labels") == 0 || strcmp (k, "labels-regex") == 0
+               || strcmp (k, "env") == 0 || strcmp (k, "env-regex") == 0 || strcmp (k, "tag") == 0)
+        return create_fail (c, 501, "HostConfig.LogConfig.Config.%s (--log-opt %s) is not supported by tetherd yet", k,
+                            k);
+      else
+        return create_fail (c, 400, "unknown log opt '%.64s' for json-file log driver", k);
+    }
+  return 0;
+}
+
+/* Binds: named volumes ("NAME:/PATH", read-write) reach a container VM as
+ * disks of their own; host paths, options and Mounts do not yet. */
+static int take_mounts (struct ctx *c, const json_t *hj)
+{
+  struct create_req *r = c->r;
+  const json_t *bj = json_object_get (hj, "Binds");
+  if (bj && !json_is_null (bj))
+    {
+      if (!json_is_array (bj))
+        return create_type_error (c, "HostConfig.Binds", bj, "[]string");
+      size_t i;
+      const json_t *e;
+      json_array_foreach (bj, i, e)
+      {
+        const char *s = json_is_string (e) ? json_string_value (e) : "";
+        const char *colon = strchr (s, ':');
+        if (s[0] == '/' || s[0] == '.' || s[0] == '~')
+          return create_fail (c, 501, "HostConfig.Binds (bind mounts of host paths: %.200s) is not supported by "
+                                      "tetherd yet", s);
+        char name[CREATE_VOLUME_NAME];
+        size_t nl = colon ? (size_t) (colon - s) : 0;
+        if (colon == NULL || colon[1] != '/' || nl >= sizeof name)
+          return create_fail (c, 400, "invalid volume specification: '%.200s'", s);
+        snprintf (name, sizeof name, "%.*s", (int) nl, s);
+        if (!cfg_name_valid (name))
+          return create_fail (c, 400, "create %s: \"%s\" includes invalid characters for a local volume name, only "
+                                      "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed",
+                              name, name);
+        const char *opt = strchr (colon + 1, ':');
+        if (opt && strcmp (opt, ":rw") != 0)
+          return create_fail (c, 501, "HostConfig.Binds (volume options %.60s) is not supported by tetherd yet", opt);
+        if (r->n_volumes == CREATE_MAX_VOLUMES)
+          return create_fail (c, 400, "at most %d volumes", CREATE_MAX_VOLUMES);
+        snprintf (r->volumes[r->n_volumes], sizeof r->volumes[0], "%.*s", opt ? (int) (opt - s) : (int) strlen (s),
+                  s);
+        r->volume_ptrs[r->n_volumes] = r->volumes[r->n_volumes];
+        r->n_volumes++;
+      }
+    }
+  const json_t *mj = json_object_get (hj, "Mounts");
+  if (mj && !json_is_null (mj))
+    {
+      if (!json_is_array (mj))
+        return create_type_error (c, "HostConfig.Mounts", mj, "[]mount.Mount");
+      const json_t *e = json_array_get (mj, 0);
+      if (e)
+        {
+          const char *type = json_string_value (json_object_get (e, "Type"));
+          const char *dst = json_string_value (json_object_get (e, "Target"));
+          type = type ? type : "";
+          return create_fail (c, 501, "HostConfig.Mounts (%s%s mounts, on %.200s) is not supported by tetherd yet",
+                              strcmp (type, "volume") == 0 ? "named volume"
+                              : strcmp (type, "bind") == 0 ? "host path bind"
+                                                           : "type ",
+                              strcmp (type, "volume") == 0 || strcmp (type, "bind") == 0 ? "" : type, dst ? dst : "?");
+        }
+    }
+  return 0;
+}
+
+static bool is_default_network (const char *mode)
+{
+  return mode[0] == '\0' || strcmp (mode, "default") == 0 || strcmp (mode, "bridge") == 0
+         || strcmp (mode, "none") == 0;
+}
+
+static int take_resources (struct ctx *c, const json_t *hj)
+{
+  ContainerConfig *cfg = &c->r->cfg;
+  int64_t mem, nano;
+  if (create_get_int (c, hj, "Memory", "HostConfig.Memory", &mem, NULL) < 0
+      || create_get_int (c, hj, "NanoCpus", "HostConfig.NanoCpus", &nano, NULL) < 0)
+    return -1;
+  if (mem < 0)
+    return create_fail (c, 400, "invalid memory limit %lld", (long long) mem);
+  if (mem != 0 && (uint64_t) mem < CREATE_MEMORY_MIN)
+    return create_fail (c, 400, "Minimum memory limit allowed is 96MB (a tether container is a VM: it needs 96 MiB)");
+  if ((uint64_t) mem > CREATE_MEMORY_MAX)
+    return create_fail (c, 400, "Maximum memory limit allowed is 1TB (tetherd's bound for a VM)");
+  cfg->memory_bytes = mem ? (uint64_t) mem : CREATE_MEMORY_DEFAULT;
+  if (nano < 0 || nano > (int64_t) CREATE_MAX_CPUS * 1000000000)
+    return create_fail (c, 400, "Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available",
+                        CREATE_MAX_CPUS, CREATE_MAX_CPUS);
+  /* a VM has whole CPUs: 1.5 becomes 2, so the limit is never tighter than asked */
+  cfg->cpus = (uint32_t) ((nano + 999999999) / 1000000000);
+  int64_t swappiness;
+  bool has_sw;
+  if (create_get_int (c, hj, "MemorySwappiness", "HostConfig.MemorySwappiness", &swappiness, &has_sw) < 0)
+    return -1;
+  if (has_sw && swappiness != -1)
+    return create_unsupported (c, "HostConfig.MemorySwappiness", "--memory-swappiness");
+  return 0;
+}
+
+int create_take_host_config (struct ctx *c, const json_t *hj)
+{
+  ContainerConfig *cfg = &c->r->cfg;
+  const char *s;
+  bool b;
+  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0)
+    return -1;
+  if (create_get_bool (c, hj, "AutoRemove", "HostConfig.AutoRemove", &b) < 0)
+    return -1;
+  cfg->auto_remove = b;
+  if (take_restart (c, hj, b) < 0)
+    return -1;
+  if (create_get_bool (c, hj, "Init", "HostConfig.Init", &b) < 0)
+    return -1;
+  cfg->init = b;
+  if (create_get_string (c, hj, "NetworkMode", "HostConfig.NetworkMode", &s) < 0)
+    return -1;
+  if (!is_default_network (s))
+    return create_fail (c, 501, "HostConfig.NetworkMode '%.64s' (--network) is not supported by tetherd yet", s);
+  if (create_get_string (c, hj, "CgroupnsMode", "HostConfig.CgroupnsMode", &s) < 0)
+    return -1;
+  if (s[0] && strcmp (s, "private") != 0)
+    return create_fail (c, 501, "HostConfig.CgroupnsMode '%.64s' (--cgroupns) is not supported by tetherd yet", s);
+  if (create_get_string (c, hj, "Isolation", "HostConfig.Isolation", &s) < 0)
+    return -1;
+  if (s[0] && strcmp (s, "default") != 0)
+    return create_fail (c, 501, "HostConfig.Isolation '%.64s' (--isolation) is not supported by tetherd yet", s);
+  const json_t *cs = json_object_get (hj, "ConsoleSize");
+  if (cs && !json_is_null (cs))
+    {
+      const json_t *h = json_array_get (cs, 0), *w = json_array_get (cs, 1);
+      if (!json_is_array (cs) || json_array_size (cs) != 2 || !json_is_integer (h) || !json_is_integer (w)
+          || json_integer_value (h) < 0 || json_integer_value (w) < 0 || json_integer_value (h) > 65535
+          || json_integer_value (w) > 65535)
+        return create_fail (c, 400, "HostConfig.ConsoleSize: want [rows, cols], each 0 to 65535");
+      cfg->rows = (uint32_t) json_integer_value (h);
+      cfg->cols = (uint32_t) json_integer_value (w);
+    }
+  return create_check_rest (c, hj, "HostConfig", host_fields, sizeof host_fields / sizeof host_fields[0]);
+}
+
+/* NetworkingConfig.EndpointsConfig: the CLI names the default network with
+ * every setting at zero; an endpoint with settings (--ip, --network-alias...) or
+ * another network cannot be honoured. */
+int create_take_networking (struct ctx *c, const json_t *nj)
+{
+  const json_t *ej;
+  if (create_get_object (c, nj, "EndpointsConfig", "NetworkingConfig.EndpointsConfig", &ej) < 0)
+    return -1;
+  if (ej)
+    {
+      const char *k;
+      json_t *v;
+      json_object_foreach ((json_t *) ej, k, v)
+        {
+          if (!is_default_network (k))
+            return create_fail (c, 501, "NetworkingConfig.EndpointsConfig '%.64s' (--network) is not supported by "
+                                        "tetherd yet", k);
+          if (!is_deep_zero (v))
+            return create_fail (c, 501, "NetworkingConfig.EndpointsConfig.%s (endpoint settings such as --ip, "
+                                        "--network-alias) is not supported by tetherd yet", k);
+        }
+    }
+  static const struct field fs[] = { { "EndpointsConfig", R_TAKE, NULL } };
+  return create_check_rest (c, nj, "NetworkingConfig", fs, 1);
+}
