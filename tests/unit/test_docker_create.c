@@ -287,8 +287,6 @@ static void each_refused_field (void **state)
     { "HostConfig.LogConfig", "{\"Type\":\"syslog\",\"Config\":{}}", "LogConfig.Type 'syslog' (--log-driver)" },
     { "HostConfig.LogConfig", "{\"Type\":\"json-file\",\"Config\":{\"compress\":\"true\"}}",
       "HostConfig.LogConfig.Config.compress" },
-    { "Volumes", "{\"/z\":{}}", "Config.Volumes (anonymous volumes" },
-    { "ExposedPorts", "{\"90/tcp\":{}}", "Config.ExposedPorts" },
     { "Domainname", "\"d.example\"", "Config.Domainname (--domainname)" },
     { "MacAddress", "\"02:42:ac:11:00:02\"", "Config.MacAddress" },
     { "NetworkDisabled", "true", "Config.NetworkDisabled" },
@@ -473,6 +471,13 @@ static void entrypoint_and_cmd (void **state)
       assert_string_equal (x->r.cfg.argv[0], cases[i].first);
       done (x);
     }
+  /* an image's VOLUME and EXPOSE arrive merged in: accepted (anonymous volumes
+   * are the create route's; exposed ports publish nothing without -p) */
+  static const char vols[] = "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Volumes\":{\"/z\":{}},"
+                             "\"ExposedPorts\":{\"90/tcp\":{}}}";
+  struct result *xv = parse_text (vols, strlen (vols), NULL);
+  assert_int_equal (xv->rc, 0);
+  done (xv);
   static const char *const none[] = {
     "{\"Image\":\"busybox\"}", "{\"Image\":\"busybox\",\"Cmd\":[]}", "{\"Image\":\"busybox\",\"Cmd\":null,\"Entrypoint\":[]}",
     "{\"Image\":\"busybox\",\"Entrypoint\":\"\"}",
