@@ -47,3 +47,41 @@ int sysfs_find (const char *class_dir, const char *attr, const char *value, char
     free (entries);
   return found;
 }
+
+int sysfs_vpd80 (const unsigned char *page, size_t n, char *out, size_t cap)
+{
+  if (n < 4 || page[1] != 0x80)
+    return -1;
+  size_t len = (size_t) page[2] << 8 | page[3], start = 4, end;
+  if (len > n - 4)
+    return -1;
+  end = 4 + len;
+  while (start < end && (page[start] == ' ' || page[start] == '\0'))
+    start++;
+  while (end > start && (page[end - 1] == ' ' || page[end - 1] == '\0'))
+    end--;
+  if (end - start >= cap)
+    return -1;
+  for (size_t i = start; i < end; i++)
+    if (page[i] < 0x20 || page[i] > 0x7e)
+      return -1; /* ASCII only: the serial is compared as a string */
+  memcpy (out, page + start, end - start);
+  out[end - start] = '\0';
+  return (int) (end - start);
+}
+
+int sysfs_disk_serial (const char *block_dir, const char *name, char *out, size_t cap)
+{
+  char path[300];
+  snprintf (path, sizeof path, "%s/%s/serial", block_dir, name);
+  if (sysfs_read (path, out, cap) > 0)
+    return (int) strlen (out);
+  unsigned char page[4 + 255 + 1];
+  snprintf (path, sizeof path, "%s/%s/device/vpd_pg80", block_dir, name);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read (fd, page, sizeof page);
+  close (fd);
+  return n < 0 ? -1 : sysfs_vpd80 (page, (size_t) n, out, cap);
+}

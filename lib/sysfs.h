@@ -15,6 +15,18 @@ int sysfs_read (const char *path, char *buf, size_t cap);
  * if none has it (yet: devices appear after their module loads). */
 int sysfs_find (const char *class_dir, const char *attr, const char *value, char *dev, size_t cap);
 
+/* A disk's serial: virtio-blk's /sys/block/NAME/serial, else SCSI's VPD page
+ * 0x80 (Unit Serial Number) in /sys/block/NAME/device/vpd_pg80, which QEMU's
+ * scsi-hd fills from serial= and VMware from the disk's UUID. Returns the
+ * length, or -1 (no serial, not yet: sd reads the page while it probes). */
+int sysfs_disk_serial (const char *block_dir, const char *name, char *out, size_t cap);
+
+/* The serial in a VPD page 0x80 of n bytes (4 bytes of header: page code 0x80
+ * at byte 1, the length big-endian at bytes 2-3), spaces and NULs around it cut
+ * (SPC pads the field with spaces). Returns the length, or -1 if it is not
+ * such a page or the serial does not fit cap (with its NUL). */
+int sysfs_vpd80 (const unsigned char *page, size_t n, char *out, size_t cap);
+
 /* The virtio-serial port named name (QEMU's `virtserialport name=`). */
 #define VPORTS_DIR "/sys/class/virtio-ports"
 #define vport_find(name, dev, cap) sysfs_find (VPORTS_DIR, "name", (name), (dev), (cap))

@@ -24,7 +24,7 @@ OUT=$BUILD/kernel
 STAMP=$BUILD/stamps/kernel
 
 # What init loads; dependencies and softdeps are added below.
-WANT="virtio_pci virtio_console virtio_blk virtio_net ext4 crc32c_generic overlay
+WANT="virtio_pci virtio_console virtio_blk virtio_scsi virtio_net ext4 crc32c_generic overlay
 vmw_pvscsi sd_mod vmxnet3 vmw_vsock_vmci_transport vmw_vsock_virtio_transport
 qemu_fw_cfg button evdev"
 

@@ -1,5 +1,6 @@
 /* The container's disks: found by serial as they are hot-plugged, mounted as
  * read-only layers + a writable top under overlayfs, plus volumes. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -10,29 +11,76 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "disklimits.h"
+#include "fdio.h"
 #include "mkdirp.h"
 #include "sysfs.h"
-#include "fdio.h"
 #include "log.h"
 #include "vm.h"
 
-#define MAX_LAYERS 120  /* lowerdir must fit one page of mount options */
-#define MAX_MOUNTS 160
+#define MAX_MOUNTS (VM_MAX_DISKS + 8) /* every disk, the container root, spare */
+#define MAX_BLOCK_SEEN (2 * VM_MAX_DISKS) /* /sys/block entries one scan keeps */
 #define DISKS_DIR "/run/tether/disks"
+#define PAGE_OPTS 4096 /* mount(2) copies one page of options, its last byte a NUL */
+
+/* The overlay's options name every layer's mount point (DISKS_DIR/layerN:, N
+ * below 1000) and the top's: VM_MAX_LAYERS must keep them within the page. */
+_Static_assert (VM_MAX_LAYERS < 1000, "layer numbers of at most 3 digits");
+_Static_assert (VM_MAX_LAYERS * (sizeof DISKS_DIR "/layer999:" - 1)
+                        + sizeof "lowerdir=,upperdir=" DISKS_DIR "/top/upper,workdir=" DISKS_DIR "/top/work"
+                    <= PAGE_OPTS,
+                "lowerdir of VM_MAX_LAYERS layers fits one page of mount options");
 
 static char mounted[MAX_MOUNTS][160];
 static int n_mounted;
 
+/* What the last scan of /sys/block saw: each disk's serial and name. One pass
+ * per look, not one per disk: with a hundred disks a lookup each would read
+ * every disk's attributes a hundred times (~20,000 sysfs reads under TCG). */
+struct seen_disk {
+  char serial[24];
+  char name[32];
+};
+static struct seen_disk seen[MAX_BLOCK_SEEN];
+static size_t n_seen;
+
+static void scan_disks (void)
+{
+  n_seen = 0;
+  DIR *d = opendir ("/sys/block");
+  if (!d)
+    return;
+  struct dirent *e;
+  while (n_seen < MAX_BLOCK_SEEN && (e = readdir (d)) != NULL)
+    {
+      struct seen_disk *s = &seen[n_seen];
+      size_t len = strlen (e->d_name);
+      if (e->d_name[0] == '.' || len >= sizeof s->name
+          || sysfs_disk_serial ("/sys/block", e->d_name, s->serial, sizeof s->serial) <= 0)
+        continue;
+      memcpy (s->name, e->d_name, len + 1);
+      n_seen++;
+    }
+  closedir (d);
+}
+
+/* The disk with this serial in the last scan, as /dev/NAME; devtmpfs may lag
+ * the sysfs entry, so the node must be there too. */
 static bool find_disk (const char *serial, char *dev, size_t len)
 {
-  /* virtio-blk shows the serial QEMU (or the vmx) gave it in /sys/block/vdX/serial;
-   * devtmpfs may lag the sysfs entry */
-  return sysfs_find ("/sys/block", "serial", serial, dev, len) == 0 && access (dev, F_OK) == 0;
+  for (size_t i = 0; i < n_seen; i++)
+    if (strcmp (seen[i].serial, serial) == 0)
+      {
+        snprintf (dev, len, "/dev/%s", seen[i].name);
+        return access (dev, F_OK) == 0;
+      }
+  return false;
 }
 
 const char *vmdisk_missing (const ContainerConfig *cfg)
 {
   char dev[300];
+  scan_disks ();
   for (size_t i = 0; i < cfg->n_disks; i++)
     if (!find_disk (cfg->disks[i]->serial, dev, sizeof dev))
       return cfg->disks[i]->serial;
@@ -62,7 +110,7 @@ static int mount_disk (const Disk *d, const char *target, bool ro, struct terr *
 
 int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err)
 {
-  char lower[4096] = "", path[256];
+  char lower[PAGE_OPTS] = "", path[256];
   size_t n_layers = 0;
   const Disk *top = NULL;
   for (size_t i = 0; i < cfg->n_disks; i++)
@@ -72,8 +120,9 @@ int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err)
       top = cfg->disks[i];
   if (n_layers == 0)
     return terr_set (err, 0, "the config names no image layer");
-  if (n_layers > MAX_LAYERS)
-    return terr_set (err, 0, "%zu layers: at most %d", n_layers, MAX_LAYERS);
+  if (n_layers > VM_MAX_LAYERS)
+    return terr_set (err, 0, "%zu layers: at most %d", n_layers, VM_MAX_LAYERS);
+  scan_disks ();
   /* Layers come bottom first; lowerdir lists the top-most first. */
   size_t k = 0;
   for (size_t i = 0; i < cfg->n_disks; i++)
@@ -92,7 +141,7 @@ int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err)
       if (sep)
         lower[pl] = ':';
     }
-  char opts[4096 + 256];
+  char opts[PAGE_OPTS + 256];
   if (top)
     {
       if (mount_disk (top, DISKS_DIR "/top", false, err) < 0)
@@ -106,6 +155,8 @@ int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err)
     snprintf (opts, sizeof opts, "lowerdir=%s", lower); /* read-only overlay */
   else
     opts[0] = '\0';
+  if (strlen (opts) >= PAGE_OPTS)
+    return terr_set (err, 0, "overlay options longer than a page");
   if (opts[0] ? mount_rec ("overlay", VM_ROOT, "overlay", 0, opts, err) < 0
               : mount_rec (DISKS_DIR "/layer0", VM_ROOT, NULL, MS_BIND, NULL, err) < 0)
     return terr_wrap (err, "container root");

@@ -135,11 +135,22 @@ static void env_add (struct run_opts *o, const char *kv)
   o->env[o->n_env++] = v;
 }
 
-static int add_path (const char **list, size_t *n, size_t max, const char *v, const char *what)
+/* Counted past max, kept up to it: the error after the options says how many
+ * were given (too_many), before anything is made. */
+static int add_counted (const char **list, size_t *n, size_t max, const char *v)
 {
-  if (*n >= max)
-    return cli_err ("run: too many %s (at most %zu)", what, max), -1;
-  list[(*n)++] = v;
+  if (*n < max)
+    list[*n] = v;
+  (*n)++;
+  return 0;
+}
+
+static int too_many (const struct run_opts *o)
+{
+  if (o->n_images > VM_MAX_LAYERS)
+    return cli_err ("run: %zu layers: at most %d", o->n_images, VM_MAX_LAYERS), -1;
+  if (o->n_volumes > VM_MAX_VOLUMES)
+    return cli_err ("run: %zu volumes: at most %d", o->n_volumes, VM_MAX_VOLUMES), -1;
   return 0;
 }
 
@@ -203,8 +214,8 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
         return cli_err ("the working directory '%s' is invalid, it needs to be an absolute path", arg), -1;
       o->cwd = arg;
       return 0;
-    case 'v': return add_path (o->volumes, &o->n_volumes, RUN_MAX_VOLUMES, arg, "volumes");
-    case O_IMAGE: return add_path (o->images, &o->n_images, RUN_MAX_IMAGES, arg, "image layers");
+    case 'v': return add_counted (o->volumes, &o->n_volumes, VM_MAX_VOLUMES, arg);
+    case O_IMAGE: return add_counted (o->images, &o->n_images, VM_MAX_LAYERS, arg);
     case O_NAME:
       o->name = arg[0] == '/' ? arg + 1 : arg; /* docker strips one leading slash */
       if (!cfg_name_valid (o->name))
@@ -271,6 +282,8 @@ int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts 
       if (take (o, argv[0], ch, optarg) < 0)
         return -1;
     }
+  if (too_many (o) < 0)
+    return -1;
   if (!(verb & RUN))
     return optind;
   if (optind < argc && strcmp (argv[optind], "--") == 0)

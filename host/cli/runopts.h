@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disklimits.h"
 #include "healthopts.h"
 #include "tether.pb-c.h"
 
@@ -18,8 +19,6 @@ enum opts_verb {
   OPTS_EXEC = 1 << 2,     /* exec, either mode */
 };
 
-#define RUN_MAX_IMAGES 64
-#define RUN_MAX_VOLUMES 16
 
 struct run_opts {
   /* process options (run and exec) */
@@ -40,9 +39,9 @@ struct run_opts {
   /* run, VM only */
   bool serial;
   const char *accel;
-  const char *images[RUN_MAX_IMAGES];
+  const char *images[VM_MAX_LAYERS]; /* more given: refused by run_opts_parse ("N layers: at most M") */
   size_t n_images;
-  const char *volumes[RUN_MAX_VOLUMES];
+  const char *volumes[VM_MAX_VOLUMES];
   size_t n_volumes;
   int memory_mib, cpus;      /* 0: the defaults */
   struct health_opts health; /* run: --health-*, --no-healthcheck, --restart */

@@ -112,6 +112,11 @@ static int record_failure (struct vm_ctr *v, const struct terr *err)
 
 int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o, struct terr *err)
 {
+  /* Counts first: a refused container leaves nothing behind (no directory, no record). */
+  if (o->n_layers > VM_MAX_LAYERS)
+    return terr_set (err, 0, "%zu layers: at most %d", o->n_layers, VM_MAX_LAYERS);
+  if (o->n_volumes > VM_MAX_VOLUMES)
+    return terr_set (err, 0, "%zu volumes: at most %d", o->n_volumes, VM_MAX_VOLUMES);
   /* afresh: a daemon creates one container after another in the same v */
   if (v->loaded)
     container_info__free_unpacked (v->loaded, NULL);

@@ -28,8 +28,10 @@ int vm_volume_make (const char *name, char *path, size_t cap, struct terr *err);
 
 /* Makes containers/ID/ for cfg (whose id is set) into v. The disks' protobuf
  * entries live in static storage: one container at a time, until the next call.
- * On failure after the state dir exists, the container is recorded as ended 125
- * with the reason (docker's failed create leaves nothing; here `rm` removes it). */
+ * More than VM_MAX_LAYERS layers or VM_MAX_VOLUMES volumes: "N layers: at most
+ * M" before anything is made. On failure after the state dir exists, the
+ * container is recorded as ended 125 with the reason (docker's failed create
+ * leaves nothing; here `rm` removes it). */
 int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o, struct terr *err);
 
 #endif

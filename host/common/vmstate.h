@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disklimits.h"
 #include "terr.h"
 #include "tether.pb-c.h"
 
-#define VM_MAX_DISKS 24           /* one pcie-root-port each */
 #define VM_PATH_MAX 4096
 #define VM_SOCK_MAX 108           /* sun_path */
 

@@ -134,6 +134,28 @@ print(d.datetime.fromtimestamp(m, d.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f
   timeout 60 "$CTL" rm "$id" >/dev/null 2>&1
 }
 
+# The most layers an image may have (VM_MAX_LAYERS, proto/disklimits.h): the
+# built-in busybox layer at the bottom, then one tiny layer per number N that adds
+# /etc/layers/fN and writes N into /etc/top, so the top-most one must win; one
+# more layer is refused before anything is made. One VM boot (~13 s with the
+# layers' builds under TCG).
+t_layers_max () {
+  local max i args out rc before
+  max=$(sed -n 's/^#define VM_MAX_LAYERS \([0-9]*\).*/\1/p' "$(dirname "$0")/../../proto/disklimits.h")
+  args=(--image "$("$CTL" image default 2>/dev/null)")
+  for i in $(seq 1 $((max - 1))); do
+    mkdir -p "$W/max/$i/etc/layers"; echo "$i" >"$W/max/$i/etc/layers/f$i"; echo "$i" >"$W/max/$i/etc/top"
+    args+=(--image "$W/max/$i")
+  done
+  out=$(timeout 180 "$CTL" run "${args[@]}" -- sh -c 'cat /etc/top; ls /etc/layers | wc -l; cat /etc/layers/* | sort -n | md5sum | cut -d" " -f1' 2>&1)
+  check "$max layers: each one's file, the top-most wins" "$(echo $out)" "$((max - 1)) $((max - 1)) $(seq 1 $((max - 1)) | md5sum | cut -d' ' -f1)"
+  for _ in $(seq 300); do [ "$(qemus)" = 0 ] && break; sleep 0.1; done # that VM powering off is not counted
+  before=$(ls "$TETHER_STATE_DIR/containers" | wc -l)/$(ls "$TETHER_STATE_DIR/images" | wc -l)/$(qemus)
+  out=$(timeout 60 "$CTL" run "${args[@]}" --image "$W/max/1" -- true 2>&1); rc=$?
+  check "$((max + 1)) layers refused, nothing left" \
+    "$rc/$out/$(ls "$TETHER_STATE_DIR/containers" | wc -l)/$(ls "$TETHER_STATE_DIR/images" | wc -l)/$(qemus)" \
+    "125/tetherctl: run: $((max + 1)) layers: at most $max/$before"
+}
 if [ -n "${VM_ONLY:-}" ]; then
   for n in $VM_ONLY; do "t_$n"; done
   finish; exit
@@ -167,6 +189,9 @@ echo lower >"$W/l1/etc/gone"; echo keep >"$W/l1/etc/kept"; echo upper >"$W/l2/et
 tar -C "$W/l1" -cf "$W/l1.tar" . ; tar -C "$W/l2" -cf "$W/l2.tar" .
 out=$(timeout 120 "$CTL" run --image "$W/l1.tar" --image "$W/l2.tar" -- sh -c 'ls /etc/gone 2>/dev/null; cat /etc/kept /etc/added' 2>/dev/null)
 check "two layers with a whiteout" "$(echo $out)" "keep upper"
+
+# 5b. the most layers an image may have, and one more
+t_layers_max
 
 # 6. a named volume keeps a file across two runs
 timeout 120 "$CTL" run -v data:/data -- sh -c 'echo persisted >/data/f' >/dev/null 2>&1
