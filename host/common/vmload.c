@@ -117,6 +117,24 @@ int vm_ctr_load (struct vm_ctr *v, const char *id, struct terr *err)
   return load_vm_object (v, err);
 }
 
+struct volume_user {
+  const char *self, *path;
+  bool used;
+};
+
+static int uses_volume (const char *id, void *ctx)
+{
+  struct volume_user *u = ctx;
+  static struct vm_ctr v; /* big (every disk's path): not on the stack */
+  struct terr err;
+  terr_clear (&err);
+  if (strcmp (id, u->self) == 0 || vm_ctr_load (&v, id, &err) < 0)
+    return 0;
+  for (size_t i = 0; i < v.n_disks && !u->used; i++)
+    u->used = strcmp (v.disks[i].file, u->path) == 0;
+  return u->used ? 1 : 0;
+}
+
 void vm_anon_volumes_remove (const ContainerConfig *cfg)
 {
   for (size_t i = 0; cfg && i < cfg->n_anon_volumes; i++)
@@ -125,7 +143,12 @@ void vm_anon_volumes_remove (const ContainerConfig *cfg)
       if (strlen (name) != 64 || strspn (name, "0123456789abcdef") != 64)
         continue; /* not a name tetherd made: never a path */
       char path[VM_PATH_MAX];
-      if (snprintf (path, sizeof path, "%s/volumes/%s.img", state_dir (), name) < (int) sizeof path)
+      if (snprintf (path, sizeof path, "%s/volumes/%s.img", state_dir (), name) >= (int) sizeof path)
+        continue;
+      /* another container may name it (-v HEX:/path): docker keeps a volume in use */
+      struct volume_user u = { cfg->id ? cfg->id : "", path, false };
+      vm_each (uses_volume, &u);
+      if (!u.used)
         unlink (path);
     }
 }

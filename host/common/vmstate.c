@@ -159,7 +159,10 @@ static void rename_apply (const char *id, ContainerInfo *ci)
   char *copy = strdup (name);
   if (copy == NULL)
     return;
-  free (ci->config->name); /* protobuf-c's default allocator: malloc */
+  /* protobuf-c's default allocator is malloc, but an empty string unpacks to
+   * its static protobuf_c_empty_string, which must never be freed */
+  if (ci->config->name != protobuf_c_empty_string)
+    free (ci->config->name);
   ci->config->name = copy;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disklimits.h"
 #include "tether.pb-c.h"
 
 #define CREATE_MAX_BODY (1024 * 1024)   /* = API_MAX_BODY */
@@ -31,7 +32,7 @@
 
 struct json_t;
 
-#define CREATE_MAX_VOLUMES 16    /* a VM has 24 disks: layers, the top disk, these */
+#define CREATE_MAX_VOLUMES VM_MAX_VOLUMES /* named and anonymous, proto/disklimits.h */
 #define CREATE_VOLUME_NAME 128
 #define CREATE_VOLUME_SPEC 1200
 

@@ -16,7 +16,6 @@
 #include "vmcreate.h"
 #include "vmstate.h"
 
-#define VM_LAYERS_MAX (VM_MAX_DISKS - 1 - CREATE_MAX_VOLUMES) /* the top disk and volumes need theirs */
 
 #define NAME_TRIES 16 /* generated names taken already: draw again */
 
@@ -35,11 +34,11 @@ static bool name_taken (const char *name, char other[65])
 struct image_pick {
   json_t *config;
   char id[IMAGE_ID_LEN];
-  const char *layers[128];
+  const char *layers[VM_MAX_LAYERS];
   size_t n_layers;
 };
 
-static char layer_paths[128][4096];
+static char layer_paths[VM_MAX_LAYERS][4096];
 
 static int pick_image (const char *name, struct image_pick *ip, struct api_reply *rep)
 {
@@ -67,7 +66,7 @@ static int pick_image (const char *name, struct image_pick *ip, struct api_reply
       return -1;
     }
   json_t *cfg = store_config (ip->id, &err);
-  int n = cfg ? store_layer_paths (cfg, layer_paths, VM_LAYERS_MAX, &err) : -1;
+  int n = cfg ? store_layer_paths (cfg, layer_paths, VM_MAX_LAYERS, &err) : -1;
   if (n < 0)
     {
       json_decref (cfg);

@@ -144,7 +144,7 @@ static int filter_parse (const char *text, struct img_filter *f, char *why, size
   f->dangling = -1;
   if (text == NULL || *text == '\0')
     return 0;
-  json_t *o = json_loads (text, 0, NULL);
+  json_t *o = json_loads (text, JSON_REJECT_DUPLICATES, NULL);
   if (!json_is_object (o))
     {
       json_decref (o);
@@ -176,9 +176,11 @@ static int filter_parse (const char *text, struct img_filter *f, char *why, size
         }
       else
         {
+          snprintf (why, cap, "invalid filter '%.100s'", k); /* k is o's: before o goes */
           json_decref (vals);
           json_decref (o);
-          snprintf (why, cap, "invalid filter '%.100s'", k);
+          json_decref (f->refs);
+          f->refs = NULL;
           return -1;
         }
     }
@@ -199,7 +201,8 @@ static bool ref_matches (const json_t *refs, const char *full)
   json_array_foreach (refs, i, p)
     {
       const char *pat = json_string_value (p);
-      if (pat && (fnmatch (pat, fam, 0) == 0 || fnmatch (pat, name, 0) == 0))
+      /* Go's path.Match, which dockerd uses: '*' stops at '/' */
+      if (pat && (fnmatch (pat, fam, FNM_PATHNAME) == 0 || fnmatch (pat, name, FNM_PATHNAME) == 0))
         return true;
     }
   return false;

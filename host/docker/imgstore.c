@@ -134,6 +134,11 @@ void route_img_tag (struct api_req *req, struct api_reply *rep)
   terr_clear (&err);
   char id[IMAGE_ID_LEN], old[IMAGE_ID_LEN];
   int rc = store_resolve (req->param, id, &err);
+  if (rc < 0 && image_builtin_used (req->param))
+    {
+      api_reply_error (rep, 501, "tagging tetherd's built-in busybox is not supported: docker load an image to tag");
+      return;
+    }
   if (rc < 0)
     {
       api_reply_error (rep, rc == -1 ? 404 : 400, "%s", err.msg);
@@ -242,12 +247,19 @@ static void reply_records (struct api_reply *rep, json_t *arr)
   rep->len = strlen (s);
 }
 
+static void record_untag (const char *ref, void *arr)
+{
+  char fam[REF_MAX + 140];
+  ref_familiar_str (ref, fam, sizeof fam);
+  json_array_append_new (arr, json_pack ("{s:s}", "Untagged", fam));
+}
+
 /* dockerd's ImageDelete: a reference is untagged (refused without force if it
  * is the last one and a container uses the image); the image itself goes when
  * no tag is left and nothing conflicts. An id untags everything first. */
 void route_img_remove (struct api_req *req, struct api_reply *rep)
 {
-  if (image_builtin_named (req->param))
+  if (image_builtin_used (req->param))
     {
       api_reply_error (rep, 409, "conflict: %s is tetherd's built-in image: it cannot be removed", req->param);
       return;
@@ -262,8 +274,8 @@ void route_img_remove (struct api_req *req, struct api_reply *rep)
       return;
     }
   bool force = api_arg_bool (req, "force");
-  static char tags[64][REF_MAX + 140];
-  size_t n_tags = store_tags_of (id, tags, 64);
+  static char tags[2][REF_MAX + 140];
+  size_t n_tags = store_tags_of (id, tags, 2); /* none, one, or more than one is all that matters */
   struct image_ref r;
   char why[256], full[REF_MAX + 140], fam[REF_MAX + 140], c[13];
   const char *hex = strncmp (req->param, "sha256:", 7) == 0 ? req->param + 7 : req->param;
@@ -305,6 +317,13 @@ void route_img_remove (struct api_req *req, struct api_reply *rep)
     }
   else
     {
+      /* dockerd's order: a running container (never forced) before the tags */
+      if (container_using (id, true, c))
+        {
+          json_decref (out);
+          delete_conflict (rep, id, force);
+          return;
+        }
       if (!force && n_tags > 1)
         {
           json_decref (out);
@@ -319,12 +338,12 @@ void route_img_remove (struct api_req *req, struct api_reply *rep)
           json_decref (out);
           return;
         }
-      for (size_t i = 0; i < n_tags; i++)
-        if (store_untag (tags[i], &err) == 0)
-          {
-            ref_familiar_str (tags[i], fam, sizeof fam);
-            json_array_append_new (out, json_pack ("{s:s}", "Untagged", fam));
-          }
+      if (store_untag_id (id, record_untag, out, &err) < 0)
+        {
+          json_decref (out);
+          api_reply_error (rep, 500, "%s", err.msg);
+          return;
+        }
     }
   struct api_reply conflict = { 0 };
   if (delete_conflict (&conflict, id, force) < 0)

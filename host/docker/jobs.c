@@ -119,13 +119,19 @@ static void on_sock (struct watch *w, uint32_t events)
     return;
   if (!j->exited && j->pid > 0)
     kill (j->pid, SIGKILL);
+  j->client_gone = true;
   resume (j);
+}
+
+bool job_client_gone (const struct job *j)
+{
+  return j->client_gone;
 }
 
 void job_park (struct job *j)
 {
-  if (j->suspended || j->conn == NULL)
-    return;
+  if (j->suspended || j->conn == NULL || j->client_gone)
+    return; /* a client gone: MHD must see it close, not wait for it again */
   j->suspended = true;
   MHD_suspend_connection (j->conn);
   const union MHD_ConnectionInfo *ci = MHD_get_connection_info (j->conn, MHD_CONNECTION_INFO_CONNECTION_FD);

@@ -43,6 +43,8 @@ void job_defer (struct api_reply *rep, const struct job_spec *spec);
 int job_start (struct api_reply *rep, void *conn);
 /* Suspends the job's connection (once), watching its socket for the client's leaving. */
 void job_park (struct job *j);
+/* server.c: the client hung up while its connection was parked. */
+bool job_client_gone (const struct job *j);
 /* server.c: the reply of a finished buffered job, or NULL while it runs. */
 struct api_reply *job_reply (struct job *j);
 /* server.c: the request is over (answered, or the client left). */

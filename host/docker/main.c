@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "routes.h"
 #include "server.h"
+#include "store.h"
 #include "statedir.h"
 #include "supervise.h"
 
@@ -116,6 +117,7 @@ int main (int argc, char **argv)
   fprintf (stderr, "tetherd %s: serving the Engine API on %s (state dir %s)\n", TETHERD_VERSION, sock.path,
            state_dir ());
   supervise_start ();
+  store_sweep_tmp (STORE_TMP_MAX_AGE_S); /* what a killed load or a crashed tetherd left */
   while (!stopping)
     loop_run_once ();
   server_stop (&srv);

@@ -276,6 +276,8 @@ static enum MHD_Result on_request (void *cls, struct MHD_Connection *c, const ch
     {
       /* resumed: the job's reply is ready (a spurious resume parks it again) */
       struct api_reply *jr = job_reply (p->job);
+      if (jr == NULL && job_client_gone (p->job))
+        return MHD_NO; /* nobody to answer: MHD closes the connection */
       if (jr == NULL)
         return job_park (p->job), MHD_YES;
       p->answered = true;

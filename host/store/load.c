@@ -217,9 +217,10 @@ int store_load (const char *archive, bool quiet, int out_fd, struct terr *err)
     return -1;
   static struct load_plan plan;
   int rc = -1;
+  cleanup_close int root = -1; /* before the first goto: out closes it */
   if (unpack_outer (archive, stage, unpack_budget (stage), err) < 0)
     goto out;
-  cleanup_close int root = open (stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  root = open (stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)
     {
       terr_set (err, errno, "open %s", stage);

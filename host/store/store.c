@@ -10,12 +10,14 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "digest.h"
 #include "fdio.h"
 #include "statedir.h"
 #include "timefmt.h"
+#include "tree.h"
 
 /* ---- paths and the lock ---- */
 
@@ -193,6 +195,14 @@ int store_put_config (const char *config, size_t len, char id[IMAGE_ID_LEN], str
   cleanup_unlock int lk = lock_store (LOCK_EX, err);
   if (lk < 0)
     return -1;
+  /* under the lock: an rmi of another image that shared a layer may have
+   * removed its disk since the load converted or found it */
+  json_t *parsed = json_loadb (config, len, 0, NULL);
+  static char paths[STORE_MAX_LAYERS][4096];
+  int n = parsed ? store_layer_paths (parsed, paths, STORE_MAX_LAYERS, err) : -1;
+  json_decref (parsed);
+  if (n < 0)
+    return terr_wrap (err, "image %.19s", id);
   if (access (p, F_OK) == 0)
     return 0; /* the same bytes: the same image */
   return write_atomic (p, config, len, err);
@@ -288,10 +298,10 @@ int store_resolve (const char *name, char id[IMAGE_ID_LEN], struct terr *err)
 
 static uint64_t layers_size (const json_t *config)
 {
-  static char paths[128][4096];
+  static char paths[STORE_MAX_LAYERS][4096];
   struct terr err;
   terr_clear (&err);
-  int n = store_layer_paths (config, paths, 128, &err);
+  int n = store_layer_paths (config, paths, STORE_MAX_LAYERS, &err);
   uint64_t total = 0;
   for (int i = 0; i < n; i++)
     {
@@ -338,15 +348,13 @@ static int add_image (struct store_image *img, const char *dir, const char *file
   return 0;
 }
 
-int store_list (struct store_image **out, size_t *n, struct terr *err)
+/* The listing; the caller holds the lock. */
+static int list_locked (struct store_image **out, size_t *n, struct terr *err)
 {
   *out = NULL;
   *n = 0;
   char dir[PATH_MAX];
   if (images_path (dir, sizeof dir, "configs", err) < 0)
-    return -1;
-  cleanup_unlock int lk = lock_store (LOCK_SH, err);
-  if (lk < 0)
     return -1;
   json_t *tags = tags_load (err);
   if (tags == NULL)
@@ -384,6 +392,14 @@ int store_list (struct store_image **out, size_t *n, struct terr *err)
   return 0;
 }
 
+int store_list (struct store_image **out, size_t *n, struct terr *err)
+{
+  cleanup_unlock int lk = lock_store (LOCK_SH, err);
+  if (lk < 0)
+    return *out = NULL, *n = 0, -1;
+  return list_locked (out, n, err);
+}
+
 void store_list_free (struct store_image *imgs, size_t n)
 {
   for (size_t i = 0; imgs && i < n; i++)
@@ -401,14 +417,14 @@ void store_list_free (struct store_image *imgs, size_t n)
 /* Is the layer disk path used by another image than skip_id? */
 static bool layer_of_other_image (const char *path, const char *skip_id, struct store_image *imgs, size_t n)
 {
-  static char paths[128][4096];
+  static char paths[STORE_MAX_LAYERS][4096];
   for (size_t i = 0; i < n; i++)
     {
       if (strcmp (imgs[i].id, skip_id) == 0)
         continue;
       struct terr err;
       terr_clear (&err);
-      int k = store_layer_paths (imgs[i].config, paths, 128, &err);
+      int k = store_layer_paths (imgs[i].config, paths, STORE_MAX_LAYERS, &err);
       for (int j = 0; j < k; j++)
         if (strcmp (paths[j], path) == 0)
           return true;
@@ -416,34 +432,80 @@ static bool layer_of_other_image (const char *path, const char *skip_id, struct 
   return false;
 }
 
+int store_untag_id (const char *id, void (*each) (const char *ref, void *ctx), void *ctx, struct terr *err)
+{
+  cleanup_unlock int lk = lock_store (LOCK_EX, err);
+  if (lk < 0)
+    return -1;
+  json_t *t = tags_load (err);
+  if (t == NULL)
+    return -1;
+  const char *k;
+  json_t *v, *tmp;
+  json_object_foreach_safe (t, tmp, k, v)
+    if (strcmp (json_string_value (v) ? json_string_value (v) : "", id) == 0)
+      {
+        if (each)
+          each (k, ctx);
+        json_object_del (t, k);
+      }
+  int rc = tags_save (t, err);
+  json_decref (t);
+  return rc;
+}
+
 int store_remove (const char *id, bool (*in_use) (const char *layer_path, void *ctx), void *ctx,
                   struct terr *err)
 {
+  /* one exclusive hold from the reading to the unlinking: a load that
+   * registers an image on a shared layer meanwhile waits, then finds its
+   * disks (store_put_config checks them under the lock) */
+  cleanup_unlock int lk = lock_store (LOCK_EX, err);
+  if (lk < 0)
+    return -1;
   json_t *config = store_config (id, err);
   if (config == NULL)
     return -1;
-  static char mine[128][4096];
+  static char mine[STORE_MAX_LAYERS][4096];
   struct terr lerr;
   terr_clear (&lerr);
-  int n = store_layer_paths (config, mine, 128, &lerr);
+  int n = store_layer_paths (config, mine, STORE_MAX_LAYERS, &lerr);
   json_decref (config);
   char p[PATH_MAX];
   if (config_path (id, p, sizeof p, err) < 0)
     return -1;
   struct store_image *imgs;
   size_t n_imgs;
-  if (store_list (&imgs, &n_imgs, err) < 0)
+  if (list_locked (&imgs, &n_imgs, err) < 0)
     return -1;
-  cleanup_unlock int lk = lock_store (LOCK_EX, err);
-  if (lk < 0)
-    {
-      store_list_free (imgs, n_imgs);
-      return -1;
-    }
   int rc = unlink (p) < 0 ? terr_set (err, errno, "remove %s", p) : 0;
   for (int i = 0; rc == 0 && i < n; i++)
     if (!layer_of_other_image (mine[i], id, imgs, n_imgs) && !(in_use && in_use (mine[i], ctx)))
       unlink (mine[i]);
   store_list_free (imgs, n_imgs);
   return rc;
+}
+
+void store_sweep_tmp (int max_age_s)
+{
+  char dir[PATH_MAX];
+  struct terr err;
+  terr_clear (&err);
+  if (state_subdir ("tmp", dir, sizeof dir, &err) < 0)
+    return;
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  time_t now = time (NULL);
+  while (d && (e = readdir (d)) != NULL)
+    {
+      if (strncmp (e->d_name, "load-", 5) != 0 && strncmp (e->d_name, "upload-", 7) != 0)
+        continue;
+      char p[PATH_MAX + 300];
+      struct stat st;
+      snprintf (p, sizeof p, "%s/%s", dir, e->d_name);
+      if (lstat (p, &st) == 0 && now - st.st_mtime > max_age_s)
+        tree_remove (p);
+    }
+  if (d)
+    closedir (d);
 }

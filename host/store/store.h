@@ -19,6 +19,7 @@
 #define STORE_MAX_CONFIG (8u << 20) /* an image config; docker's are a few KiB */
 #define STORE_MAX_IMAGES 4096
 #define STORE_MAX_TAGS 16384
+#define STORE_MAX_LAYERS 128      /* an image's, as loadplan.h's LOAD_MAX_LAYERS */
 
 struct json_t;
 
@@ -42,6 +43,8 @@ int store_put_config (const char *config, size_t len, char id[IMAGE_ID_LEN], str
 int store_tag (const char *ref, const char *id, char old[IMAGE_ID_LEN], struct terr *err);
 /* Removes ref from the index; -1 with err if it was not there. */
 int store_untag (const char *ref, struct terr *err);
+/* Removes every tag of id, each (if not NULL) told the reference first. */
+int store_untag_id (const char *id, void (*each) (const char *ref, void *ctx), void *ctx, struct terr *err);
 
 /* Finds what a client names: a reference (its tag, "latest" by default), a
  * full id or a unique prefix of an id. 0; -1 not found (err: docker's "No such
@@ -59,6 +62,11 @@ int store_list (struct store_image **out, size_t *n, struct terr *err);
 void store_list_free (struct store_image *imgs, size_t n);
 /* The tags of id (full references) into tags (cap entries of tag_cap bytes); how many. */
 size_t store_tags_of (const char *id, char (*tags)[REF_MAX + 140], size_t cap);
+
+/* Removes what loads left in $TETHER_STATE_DIR/tmp (staging directories,
+ * spooled uploads) older than max_age_s: a load in progress touches its own. */
+#define STORE_TMP_MAX_AGE_S 3600
+void store_sweep_tmp (int max_age_s);
 
 /* Removes the image's config (its tags must be gone) and every layer disk no
  * image and no container (in_use says) uses any more. */

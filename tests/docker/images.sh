@@ -32,6 +32,7 @@ alive () { kill -0 "$DPID" 2>/dev/null && echo alive || echo dead; }
 cleanup () {
   d28 ps -aq 2>/dev/null | while read -r c; do d28 rm -f "$c" >/dev/null 2>&1; done
   [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+  [ -n "${REFD:-}" ] && kill "$REFD" 2>/dev/null
   [ "${DK_KEEP:-}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -130,6 +131,24 @@ check "rename to the same name or a bad one: 1" "$(d28 rename ren-new ren-new >/
 check "rename: tetherctl sees it too" "$(TETHER_STATE_DIR=$TETHER_STATE_DIR "$ROOT/build/tetherctl" ps -a 2>/dev/null | grep -c ren-new)" 1
 d28 rm ren-new ren2 >/dev/null
 
+# a container with no name (tetherctl's): a rename gives it one, tetherd lives on
+nid=$(TETHER_STATE_DIR=$TETHER_STATE_DIR "$ROOT/build/tetherctl" run -d -- true 2>"$T/err")
+check "rename of a nameless container, then ps" "$(d28 rename "$nid" named-later; d28 ps -a --format '{{.Names}}' | grep -c named-later) $(alive)" "1 alive"
+d28 rm -f "$nid" >/dev/null 2>&1
+
+# ---- filters and many tags ----
+check "images -f reference='*': '*' stops at '/' as Go's path.Match" \
+  "$(d28 images -f 'reference=*' --format '{{.Repository}}' | sort -u | tr '\n' ' ')" "busybox "
+check "images: a bad filter is 400 -> 1" "$(d28 images -f nosuch=1 >/dev/null 2>&1; echo $?)" 1
+for i in $(seq 70); do
+  curl -s -o /dev/null --unix-socket "$SOCK" -X POST "http://d/v1.41/images/test/oci:2/tag?repo=many/t&tag=$i"
+done
+check "70 tags" "$(d28 images -q many/t | wc -l)" 70
+d28 rmi -f test/oci:2 >/dev/null 2>&1 # by name: one tag goes
+oid=$(d28 images -q --no-trunc many/t:1)
+check "rmi -f by id: every one of 70 tags untagged, the image gone" \
+  "$(d28 rmi -f "$oid" | grep -c Untagged) $(d28 images -q many/t | wc -l) $(grep -c many/t "$TETHER_STATE_DIR/images/tags.json")" "70 0 0"
+
 # ---- 20 layers ----
 $MK "$T/twenty.tar" --tag test/twenty:1 --layers 20 >/dev/null
 d28 load -i "$T/twenty.tar" >/dev/null 2>"$T/err" || bad "load of 20 layers" "$(cat "$T/err")"
@@ -158,6 +177,11 @@ check "load of docker 20.10's own save" "$(d28 load -i "$T/real.tar" 2>&1)" "Loa
 Loaded image: ref/base:1"
 out=$(d28 run --rm ref/built:1 2>&1)
 check "run on it: its RUN layer, ENV, and the whiteout of /bin/echo" "$(echo $out)" "built yes busybox sh"
+
+# the daemon ends cleanly; the sanitizer build reports leaks and errors then
+kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+check "tetherd: no sanitizer report" "$(grep -c -e 'ERROR: LeakSanitizer' -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T/tetherd.log")" 0
+grep -m3 -A12 -e 'ERROR: LeakSanitizer' -e 'ERROR: AddressSanitizer' "$T/tetherd.log" | head -40
 
 echo "images: $pass passed, $fail failed"
 [ "$fail" = 0 ]
