@@ -17,6 +17,7 @@
 #include "sysfs.h"
 #include "log.h"
 #include "vm.h"
+#include "volcopy.h"
 
 #define MAX_MOUNTS (VM_MAX_DISKS + 8) /* every disk, the container root, spare */
 #define MAX_BLOCK_SEEN (2 * VM_MAX_DISKS) /* /sys/block entries one scan keeps */
@@ -168,8 +169,25 @@ int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err)
       if (!d->path || d->path[0] != '/' || strstr (d->path, ".."))
         return terr_set (err, 0, "volume %s: mount path must be absolute without ..", d->serial);
       snprintf (path, sizeof path, VM_ROOT "%s", d->path);
-      if (mount_disk (d, path, d->read_only, err) < 0)
+      if (d->read_only)
+        {
+          if (mount_disk (d, path, true, err) < 0)
+            return -1;
+          continue;
+        }
+      /* mounted aside first: an empty volume gets the image's files at its
+       * path (docker's copy-up) before it hides them */
+      char stage[64];
+      bool copied;
+      snprintf (stage, sizeof stage, DISKS_DIR "/vol%zu", i);
+      if (mount_disk (d, stage, false, err) < 0)
         return -1;
+      if (volcopy_if_empty (stage, path, &copied, err) < 0)
+        return terr_wrap (err, "volume %s", d->path);
+      if (copied)
+        log_info ("volume %s: the image's files copied in", d->path);
+      if (mount_rec (stage, path, NULL, MS_BIND, NULL, err) < 0)
+        return terr_wrap (err, "volume %s", d->path);
     }
   return 0;
 }

@@ -71,6 +71,12 @@ def base(t):
         add_link(t, "bin/" + a, "busybox")
     add_file(t, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n")
     add_file(t, "etc/group", b"root:x:0:\nnobody:x:65534:\n")
+    # the image's VOLUME /vol holds files: a new volume gets them (copy-up)
+    ti = tarfile.TarInfo("vol")
+    ti.type, ti.mode, ti.uid, ti.gid, ti.mtime = tarfile.DIRTYPE, 0o750, 1000, 1000, 1700000000
+    t.addfile(ti)
+    add_file(t, "vol/seed", b"from the image\n", 0o640, 1000, 1000)
+    add_link(t, "vol/link", "/etc/passwd")
 
 
 def second(t):
