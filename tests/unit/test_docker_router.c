@@ -123,6 +123,24 @@ static void later_routes_are_501_and_say_not_supported (void **state)
     }
 }
 
+/* An image name may have several segments ("a/b:1"): {+} takes them all. */
+static void image_names_of_several_segments (void **state)
+{
+  (void) state;
+  struct api_reply rep;
+  struct api_req req;
+  assert_int_equal (route ("GET", "/v1.41/images/reg.io:5000/a/b:1/history", &rep, &req), 501);
+  assert_string_equal (req.param, "reg.io:5000/a/b:1");
+  body_is (&rep, "{\"message\":\"image history is not supported by tetherd yet (GET /images/reg.io:5000/a/b:1/history)\"}");
+  assert_int_equal (route ("GET", "/images/a/b/get", &rep, &req), 501);
+  assert_string_equal (req.param, "a/b");
+  api_reply_free (&rep);
+  /* an empty last segment is no name: the catch-all answers */
+  assert_int_equal (route ("GET", "/images/a//history", &rep, &req), 501);
+  assert_non_null (strstr (rep.body, "images is not supported"));
+  api_reply_free (&rep);
+}
+
 static void long_id_segment_is_cut_not_overrun (void **state)
 {
   (void) state;
@@ -167,5 +185,6 @@ static void error_messages_are_valid_json (void **state)
 UNIT_MAIN (cmocka_unit_test (ping_with_and_without_a_version), cmocka_unit_test (versions_out_of_range),
            cmocka_unit_test (versions_in_range_set_minor), cmocka_unit_test (unknown_paths_are_page_not_found),
            cmocka_unit_test (later_routes_are_501_and_say_not_supported),
+           cmocka_unit_test (image_names_of_several_segments),
            cmocka_unit_test (long_id_segment_is_cut_not_overrun), cmocka_unit_test (query_booleans_as_docker),
            cmocka_unit_test (error_messages_are_valid_json))
