@@ -143,8 +143,8 @@ malformed () { # LABEL
     '{"message":"client version 1.51 is too new. Maximum supported API version is 1.50"} 400'
   check "$L unknown route" "$(http -w ' %{http_code} %{content_type}' http://d/v1.50/nope)" \
     '{"message":"page not found"} 404 application/json'
-  check "$L later route: 501" "$(http -w ' %{http_code}' -X POST http://d/v1.50/containers/x/rename)" \
-    '{"message":"this container operation is not supported by tetherd yet (POST /containers/x/rename)"} 501'
+  check "$L later route: 501" "$(http -w ' %{http_code}' -X POST http://d/v1.50/containers/x/pause)" \
+    '{"message":"this container operation is not supported by tetherd yet (POST /containers/x/pause)"} 501'
   check "$L bad JSON filters" "$(http -w ' %{http_code}' 'http://d/containers/json?filters=%7B%22name%22:')" \
     "{\"message\":\"invalid filter: unexpected token near end of file\"} 400"
   check "$L filters: not an object" "$(http -w ' %{http_code}' 'http://d/containers/json?filters=%5B1%5D')" \
