@@ -144,6 +144,43 @@ check "volume rm" "$(d28 volume rm vdata)" "vdata"
 out=$(d28 run --rm -v /tmp:/x busybox true 2>&1); rc=$?
 check "bind mounts of host paths: 125, said" "$rc/$(printf '%s' "$out" | grep -c 'bind mounts of host paths')" "125/1"
 
+# a signal's death under --init: 128 + 15, as docker's
+check "run --init, the command killed by SIGTERM: 143" "$(d28 run --rm --init busybox sh -c 'kill -TERM $$'; echo $?)" 143
+
+# two clients attached at once to a tty container: what one types both see; the
+# first detaches with docker's keys (ctrl-p ctrl-q, never sent) and the
+# container runs on
+d28 run -dit --name two busybox sh >/dev/null
+"$DOCKER28" -H "unix://$SOCK" attach --no-stdin two >"$T/b.out" 2>&1 & bpid=$!
+sleep 1
+out=$(timeout 60 python3 - "$DOCKER28" "$SOCK" <<'PY'
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "-H", "unix://" + sys.argv[2], "attach", "two"])
+time.sleep(1.5)
+os.write(fd, b"echo hi-from-a\r")
+time.sleep(2)
+os.write(fd, b"\x10\x11")
+out = b""
+while True:
+    try:
+        b = os.read(fd, 1024)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+_, st = os.waitpid(pid, 0)
+print("escape" if b"read escape sequence" in out else "no-escape", os.waitstatus_to_exitcode(st))
+PY
+)
+# 1: what the 28.x CLI exits with after a detach from dockerd 20.10 + runc too
+check "attach: detach keys end the client (read escape sequence, 1 as with dockerd)" "$out" "escape 1"
+check "attach: a second client saw the first one's typing" "$(grep -c hi-from-a "$T/b.out")" 2
+check "after the detach: still running" "$(d28 ps --filter name=two --format '{{.State}}')" "running"
+d28 rm -f two >/dev/null; wait $bpid 2>/dev/null
+
 # a client that leaves mid-wait (killed CLI, run -d dropping its wait) frees its
 # worker: none of tetherd's children is left once nothing is asked
 d28 run -d --name lw busybox sleep 600 >/dev/null
