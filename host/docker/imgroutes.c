@@ -105,21 +105,6 @@ static json_t *tag_array (char *const *tags, size_t n, bool none_tag)
   return a;
 }
 
-static void reply_jansson (struct api_reply *rep, json_t *doc)
-{
-  char *s = json_dumps (doc, JSON_COMPACT);
-  json_decref (doc);
-  if (s == NULL)
-    {
-      api_reply_error (rep, 500, "out of memory");
-      return;
-    }
-  rep->status = 200;
-  rep->content_type = "application/json";
-  rep->body = s;
-  rep->len = strlen (s);
-}
-
 static json_t *list_entry (const char *id, int64_t created_s, json_t *labels, json_t *tags, uint64_t size,
                            int minor)
 {
@@ -264,7 +249,7 @@ void route_img_list (struct api_req *req, struct api_reply *rep)
     }
   store_list_free (imgs, n);
   json_decref (f.refs);
-  reply_jansson (rep, arr);
+  api_reply_jansson (rep, 200, arr);
 }
 
 static json_t *builtin_inspect (const struct builtin *b)
@@ -339,7 +324,7 @@ void route_img_inspect (struct api_req *req, struct api_reply *rep)
     {
       json_t *o = store_inspect (id, rep);
       if (o)
-        reply_jansson (rep, o); /* docker's inspect of one image answers the object, the CLI makes the array */
+        api_reply_jansson (rep, 200, o); /* docker's inspect of one image answers the object, the CLI makes the array */
       return;
     }
   const struct builtin *b = builtin (&err);
@@ -351,5 +336,5 @@ void route_img_inspect (struct api_req *req, struct api_reply *rep)
         api_reply_error (rep, 404, "No such image: %s", req->param);
       return;
     }
-  reply_jansson (rep, builtin_inspect (b));
+  api_reply_jansson (rep, 200, builtin_inspect (b));
 }

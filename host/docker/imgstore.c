@@ -16,7 +16,6 @@
 #include "store.h"
 #include "vmstate.h"
 
-#define CT_JSON "application/json"
 
 static const char *arg (struct api_req *req, const char *key)
 {
@@ -232,21 +231,6 @@ static int delete_conflict (struct api_reply *rep, const char *id, bool force)
   return 0;
 }
 
-static void reply_records (struct api_reply *rep, json_t *arr)
-{
-  char *s = json_dumps (arr, JSON_COMPACT);
-  json_decref (arr);
-  if (s == NULL)
-    {
-      api_reply_error (rep, 500, "out of memory");
-      return;
-    }
-  rep->status = 200;
-  rep->content_type = CT_JSON;
-  rep->body = s;
-  rep->len = strlen (s);
-}
-
 static void record_untag (const char *ref, void *arr)
 {
   char fam[REF_MAX + 140];
@@ -310,7 +294,7 @@ void route_img_remove (struct api_req *req, struct api_reply *rep)
       json_array_append_new (out, json_pack ("{s:s}", "Untagged", fam));
       if (n_tags > 1)
         {
-          reply_records (rep, out); /* another tag keeps the image */
+          api_reply_jansson (rep, 200, out); /* another tag keeps the image */
           return;
         }
       quiet = true; /* the image is dangling now: a conflict leaves it so, no error */
@@ -351,7 +335,7 @@ void route_img_remove (struct api_req *req, struct api_reply *rep)
       if (quiet)
         {
           api_reply_free (&conflict);
-          reply_records (rep, out);
+          api_reply_jansson (rep, 200, out);
         }
       else
         {
@@ -367,5 +351,5 @@ void route_img_remove (struct api_req *req, struct api_reply *rep)
       return;
     }
   json_array_append_new (out, json_pack ("{s:s}", "Deleted", id));
-  reply_records (rep, out);
+  api_reply_jansson (rep, 200, out);
 }

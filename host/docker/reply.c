@@ -1,5 +1,7 @@
 #include "reply.h"
 
+#include <jansson.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,5 +64,22 @@ void api_reply_free (struct api_reply *r)
     free (r->body);
   r->body = NULL;
   r->len = 0;
+  r->body_static = false;
+}
+
+void api_reply_jansson (struct api_reply *r, int status, json_t *doc)
+{
+  char *s = json_dumps (doc, JSON_COMPACT);
+  json_decref (doc);
+  api_reply_free (r);
+  if (s == NULL)
+    {
+      set_static (r, 500, CT_JSON, oom_body);
+      return;
+    }
+  r->status = status;
+  r->content_type = CT_JSON;
+  r->body = s; /* jansson's malloc: ours to free */
+  r->len = strlen (s);
   r->body_static = false;
 }

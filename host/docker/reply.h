@@ -27,6 +27,9 @@ struct api_reply {
 /* The finished document j becomes the body (taken from j). Out of memory
  * (j->oom) becomes a 500. */
 void api_reply_json (struct api_reply *r, int status, struct json *j);
+struct json_t;
+/* A jansson document as the body (doc is taken: decref'd here). */
+void api_reply_jansson (struct api_reply *r, int status, struct json_t *doc);
 /* {"message": printf(fmt, ...)}; the message is cut at 1 KiB. */
 void api_reply_error (struct api_reply *r, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 /* A static text body. */
