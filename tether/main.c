@@ -19,6 +19,7 @@
 #include "fdio.h"
 #include "channel.h"
 #include "log.h"
+#include "rngseed.h"
 #include "security.h"
 #include "tether.h"
 #include "vm.h"
@@ -169,6 +170,12 @@ void tether_on_hello (const Hello *h)
         tether_clock_stepped = true;
       else
         log_warn ("step clock from hello: %s", strerror (errno));
+    }
+  static bool seeded; /* said once on the console; every hello's bytes are added */
+  if (h->entropy.len > 0 && rng_seed_from_host (h->entropy.data, h->entropy.len) == 0 && !seeded)
+    {
+      seeded = true;
+      log_note ("rng: %zu bytes from the host added, reseeded", h->entropy.len);
     }
   vm_on_hello ();
 }

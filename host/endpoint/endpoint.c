@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -102,6 +103,11 @@ static void send_hello (void)
   h.host_time_ns = now_real_ns ();
   h.payload_crc = ep.v->serial_channel;
   h.client = (char *) "endpoint";
+  /* fresh bytes for the guest's RNG (rngseed.h); a hello without them if the
+   * host's pool cannot give them at once */
+  uint8_t seed[32];
+  if (getrandom (seed, sizeof seed, GRND_NONBLOCK) == (ssize_t) sizeof seed)
+    h.entropy.data = seed, h.entropy.len = sizeof seed;
   Msg m = MSG__INIT;
   m.request_id = ++ep.next_grid; /* replies are recognised by their type */
   m.body_case = MSG__BODY_HELLO;

@@ -166,6 +166,10 @@ wedge_start
 # 1. echo and exit code passthrough
 out=$(timeout 120 "$CTL" run -- sh -c 'echo hello; exit 3' 2>/dev/null); rc=$?
 check "echo and exit code" "$out/$rc" "hello/3"
+# the endpoint's hello carries 32 random bytes; the guest adds them and reseeds (#12)
+c=$(cd "$TETHER_STATE_DIR/containers" && grep -al "container exec'd" -- */console.log | head -1)
+check "the guest's RNG seeded from the host's bytes" \
+  "$(grep -ac 'rng: 32 bytes from the host added, reseeded' "$TETHER_STATE_DIR/containers/$c")" 1
 
 # 2. stdout and stderr apart
 timeout 120 "$CTL" run -- sh -c 'echo out; echo err >&2' >"$W/o" 2>"$W/e"
