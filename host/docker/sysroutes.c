@@ -194,13 +194,7 @@ static void limits_write (struct json *j)
 /* The store's images, and the built-in one unless a loaded busybox:latest hides it. */
 static size_t image_count (void)
 {
-  struct store_image *imgs;
-  size_t n = 0;
-  struct terr err;
-  terr_clear (&err);
-  if (store_list (&imgs, &n, &err) == 0)
-    store_list_free (imgs, n);
-  return n + (image_builtin_used ("busybox:latest") ? 1 : 0);
+  return store_count () + (image_builtin_used ("busybox:latest") ? 1 : 0);
 }
 
 void route_info (struct api_req *req, struct api_reply *rep)

@@ -392,6 +392,21 @@ static int list_locked (struct store_image **out, size_t *n, struct terr *err)
   return 0;
 }
 
+size_t store_count (void)
+{
+  char dir[PATH_MAX];
+  struct terr err;
+  terr_clear (&err);
+  DIR *d = images_path (dir, sizeof dir, "configs", &err) == 0 ? opendir (dir) : NULL;
+  size_t n = 0;
+  struct dirent *e;
+  while (d && (e = readdir (d)) != NULL)
+    n += strlen (e->d_name) == 69 && strcmp (e->d_name + 64, ".json") == 0;
+  if (d)
+    closedir (d);
+  return n;
+}
+
 int store_list (struct store_image **out, size_t *n, struct terr *err)
 {
   cleanup_unlock int lk = lock_store (LOCK_SH, err);
@@ -414,19 +429,19 @@ void store_list_free (struct store_image *imgs, size_t n)
 
 /* ---- removal ---- */
 
-/* Is the layer disk path used by another image than skip_id? */
-static bool layer_of_other_image (const char *path, const char *skip_id, struct store_image *imgs, size_t n)
+/* Does an image other than skip_id have the layer diff? Compared by diff id:
+ * the disk's name is the diff id, no path to build or stat. */
+static bool layer_of_other_image (const char *diff, const char *skip_id, struct store_image *imgs, size_t n)
 {
-  static char paths[STORE_MAX_LAYERS][4096];
   for (size_t i = 0; i < n; i++)
     {
       if (strcmp (imgs[i].id, skip_id) == 0)
         continue;
-      struct terr err;
-      terr_clear (&err);
-      int k = store_layer_paths (imgs[i].config, paths, STORE_MAX_LAYERS, &err);
-      for (int j = 0; j < k; j++)
-        if (strcmp (paths[j], path) == 0)
+      const json_t *ids = json_object_get (json_object_get (imgs[i].config, "rootfs"), "diff_ids");
+      size_t j;
+      json_t *v;
+      json_array_foreach (ids, j, v)
+        if (json_is_string (v) && strcmp (json_string_value (v), diff) == 0)
           return true;
     }
   return false;
@@ -470,19 +485,22 @@ int store_remove (const char *id, bool (*in_use) (const char *layer_path, void *
   struct terr lerr;
   terr_clear (&lerr);
   int n = store_layer_paths (config, mine, STORE_MAX_LAYERS, &lerr);
-  json_decref (config);
+  const json_t *diffs = json_object_get (json_object_get (config, "rootfs"), "diff_ids"); /* parallel to mine */
   char p[PATH_MAX];
-  if (config_path (id, p, sizeof p, err) < 0)
-    return -1;
   struct store_image *imgs;
   size_t n_imgs;
-  if (list_locked (&imgs, &n_imgs, err) < 0)
-    return -1;
+  if (config_path (id, p, sizeof p, err) < 0 || list_locked (&imgs, &n_imgs, err) < 0)
+    {
+      json_decref (config);
+      return -1;
+    }
   int rc = unlink (p) < 0 ? terr_set (err, errno, "remove %s", p) : 0;
   for (int i = 0; rc == 0 && i < n; i++)
-    if (!layer_of_other_image (mine[i], id, imgs, n_imgs) && !(in_use && in_use (mine[i], ctx)))
+    if (!layer_of_other_image (json_string_value (json_array_get (diffs, (size_t) i)), id, imgs, n_imgs)
+        && !(in_use && in_use (mine[i], ctx)))
       unlink (mine[i]);
   store_list_free (imgs, n_imgs);
+  json_decref (config);
   return rc;
 }
 

@@ -57,6 +57,8 @@ struct json_t *store_config (const char *id, struct terr *err);
  * rootfs.diff_ids, or a layer disk missing). */
 int store_layer_paths (const struct json_t *config, char (*out)[4096], size_t max, struct terr *err);
 
+/* How many images there are (the configs; nothing parsed). */
+size_t store_count (void);
 /* Every image (newest first) into *out; store_list_free after. */
 int store_list (struct store_image **out, size_t *n, struct terr *err);
 void store_list_free (struct store_image *imgs, size_t n);
