@@ -41,7 +41,7 @@ static uint32_t conn_interest (const struct conn *c)
 /* A channel whose host side is absent reads 0 or EIO and stays readable/HUP:
  * stop watching it for a while instead of spinning, and never reopen it
  * (virtio-serial: a second open is EBUSY and closing drops queued bytes). */
-#define CHANNEL_ABSENT_RETRY_MS 250
+int conn_channel_retry_ms = CONN_CHANNEL_RETRY_MS;
 static void channel_retry (struct timer *t)
 {
   struct conn *c = (struct conn *) ((char *) t - offsetof (struct conn, absent_timer));
@@ -58,7 +58,7 @@ static void conn_lost (struct conn *c)
       return;
     }
   loop_mod (&c->w, 0);
-  timer_arm (&c->absent_timer, CHANNEL_ABSENT_RETRY_MS, channel_retry);
+  timer_arm (&c->absent_timer, conn_channel_retry_ms, channel_retry);
 }
 
 /* A client that never says hello would hold one of MAX_CONNS slots for good. */

@@ -155,6 +155,18 @@ uint64_t tether_rss_bytes (uint64_t *max_rss)
   return rss;
 }
 
+static void make_boot_id (void)
+{
+  uint8_t r[16] = { 0 };
+  if (getrandom (r, sizeof r, GRND_NONBLOCK) != (ssize_t) sizeof r)
+    {
+      uint64_t t = (uint64_t) now_real_ns () ^ (uint64_t) getpid ();
+      memcpy (r, &t, sizeof t);
+    }
+  for (int i = 0; i < 16; i++)
+    snprintf (tether_boot_id + 2 * i, 3, "%02x", r[i]);
+}
+
 void tether_on_hello (const Hello *h)
 {
   /* Only a VM's PID 1 owns the clock. The first hello sets it. Hellos the
@@ -171,6 +183,16 @@ void tether_on_hello (const Hello *h)
       else
         log_warn ("step clock from hello: %s", strerror (errno));
     }
+  /* A template's clone hears its first hello: the identity the template made
+   * at its boot is shared by every clone, so it is made anew (the clock and the
+   * RNG follow below, the container's identity comes with its config). */
+  static bool restored;
+  if (vm_is_template () && !restored)
+    {
+      restored = true;
+      make_boot_id ();
+      log_note ("restored from a template: new boot id, clock and RNG from the host");
+    }
   static bool seeded; /* said once on the console; every hello's bytes are added */
   if (h->entropy.len > 0 && rng_seed_from_host (h->entropy.data, h->entropy.len) == 0 && !seeded)
     {
@@ -180,17 +202,6 @@ void tether_on_hello (const Hello *h)
   vm_on_hello ();
 }
 
-static void make_boot_id (void)
-{
-  uint8_t r[16] = { 0 };
-  if (getrandom (r, sizeof r, GRND_NONBLOCK) != (ssize_t) sizeof r)
-    {
-      uint64_t t = (uint64_t) now_real_ns () ^ (uint64_t) getpid ();
-      memcpy (r, &t, sizeof t);
-    }
-  for (int i = 0; i < 16; i++)
-    snprintf (tether_boot_id + 2 * i, 3, "%02x", r[i]);
-}
 
 /* Start-up failed. As PID 1 returning would panic the kernel: power off instead,
  * so the endpoint sees a VM that stopped, with the reason on the console. */

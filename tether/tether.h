@@ -204,6 +204,11 @@ void tether_on_hello (const Hello *h);
 
 /* conn.c: connections, frames in and out */
 struct conn *conn_new (int fd, bool is_channel, struct terr *err);
+/* A channel whose host is absent is looked at again after this long (conn.c);
+ * a VM template looks more often: its clone's endpoint connects at once. */
+#define CONN_CHANNEL_RETRY_MS 250
+#define CONN_CHANNEL_RETRY_TEMPLATE_MS 10
+extern int conn_channel_retry_ms;
 void conn_close (struct conn *c);
 /* Queues one control message; a client that lets replies pile up is dropped. */
 void conn_send (struct conn *c, const Msg *m);

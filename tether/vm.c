@@ -22,6 +22,7 @@ extern const char *run_rootfs;
 
 static struct container *vm_c;
 static bool have_hello, hello_waited, started, exit_acked;
+static bool template_mode, template_announced;
 static int64_t disk_deadline_ms, scan_deadline_ms, finished_ms;
 static struct timer scan_timer, hello_timer, disk_timer, off_timer;
 
@@ -156,6 +157,12 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
   if (!vm_c)
     {
       vm_c = ct;
+      if (template_mode)
+        {
+          template_mode = false;
+          conn_channel_retry_ms = CONN_CHANNEL_RETRY_MS;
+          log_note ("config over the channel: this clone runs container %.12s", ct->id);
+        }
       /* a VM booted again after the last one died: its container goes on where
        * the endpoint's log stands (nothing is buffered yet, so only the bases move) */
       vm_c->primary.out[0].base = cfg->resume_stdout;
@@ -166,12 +173,28 @@ void vm_on_config (struct conn *c, uint64_t rid, const ContainerConfig *cfg)
     }
 }
 
+bool vm_is_template (void)
+{
+  return template_mode;
+}
+
+/* The host saves a template once this line is on the console: the tether has
+ * its channel open and the power button watched, and nothing else will change
+ * until a clone's endpoint connects. */
+static void template_check_ready (bool channel_open, bool has_button)
+{
+  if (!template_mode || template_announced || !channel_open || !has_button)
+    return;
+  template_announced = true;
+  log_note ("template ready: waiting for a config over the channel");
+}
+
 static void scan_tick (struct timer *t)
 {
   (void) t;
-  if (!have_hello)
-    vmchan_scan ();
+  bool channel_open = have_hello || vmchan_scan ();
   bool has_button = vmpower_watch_button ();
+  template_check_ready (channel_open, has_button);
   if ((!have_hello || !has_button) && now_mono_ms () < scan_deadline_ms)
     timer_arm (&scan_timer, VM_CHANNEL_SCAN_MS, scan_tick);
 }
@@ -259,12 +282,13 @@ void vm_on_ack (struct attach *a, uint32_t exit_run)
     }
 }
 
-/* The boot config from fw_cfg: a packed ContainerConfig. */
-static void read_fw_cfg (void)
+/* The boot config from fw_cfg: a packed ContainerConfig. False when there is
+ * none (a template's boot). */
+static bool read_fw_cfg (void)
 {
   int fd = open (FW_CFG_CONFIG, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return;
+    return false;
   static uint8_t buf[FRAME_MAX_PAYLOAD + 1];
   size_t len = 0;
   ssize_t n;
@@ -274,16 +298,17 @@ static void read_fw_cfg (void)
   if (len > FRAME_MAX_PAYLOAD)
     {
       log_warn ("fw_cfg config larger than %u bytes: ignored", FRAME_MAX_PAYLOAD);
-      return;
+      return true;
     }
   ContainerConfig *cfg = container_config__unpack (NULL, len, buf);
   if (!cfg)
     {
       log_warn ("fw_cfg config is not a ContainerConfig: ignored");
-      return;
+      return true;
     }
   vm_on_config (NULL, 0, cfg);
   container_config__free_unpacked (cfg, NULL);
+  return true;
 }
 
 void vm_start (void)
@@ -291,9 +316,18 @@ void vm_start (void)
   vm_mode = true;
   mkdir ("/run/tether", 0700);
   scan_deadline_ms = now_mono_ms () + VM_CHANNEL_SCAN_MAX_MS;
-  vmchan_scan ();
-  vmpower_watch_button ();
+  bool channel_open = vmchan_scan ();
+  bool has_button = vmpower_watch_button ();
   timer_arm (&scan_timer, VM_CHANNEL_SCAN_MS, scan_tick);
-  timer_arm (&hello_timer, VM_HELLO_WAIT_MS, hello_timeout);
-  read_fw_cfg ();
+  if (read_fw_cfg ())
+    {
+      timer_arm (&hello_timer, VM_HELLO_WAIT_MS, hello_timeout);
+      return;
+    }
+  /* A template: no bound runs while it waits (its clones would inherit the
+   * timers of the save, as CLOCK_MONOTONIC goes on from there); the channel is
+   * looked at often, for the clone's endpoint that connects right after resume. */
+  template_mode = true;
+  conn_channel_retry_ms = CONN_CHANNEL_RETRY_TEMPLATE_MS;
+  template_check_ready (channel_open, has_button);
 }

@@ -16,10 +16,14 @@
 /* Sets up VM mode; main's loop then runs it. */
 void vm_start (void);
 void vm_on_hello (void);
+/* A VM booted without a config is a template (#12, docs/clone.md): it waits,
+ * with no bound, for a config over the channel; its clones' first hello is the
+ * restore. True until that config arrives. */
+bool vm_is_template (void);
 
 /* vmchan.c: open every channel candidate present now (virtio-serial port named
  * org.tether.0, vsock if a real CID, ttyS1); later calls add ports that appeared. */
-void vmchan_scan (void);
+bool vmchan_scan (void); /* true once some channel is open */
 /* vmdisk.c */
 /* Looks for every disk of cfg; returns the serial of the first missing one, or NULL. */
 const char *vmdisk_missing (const ContainerConfig *cfg);

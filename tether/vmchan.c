@@ -58,7 +58,7 @@ static void open_serial (void)
     have_serial = try_channel ("/dev/ttyS1", true);
 }
 
-void vmchan_scan (void)
+bool vmchan_scan (void)
 {
   if (!have_vport)
     open_virtio_port ();
@@ -66,4 +66,5 @@ void vmchan_scan (void)
     open_vsock ();
   if (!have_serial)
     open_serial ();
+  return have_vport || have_vsock || have_serial;
 }

@@ -40,7 +40,8 @@ static int run_vm (int argc, char **argv, struct run_opts *po)
   cfg.log_max_size = o.log_max_size;
   cfg.log_max_file = o.log_max_file;
   const struct vm_create vc = { .layers = o.images, .n_layers = o.n_images, .volumes = o.volumes,
-                                .n_volumes = o.n_volumes, .serial = o.serial, .accel = o.accel };
+                                .n_volumes = o.n_volumes, .serial = o.serial, .accel = o.accel,
+                                .no_template = o.no_template };
   if (vm_create (&vm, &cfg, &vc, &err) < 0)
     return cli_err ("%s", err.msg), CLI_FAIL_RUN;
   if (endpoint_spawn (&vm, o.detach ? EP_BOOT : EP_BOOT_ATTACHED, &err) < 0)

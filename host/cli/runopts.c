@@ -17,7 +17,7 @@
 
 enum {
   O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT,
-  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT,
+  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT, O_NO_TEMPLATE,
 };
 
 #define RUN (OPTS_RUN_HOST | OPTS_RUN_VM)
@@ -63,6 +63,7 @@ static const struct opt_def defs[] = {
   { "restart", HEALTHOPT_RESTART, "POLICY", RUN, "no, on-failure[:N], always or unless-stopped (default no)" },
   { "accel", O_ACCEL, "auto|kvm|tcg", OPTS_RUN_VM, "accelerator (auto: KVM only if a probe runs a guest)" },
   { "serial", O_SERIAL, NULL, OPTS_RUN_VM, "channel over a 16550 serial port, not virtio-serial" },
+  { "no-template", O_NO_TEMPLATE, NULL, OPTS_RUN_VM, "boot the VM cold even if a template of its shape exists" },
   { "log-opt", O_LOG_OPT, "K=V", OPTS_RUN_VM,
     "rotate the log as docker's json-file (repeatable):\nmax-size=SIZE (10m, 1g; default unbounded),\n"
     "max-file=N (files kept, the current one included)" },
@@ -222,6 +223,7 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
         return cli_err ("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", o->name), -1;
       return 0;
     case O_SERIAL: o->serial = true; return 0;
+    case O_NO_TEMPLATE: o->no_template = true; return 0;
     case O_INIT: o->init = true; return 0;
     case O_LOG_OPT: return log_opt (o, verb, arg);
     case O_STOP_SIGNAL:

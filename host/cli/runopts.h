@@ -38,6 +38,7 @@ struct run_opts {
   const char *exec_id;       /* tetherd's exec: docker's exec id (NULL: a random one) */
   /* run, VM only */
   bool serial;
+  bool no_template;          /* --no-template: a cold boot */
   const char *accel;
   const char *images[VM_MAX_LAYERS]; /* more given: refused by run_opts_parse ("N layers: at most M") */
   size_t n_images;

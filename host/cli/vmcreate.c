@@ -138,6 +138,7 @@ int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o
   v->info.error = v->error;
   v->info.created_ns = now_real_ns ();
   v->serial_channel = o->serial;
+  v->no_template = o->no_template;
   const char *boot = getenv ("TETHER_BOOT");
   v->iso_boot = boot && strcmp (boot, "iso") == 0;
   snprintf (v->accel, sizeof v->accel, "%s", qemu_pick_accel (o->accel ? o->accel : "auto"));

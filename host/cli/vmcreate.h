@@ -16,6 +16,7 @@ struct vm_create {
   const char *const *volumes; /* "NAME:/PATH" */
   size_t n_volumes;
   bool serial;                /* the channel over a 16550 */
+  bool no_template;           /* boot cold even if a template fits */
   const char *accel;          /* "auto", "kvm", "tcg" */
 };
 

@@ -61,6 +61,10 @@ static int load_vm_object (struct vm_ctr *v, struct terr *err)
     snprintf (v->chan_sock, sizeof v->chan_sock, "%s", chan);
   v->serial_channel = strcmp (str_of (vm, "Channel"), "16550") == 0;
   v->iso_boot = strcmp (str_of (vm, "Boot"), "iso") == 0;
+  v->cloned = strcmp (str_of (vm, "Start"), "clone") == 0;
+  snprintf (v->template_key, sizeof v->template_key, "%s", str_of (vm, "Template"));
+  snprintf (v->start_note, sizeof v->start_note, "%s", str_of (vm, "StartNote"));
+  v->no_template = json_is_true (json_object_get (vm, "NoTemplate"));
   snprintf (v->accel, sizeof v->accel, "%s", str_of (vm, "Accel"));
   v->boot_ns = time_of (vm, "BootAt");
   v->hello_ns = time_of (vm, "HelloAt");

@@ -18,7 +18,7 @@
 #include "statedir.h"
 #include "timefmt.h"
 
-static const char *run_base (void)
+const char *vm_run_base (void)
 {
   const char *d = getenv ("TETHER_RUN_DIR");
   return d && *d ? d : "/run/tether";
@@ -29,7 +29,7 @@ int vm_ctr_paths (struct vm_ctr *v, const char *id, struct terr *err)
   snprintf (v->id, sizeof v->id, "%s", id);
   if ((size_t) snprintf (v->dir, sizeof v->dir, "%s/containers/%s", state_dir (), id) >= sizeof v->dir)
     return terr_set (err, 0, "state dir path too long");
-  int n = snprintf (v->rundir, sizeof v->rundir, "%s/%.12s", run_base (), id);
+  int n = snprintf (v->rundir, sizeof v->rundir, "%s/%.12s", vm_run_base (), id);
   /* the longest socket name below is "/qmp.sock" */
   if (n < 0 || (size_t) n + 10 >= sizeof v->rundir)
     return terr_set (err, 0, "runtime dir %s too long for unix sockets", v->rundir);
@@ -58,6 +58,10 @@ static void vm_object (struct json *j, const struct vm_ctr *v)
   json_kstr (j, "Channel", v->serial_channel ? "16550" : "virtio-serial");
   json_kstr (j, "Accel", v->accel);
   json_kstr (j, "Boot", v->iso_boot ? "iso" : "kernel");
+  json_kstr (j, "Start", v->cloned ? "clone" : "cold");
+  json_kstr (j, "Template", v->cloned ? v->template_key : "");
+  json_kstr (j, "StartNote", v->start_note);
+  json_kbool (j, "NoTemplate", v->no_template);
   json_kstr (j, "BootAt", fmt_rfc3339 (v->boot_ns, t));
   json_kstr (j, "HelloAt", fmt_rfc3339 (v->hello_ns, t));
   json_kstr (j, "LastHeartbeatAt", fmt_rfc3339 (v->beat_ns, t));

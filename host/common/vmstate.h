@@ -42,6 +42,11 @@ struct vm_ctr {
   char accel[8];                  /* "tcg" or "kvm" */
   bool serial_channel;            /* 16550 ttyS1 instead of virtio-serial */
   bool iso_boot;
+  /* how the VM started (#12): a clone of template_key, or a cold boot and why */
+  bool no_template;               /* the run asked for a cold boot */
+  bool cloned;
+  char template_key[65];
+  char start_note[240];
   int64_t boot_ns;                /* QEMU started */
   int64_t hello_ns;               /* the guest answered hello */
   int64_t beat_ns;                /* the guest's time in its last heartbeat */
@@ -55,6 +60,8 @@ void vm_anon_volumes_remove (const ContainerConfig *cfg);
 #define VM_NAME_MAX 128
 /* docker rename: the container's name from now on (every loader reads it). */
 int vm_rename (const char *id, const char *name, struct terr *err);
+/* Where the runtime dirs of VMs go: $TETHER_RUN_DIR, else /run/tether. */
+const char *vm_run_base (void);
 /* Fills the paths for id (dir, rundir, sockets). */
 int vm_ctr_paths (struct vm_ctr *v, const char *id, struct terr *err);
 /* Writes state.json and state.pb atomically (rename). */

@@ -68,6 +68,7 @@ struct ep {
   struct ep_rmap rmap[EP_MAX_REQUESTS];
   uint32_t next_gh;
   uint64_t next_grid;
+  uint64_t config_grid;      /* the config sent to a clone: an error answer ends the run */
   /* the endpoint's own attachment */
   struct logstore log;        /* log.next: what is written, so what may be acked */
   uint64_t log_acked[3];

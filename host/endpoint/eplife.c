@@ -14,6 +14,7 @@
 
 #include "adopt.h"
 #include "clock.h"
+#include "clone.h"
 #include "loop.h"
 #include "qemu.h"
 #include "qmp.h"
@@ -408,12 +409,41 @@ void ep_on_qemu_gone (void)
 
 /* ---- the loop ---- */
 
-/* A fresh VM: QEMU started, its pidfd, the disks plugged. */
+/* A clone of the shape's template if there is one (#12): false with why in
+ * start_note when the VM must boot cold. */
+static bool try_clone (struct vm_ctr *v)
+{
+  v->cloned = false;
+  v->template_key[0] = '\0';
+  if (v->no_template)
+    return snprintf (v->start_note, sizeof v->start_note, "the run asked for a cold boot (--no-template)"), false;
+  if (!tpl_enabled ())
+    return snprintf (v->start_note, sizeof v->start_note, "templates are off (TETHER_TEMPLATES=off)"), false;
+  struct terr err;
+  terr_clear (&err);
+  char key[TPL_KEY_LEN];
+  int r = clone_boot (v, key, &err);
+  if (r == 0)
+    {
+      v->cloned = true;
+      snprintf (v->template_key, sizeof v->template_key, "%s", key);
+      v->start_note[0] = '\0';
+      return true;
+    }
+  snprintf (v->start_note, sizeof v->start_note, "%s%.200s", r < 0 ? "the restore failed, booted cold: " : "",
+            err.msg);
+  if (r < 0)
+    ep_log ("%s", v->start_note);
+  return false;
+}
+
+/* A fresh VM: QEMU started (a clone, or a cold boot), its pidfd, the disks plugged. */
 void ep_boot_vm (struct vm_ctr *v, int ready_fd)
 {
   struct terr err;
   terr_clear (&err);
-  if (qemu_spawn (v, &err) < 0)
+  int64_t t0 = now_mono_ms ();
+  if (!try_clone (v) && qemu_spawn (v, &err) < 0)
     {
       if (ready_fd >= 0)
         close (ready_fd);
@@ -427,12 +457,15 @@ void ep_boot_vm (struct vm_ctr *v, int ready_fd)
       close (ready_fd);
       ep_fail ("QEMU exited at once (see the console)");
     }
-  ep_log ("QEMU pid %d (%s), clients on %s", v->qemu_pid, v->accel, v->ctl_sock);
+  ep_log ("QEMU pid %d (%s, %s%.12s%s%s), clients on %s", v->qemu_pid, v->accel,
+          v->cloned ? "a clone of template " : "cold boot", v->cloned ? v->template_key : "",
+          v->cloned ? "" : ": ", v->cloned ? "" : v->start_note, v->ctl_sock);
   ep_save ();
   if (ready_fd >= 0 && write (ready_fd, "R", 1) < 0)
     (void) 0; /* the run may have gone: it does not matter */
   if (ready_fd >= 0)
     close (ready_fd);
+  int64_t t1 = now_mono_ms ();
   if (qemu_plug_disks (v, &err) < 0)
     {
       struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
@@ -440,6 +473,8 @@ void ep_boot_vm (struct vm_ctr *v, int ready_fd)
         ep_on_qemu_gone ();
       ep_fail (err.msg);
     }
+  ep_log ("%s in %lld ms, %zu disks plugged in %lld ms", v->cloned ? "restored" : "QEMU started",
+          (long long) (t1 - t0), v->n_disks, (long long) (now_mono_ms () - t1));
 }
 
 /* A VM whose endpoint died: the QEMU it recorded, if that process still runs.

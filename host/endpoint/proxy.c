@@ -128,6 +128,17 @@ void proxy_log_ack (struct ep *e, uint32_t exit_run)
 
 void proxy_guest_ready (struct ep *e)
 {
+  if (e->v->cloned && !e->has_exit)
+    {
+      /* a clone read no fw_cfg config: its container comes over the channel,
+       * before the attach that names it (again after a reconnect: the tether
+       * answers the same config with ok and changes nothing) */
+      Msg cm = MSG__INIT;
+      cm.body_case = MSG__BODY_CONFIG;
+      cm.config = e->v->cfg;
+      guest_request (e, &cm);
+      e->config_grid = cm.request_id;
+    }
   Attach at = ATTACH__INIT;
   at.id = e->v->id;
   at.handle = EP_LOG_HANDLE;
@@ -495,6 +506,13 @@ static void guest_control (struct ep *e, Msg *m)
     {
       if (m->body_case == MSG__BODY_CONTAINER_LIST && m->container_list->n_containers == 1)
         ep_on_info (e, m->container_list->containers[0]);
+      if (m->request_id == e->config_grid && m->body_case == MSG__BODY_ERROR)
+        {
+          char why[300];
+          snprintf (why, sizeof why, "the clone refused the container's config: %s",
+                    m->error->text ? m->error->text : "no reason given");
+          ep_fail (why);
+        }
       uint64_t more;
       if (m->body_case == MSG__BODY_ERROR && log_limit_hit (&guest_errors, now_mono_ms (), &more))
         ep_log ("guest: %s (%llu more errors unlogged)", m->error->text ? m->error->text : "error",

@@ -72,16 +72,47 @@ static unsigned disk_mem_mib (size_t n_disks)
   return n_disks > QEMU_DISKS_IN_MEM ? (unsigned) (n_disks - QEMU_DISKS_IN_MEM + 1) / 2 : 0;
 }
 
-static void build_argv (const struct vm_ctr *v, const char *assets, struct argv_buf *a)
+unsigned qemu_mem_mib (const struct vm_ctr *v)
 {
   const ContainerConfig *c = v->cfg;
-  unsigned mem = (c->memory_bytes ? (unsigned) (c->memory_bytes >> 20) : 128) + disk_mem_mib (v->n_disks);
+  return (c->memory_bytes ? (unsigned) (c->memory_bytes >> 20) : 128) + disk_mem_mib (v->n_disks);
+}
+
+int qemu_binary (char *out, size_t cap, struct terr *err)
+{
+  const char *path = getenv ("PATH");
+  for (const char *p = path && *path ? path : "/usr/bin:/bin"; *p;)
+    {
+      size_t n = strcspn (p, ":");
+      if ((size_t) snprintf (out, cap, "%.*s/" QEMU_BIN, (int) n, p) < cap && access (out, X_OK) == 0)
+        return 0;
+      p += n + (p[n] == ':');
+    }
+  return terr_set (err, ENOENT, QEMU_BIN " is not on PATH");
+}
+
+static void build_argv (const struct vm_ctr *v, const struct qemu_how *how, const char *assets, struct argv_buf *a)
+{
+  const ContainerConfig *c = v->cfg;
+  unsigned mem = qemu_mem_mib (v);
   add (a, QEMU_BIN);
   if (strcmp (v->accel, "kvm") == 0)
     add (a, "-accel"), add (a, "kvm"), add (a, "-cpu"), add (a, "host");
   else
     add (a, "-accel"), add (a, "tcg"), add (a, "-cpu"), add (a, "max");
-  add (a, "-machine"), add (a, "q35"), add (a, "-m"), add (a, "%u", mem);
+  if (how->start == QEMU_COLD)
+    add (a, "-machine"), add (a, "q35");
+  else
+    {
+      /* The template's RAM is a file it writes through; each clone maps it
+       * private (copy-on-write), so clones share what they only read and the
+       * saved state leaves the RAM out (x-ignore-shared). The file must never
+       * change once published: a clone reads pages from it for its whole life. */
+      add (a, "-object"), add (a, "memory-backend-file,id=mem,size=%uM,mem-path=%s/ram,share=%s", mem, how->tpl_dir,
+                                how->start == QEMU_TEMPLATE ? "on" : "off");
+      add (a, "-machine"), add (a, "q35,memory-backend=mem");
+    }
+  add (a, "-m"), add (a, "%u", mem);
   add (a, "-smp"), add (a, "%u", c->cpus ? c->cpus : 1);
   add (a, "-nodefaults"), add (a, "-no-user-config"), add (a, "-nographic"), add (a, "-no-reboot");
   add (a, "-chardev"), add (a, "file,id=con,path=%s/console.log,append=on", v->dir);
@@ -105,7 +136,17 @@ static void build_argv (const struct vm_ctr *v, const char *assets, struct argv_
       add (a, "-device"), add (a, "virtio-serial-pci,id=vser0");
       add (a, "-device"), add (a, "virtserialport,chardev=ch0,name=org.tether.0");
     }
-  add (a, "-fw_cfg"), add (a, "name=opt/org.tether/config,file=%s/config.bin", v->dir);
+  if (how->vmgenid)
+    add (a, "-device"), add (a, "vmgenid,id=gen0,guid=auto");
+  if (how->start == QEMU_CLONE)
+    {
+      /* the guest read fw_cfg at the template's boot and never will again: the
+       * config comes over the channel; nor does it boot a kernel */
+      add (a, "-incoming"), add (a, "defer");
+      return;
+    }
+  if (how->start == QEMU_COLD)
+    add (a, "-fw_cfg"), add (a, "name=opt/org.tether/config,file=%s/config.bin", v->dir);
   if (v->iso_boot)
     add (a, "-cdrom"), add (a, "%s/bootstrap.iso", assets);
   else
@@ -120,6 +161,12 @@ static void build_argv (const struct vm_ctr *v, const char *assets, struct argv_
 
 int qemu_spawn (struct vm_ctr *v, struct terr *err)
 {
+  const struct qemu_how cold = { .start = QEMU_COLD };
+  return qemu_spawn_how (v, &cold, err);
+}
+
+int qemu_spawn_how (struct vm_ctr *v, const struct qemu_how *how, struct terr *err)
+{
   char assets[PATH_MAX], f[PATH_MAX + 64];
   if (qemu_assets (assets, sizeof assets, err) < 0)
     return -1;
@@ -128,7 +175,7 @@ int qemu_spawn (struct vm_ctr *v, struct terr *err)
     return terr_set (err, errno, "VM boot image %s (set TETHER_ASSETS)", f);
   static struct argv_buf a;
   memset (&a, 0, sizeof a);
-  build_argv (v, assets, &a);
+  build_argv (v, how, assets, &a);
   char log[VM_PATH_MAX + 32];
   snprintf (log, sizeof log, "%s/console.log", v->dir);
   int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -17,6 +17,22 @@ const char *qemu_pick_accel (const char *want);
 /* Fork+exec qemu-system-x86_64 with its stdio on console.log; all other fds
  * closed. Returns the pid (v->qemu_pid is set too) or -1. */
 int qemu_spawn (struct vm_ctr *v, struct terr *err);
+/* How QEMU starts (docs/clone.md): a cold boot, the boot of a template (guest
+ * RAM in tpl_dir/ram mapped shared, no container config), or a clone of one
+ * (the same file mapped private, -incoming defer: the caller loads the state
+ * through QMP). Template and clone have the same machine; vmgenid adds the
+ * VM Generation ID device to both (a new id for each clone). */
+enum qemu_start { QEMU_COLD, QEMU_TEMPLATE, QEMU_CLONE };
+struct qemu_how {
+  enum qemu_start start;
+  const char *tpl_dir;
+  bool vmgenid;
+};
+int qemu_spawn_how (struct vm_ctr *v, const struct qemu_how *how, struct terr *err);
+/* The guest RAM QEMU gets for v: its memory and 512 KiB per disk past 24. */
+unsigned qemu_mem_mib (const struct vm_ctr *v);
+/* The qemu-system-x86_64 that would run, found on PATH (for a template's key). */
+int qemu_binary (char *out, size_t cap, struct terr *err);
 /* blockdev-add + device_add for every disk, one root port each. Env
  * TETHER_TEST_SKIP_DISK=SERIAL leaves that disk out (the test of the bounded
  * disk wait). */

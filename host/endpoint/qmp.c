@@ -152,6 +152,39 @@ int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct 
   return exec_ret (fd, command, args, NULL, timeout_ms, err);
 }
 
+json_t *qmp_exec_ret (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err)
+{
+  json_t *ret = NULL;
+  if (exec_ret (fd, command, args, &ret, timeout_ms, err) < 0)
+    return NULL;
+  return ret;
+}
+
+int qmp_migration_wait (int fd, int timeout_ms, struct terr *err)
+{
+  long long deadline = now_mono_ms () + timeout_ms;
+  for (;;)
+    {
+      json_t *r = qmp_exec_ret (fd, "query-migrate", NULL, timeout_ms, err);
+      if (r == NULL)
+        return -1;
+      const char *st = json_string_value (json_object_get (r, "status"));
+      if (st && strcmp (st, "completed") == 0)
+        return json_decref (r), 0;
+      if (st && (strcmp (st, "failed") == 0 || strcmp (st, "cancelled") == 0))
+        {
+          const char *why = json_string_value (json_object_get (r, "error-desc"));
+          terr_set (err, 0, "migration %s: %.300s", st, why ? why : "no reason given");
+          return json_decref (r), -1;
+        }
+      json_decref (r);
+      if (now_mono_ms () >= deadline)
+        return terr_set (err, ETIMEDOUT, "migration not completed within %d ms (status %s)", timeout_ms,
+                         st ? st : "none");
+      nanosleep (&(struct timespec) { 0, 5 * 1000 * 1000 }, NULL);
+    }
+}
+
 json_t *qmp_query (const char *path, const char *command, int timeout_ms, struct terr *err)
 {
   int fd = qmp_open (path, timeout_ms, err);

@@ -16,6 +16,11 @@ int qmp_open (const char *path, int timeout_ms, struct terr *err);
  * is taken) and waits for its return or error, skipping events. 0 on "return", -1
  * on "error" (err holds its desc), a reply that is not JSON, or a lost socket. */
 int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err);
+/* Runs one command on fd: its "return" value (the caller's reference), or NULL with err. */
+json_t *qmp_exec_ret (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err);
+/* Polls query-migrate on fd until the migration (either side) completes: 0, or
+ * -1 when it failed (err says why, QEMU's error-desc) or timeout_ms passed. */
+int qmp_migration_wait (int fd, int timeout_ms, struct terr *err);
 /* Opens, runs one command without arguments, closes: its "return" value (the
  * caller's reference), or NULL with err. */
 json_t *qmp_query (const char *path, const char *command, int timeout_ms, struct terr *err);
