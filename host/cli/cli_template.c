@@ -54,9 +54,8 @@ static int t_create (int argc, char **argv)
   if (optind != argc)
     return cli_err ("template create takes no arguments (see --help)"), CLI_FAIL;
   struct tpl_shape s;
-  tpl_shape_default (&s, (unsigned) mem, (unsigned) cpus);
+  tpl_shape_default (&s, (unsigned) mem, (unsigned) cpus, qemu_pick_accel (accel));
   s.serial_channel = serial;
-  snprintf (s.accel, sizeof s.accel, "%s", qemu_pick_accel (accel));
   char key[TPL_KEY_LEN];
   bool made;
   struct terr err;
@@ -67,22 +66,6 @@ static int t_create (int argc, char **argv)
   if (!made)
     fprintf (stderr, "tetherctl: template %.12s exists already\n", key);
   return 0;
-}
-
-/* A template's shape back from its meta.json, and whether its key is today's. */
-static bool meta_current (const char *key, json_t *meta)
-{
-  struct tpl_shape s;
-  tpl_shape_default (&s, (unsigned) json_integer_value (json_object_get (meta, "MemoryMiB")),
-                     (unsigned) json_integer_value (json_object_get (meta, "Cpus")));
-  const char *ch = json_string_value (json_object_get (meta, "Channel"));
-  const char *accel = json_string_value (json_object_get (meta, "Accel"));
-  s.serial_channel = ch && strcmp (ch, "16550") == 0;
-  s.vmgenid = json_is_true (json_object_get (meta, "VMGenID"));
-  snprintf (s.accel, sizeof s.accel, "%s", accel ? accel : "");
-  char now[TPL_KEY_LEN];
-  struct terr err;
-  return tpl_key (&s, now, NULL, 0, &err) == 0 && strcmp (now, key) == 0;
 }
 
 static int ls_one (const char *key, json_t *meta, void *ctx)
@@ -96,7 +79,7 @@ static int ls_one (const char *key, json_t *meta, void *ctx)
           json_is_true (json_object_get (meta, "VMGenID")) ? "yes" : "no",
           json_string_value (json_object_get (meta, "Accel")) ? json_string_value (json_object_get (meta, "Accel"))
                                                               : "?",
-          meta && meta_current (key, meta) ? "current" : "stale", created ? created : "?");
+          meta && tpl_current (key, meta) ? "current" : "stale", created ? created : "?");
   return 0;
 }
 
@@ -111,7 +94,7 @@ struct rm_ctx {
 static int rm_one (const char *key, json_t *meta, void *ctx)
 {
   struct rm_ctx *r = ctx;
-  bool want = r->all || (r->stale && !(meta && meta_current (key, meta)));
+  bool want = r->all || (r->stale && !(meta && tpl_current (key, meta)));
   for (int i = 0; i < r->argc; i++)
     if (strncmp (key, r->argv[i], strlen (r->argv[i])) == 0)
       want = r->matched[i] = true;

@@ -103,22 +103,19 @@ void ctr_summary_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
 
 /* docker's GraphDriver: the layer disks (LowerDir, bottom first) and the
  * container's top disk (UpperDir), as the VM's record has them. */
-static void graph_driver_write (struct json *j, const char *id)
+static void graph_driver_write (struct json *j, const struct vm_ctr *v)
 {
-  static struct vm_ctr v;
-  struct terr err;
   char lower[8192] = "", upper[VM_PATH_MAX] = "";
-  if (id && vm_ctr_load (&v, id, &err) == 0)
-    for (size_t i = 0; i < v.n_disks && i < v.cfg->n_disks; i++)
-      {
-        if (v.cfg->disks[i]->role == DISK_ROLE__DISK_LAYER)
-          {
-            size_t n = strlen (lower);
-            snprintf (lower + n, sizeof lower - n, "%s%s", n ? ":" : "", v.disks[i].file);
-          }
-        else if (v.cfg->disks[i]->role == DISK_ROLE__DISK_TOP)
-          snprintf (upper, sizeof upper, "%s", v.disks[i].file);
-      }
+  for (size_t i = 0; v && i < v->n_disks && i < v->cfg->n_disks; i++)
+    {
+      if (v->cfg->disks[i]->role == DISK_ROLE__DISK_LAYER)
+        {
+          size_t n = strlen (lower);
+          snprintf (lower + n, sizeof lower - n, "%s%s", n ? ":" : "", v->disks[i].file);
+        }
+      else if (v->cfg->disks[i]->role == DISK_ROLE__DISK_TOP)
+        snprintf (upper, sizeof upper, "%s", v->disks[i].file);
+    }
   json_key (j, "GraphDriver");
   json_obj_begin (j);
   json_key (j, "Data");
@@ -148,7 +145,18 @@ static void inspect_extra (struct json *j, const void *ctx)
   json_kstr (j, "MountLabel", "");
   json_kstr (j, "ProcessLabel", "");
   json_kstr (j, "AppArmorProfile", "");
-  graph_driver_write (j, id);
+  static struct vm_ctr v;
+  struct terr err;
+  bool loaded = id && vm_ctr_load (&v, id, &err) == 0;
+  graph_driver_write (j, loaded ? &v : NULL);
+  /* not docker's: how the container's VM started (#12), a clone of a template
+   * or a cold boot and why (a docker client shows it and ignores it) */
+  json_key (j, "VM");
+  json_obj_begin (j);
+  json_kstr (j, "Start", loaded && v.cloned ? "clone" : loaded && v.qemu_pid ? "cold" : "");
+  json_kstr (j, "Template", loaded && v.cloned ? v.template_key : "");
+  json_kstr (j, "StartNote", loaded ? v.start_note : "");
+  json_obj_end (j);
   json_kstr (j, "Driver", "tether-vmdk");
   json_kstr (j, "Platform", "linux");
   mounts_write (j, ci->config);

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "statedir.h"
 #include "supervise.h"
+#include "tplmaker.h"
 
 static const char usage[]
     = "Usage: tetherd [-H unix://PATH] [--state-dir DIR]\n"
@@ -29,6 +30,8 @@ static const char usage[]
       "  -H, --host unix://PATH     the socket (default " API_SOCK_DEFAULT "; mode 0660, group\n"
       "                             " API_SOCK_GROUP " when it exists)\n"
       "      --state-dir DIR        the state directory (default $TETHER_STATE_DIR, else " STATE_DIR_DEFAULT ")\n"
+      "      --no-templates         boot every container VM cold: make and use no VM template\n"
+      "                             (also TETHER_TEMPLATES=off)\n"
       "      --version              print the version\n"
       "      --help                 print this help\n";
 
@@ -70,11 +73,12 @@ static void loop_warn (const char *msg)
 
 int main (int argc, char **argv)
 {
-  enum { OPT_STATE_DIR = 256, OPT_VERSION, OPT_HELP };
+  enum { OPT_STATE_DIR = 256, OPT_VERSION, OPT_HELP, OPT_NO_TEMPLATES };
   static const struct option longs[] = {
     { "host", required_argument, NULL, 'H' },
     { "state-dir", required_argument, NULL, OPT_STATE_DIR },
     { "version", no_argument, NULL, OPT_VERSION },
+    { "no-templates", no_argument, NULL, OPT_NO_TEMPLATES },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
@@ -89,6 +93,7 @@ int main (int argc, char **argv)
         if (*optarg == '\0' || setenv ("TETHER_STATE_DIR", optarg, 1) < 0)
           return fprintf (stderr, "tetherd: --state-dir wants a directory\n"), 1;
         break;
+      case OPT_NO_TEMPLATES: setenv ("TETHER_TEMPLATES", "off", 1); break; /* its endpoints inherit it */
       case OPT_VERSION: return printf ("tetherd %s (Engine API %s)\n", TETHERD_VERSION, API_VERSION), 0;
       case OPT_HELP: return fputs (usage, stdout), 0;
       default:
@@ -117,6 +122,7 @@ int main (int argc, char **argv)
   fprintf (stderr, "tetherd %s: serving the Engine API on %s (state dir %s)\n", TETHERD_VERSION, sock.path,
            state_dir ());
   supervise_start ();
+  tplmaker_start ();
   store_sweep_tmp (STORE_TMP_MAX_AGE_S); /* what a killed load or a crashed tetherd left */
   while (!stopping)
     loop_run_once ();

@@ -55,7 +55,7 @@ int clone_boot (struct vm_ctr *v, char key[TPL_KEY_LEN], struct terr *err)
   if (tpl_key (&s, key, NULL, 0, err) < 0)
     return 1;
   if (!tpl_exists (key))
-    return terr_set (err, 0, "no template for this shape (%u MiB, %u CPU%s%s)", s.mem_mib, s.cpus,
+    return tpl_want (&s), terr_set (err, 0, "no template for this shape (%u MiB, %u CPU%s%s)", s.mem_mib, s.cpus,
                      s.cpus == 1 ? "" : "s", s.vmgenid ? "" : ", no VMGenID"),
            1;
   char dir[PATH_MAX];

@@ -31,23 +31,22 @@ bool tpl_enabled (void)
   return !(t && strcmp (t, "off") == 0);
 }
 
-void tpl_shape_default (struct tpl_shape *s, unsigned mem_mib, unsigned cpus)
+void tpl_shape_default (struct tpl_shape *s, unsigned mem_mib, unsigned cpus, const char *accel)
 {
   memset (s, 0, sizeof *s);
   s->mem_mib = mem_mib ? mem_mib : 128;
   s->cpus = cpus ? cpus : 1;
   const char *g = getenv ("TETHER_VMGENID");
   s->vmgenid = !(g && strcmp (g, "off") == 0);
-  snprintf (s->accel, sizeof s->accel, "%s", qemu_pick_accel ("auto"));
+  snprintf (s->accel, sizeof s->accel, "%s", accel);
 }
 
 bool tpl_shape_of (const struct vm_ctr *v, struct tpl_shape *s)
 {
   if (v->iso_boot)
     return false;
-  tpl_shape_default (s, qemu_mem_mib (v), v->cfg->cpus);
+  tpl_shape_default (s, qemu_mem_mib (v), v->cfg->cpus, v->accel);
   s->serial_channel = v->serial_channel;
-  snprintf (s->accel, sizeof s->accel, "%s", v->accel);
   return true;
 }
 
@@ -186,6 +185,70 @@ int tpl_remove (const char *key, bool locked, struct terr *err)
   if (lk >= 0)
     close (lk);
   return r;
+}
+
+bool tpl_current (const char *key, json_t *meta)
+{
+  if (!meta)
+    return false;
+  struct tpl_shape s;
+  const char *ch = json_string_value (json_object_get (meta, "Channel"));
+  const char *accel = json_string_value (json_object_get (meta, "Accel"));
+  tpl_shape_default (&s, (unsigned) json_integer_value (json_object_get (meta, "MemoryMiB")),
+                     (unsigned) json_integer_value (json_object_get (meta, "Cpus")), accel ? accel : "");
+  s.serial_channel = ch && strcmp (ch, "16550") == 0;
+  s.vmgenid = json_is_true (json_object_get (meta, "VMGenID"));
+  char now[TPL_KEY_LEN];
+  struct terr err;
+  return tpl_key (&s, now, NULL, 0, &err) == 0 && strcmp (now, key) == 0;
+}
+
+/* templates/wanted/m128-c1-virtio-g1-tcg: the whole shape in the name, so a
+ * shape is wanted once however many runs lacked it */
+#define TPL_WANTED_MAX 16
+void tpl_want (const struct tpl_shape *s)
+{
+  char root[PATH_MAX], p[PATH_MAX + 96];
+  struct terr err;
+  if (tpl_root (root, sizeof root, &err) < 0)
+    return;
+  snprintf (p, sizeof p, "%s/wanted", root);
+  mkdir (p, 0700);
+  snprintf (p, sizeof p, "%s/wanted/m%u-c%u-%s-g%d-%s", root, s->mem_mib, s->cpus,
+            s->serial_channel ? "16550" : "virtio", s->vmgenid, s->accel);
+  int fd = open (p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close (fd);
+}
+
+void tpl_each_wanted (int (*fn) (const struct tpl_shape *s, void *ctx), void *ctx)
+{
+  char root[PATH_MAX], p[PATH_MAX + 320];
+  struct terr err;
+  if (tpl_root (root, sizeof root, &err) < 0)
+    return;
+  snprintf (p, sizeof p, "%s/wanted", root);
+  DIR *d = opendir (p);
+  struct dirent *de;
+  for (int n = 0; d && n < TPL_WANTED_MAX && (de = readdir (d));)
+    {
+      struct tpl_shape s;
+      char ch[8], accel[8];
+      int g;
+      if (sscanf (de->d_name, "m%u-c%u-%7[a-z0-9]-g%d-%7[a-z]", &s.mem_mib, &s.cpus, ch, &g, accel) != 5)
+        continue;
+      n++;
+      s.serial_channel = strcmp (ch, "16550") == 0;
+      s.vmgenid = g != 0;
+      snprintf (s.accel, sizeof s.accel, "%s", accel);
+      if (s.mem_mib >= 16 && s.cpus >= 1 && s.cpus <= 255 && fn (&s, ctx) == 1)
+        {
+          snprintf (p, sizeof p, "%s/wanted/%s", root, de->d_name);
+          unlink (p);
+        }
+    }
+  if (d)
+    closedir (d);
 }
 
 bool tpl_path_plain (const char *path)

@@ -28,8 +28,9 @@ struct tpl_shape {
 
 /* Whether templates are in use at all: $TETHER_TEMPLATES=off turns them off. */
 bool tpl_enabled (void);
-/* A shape of the given size with this host's defaults (accelerator probed). */
-void tpl_shape_default (struct tpl_shape *s, unsigned mem_mib, unsigned cpus);
+/* A shape of the given size with this host's defaults ($TETHER_VMGENID) and
+ * accel ("kvm" or "tcg": qemu_pick_accel's answer). */
+void tpl_shape_default (struct tpl_shape *s, unsigned mem_mib, unsigned cpus, const char *accel);
 /* v's shape; false if v cannot be a clone (an ISO boot). */
 bool tpl_shape_of (const struct vm_ctr *v, struct tpl_shape *s);
 /* KEY of a shape with the guest assets and QEMU of now; inputs (may be NULL)
@@ -52,6 +53,14 @@ int tpl_remove (const char *key, bool locked, struct terr *err);
 /* Calls fn for every published template with its meta.json (may be NULL). */
 struct json_t;
 int tpl_each (int (*fn) (const char *key, struct json_t *meta, void *ctx), void *ctx, struct terr *err);
+/* Whether a template's key, from its meta.json's shape, is still the key of
+ * that shape with the assets and QEMU of now (false: stale, never used). */
+bool tpl_current (const char *key, struct json_t *meta);
+/* A run of shape s found no template: templates/wanted/ says so, for tetherd's
+ * maker (tetherctl alone makes none). */
+void tpl_want (const struct tpl_shape *s);
+/* The shapes wanted: fn for each (its marker removed when fn returns 1). */
+void tpl_each_wanted (int (*fn) (const struct tpl_shape *s, void *ctx), void *ctx);
 /* A path the migration's shell command can take as it is ([A-Za-z0-9/._+-]). */
 bool tpl_path_plain (const char *path);
 
