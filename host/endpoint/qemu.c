@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -194,6 +196,10 @@ int qemu_spawn_how (struct vm_ctr *v, const struct qemu_how *how, struct terr *e
         _exit (127);
       syscall (SYS_close_range, 3, ~0U, 0);
       setpgid (0, 0); /* a Ctrl-C at a terminal never reaches QEMU directly */
+      /* a template's VM lives only as long as its maker: a maker killed
+       * mid-boot must not leave a VM that waits for ever */
+      if (how->start == QEMU_TEMPLATE)
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
       execvp (a.v[0], a.v);
       dprintf (2, "tetherctl: exec %s: %s\n", a.v[0], strerror (errno));
       _exit (127);

@@ -4,6 +4,7 @@
  * the directory by renaming it into place (docs/clone.md). */
 #include "template.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -141,7 +142,7 @@ static int make (struct maker *m, const struct tpl_shape *s, const char *key, co
   char root[PATH_MAX];
   if (tpl_root (root, sizeof root, err) < 0)
     return -1;
-  if ((size_t) snprintf (m->tmp, sizeof m->tmp, "%s/.new-XXXXXX", root) >= sizeof m->tmp - 80)
+  if ((size_t) snprintf (m->tmp, sizeof m->tmp, "%s/.new-%.12s-XXXXXX", root, key) >= sizeof m->tmp - 80)
     return terr_set (err, ENAMETOOLONG, "templates dir %s", root);
   if (!tpl_path_plain (m->tmp))
     return terr_set (err, 0, "templates need a state dir path of [A-Za-z0-9/._+-] only (QEMU's migration command "
@@ -179,6 +180,28 @@ static int make (struct maker *m, const struct tpl_shape *s, const char *key, co
   return 0;
 }
 
+/* What a maker or remover of KEY that was killed left (.new-KEY12-*, KEY.gone-*):
+ * called under KEY's exclusive lock, so none of it is in use. */
+static void sweep_leftovers (const char *key)
+{
+  char root[PATH_MAX], p[PATH_MAX + 300], pre_new[32], pre_gone[80];
+  struct terr err;
+  if (tpl_root (root, sizeof root, &err) < 0)
+    return;
+  snprintf (pre_new, sizeof pre_new, ".new-%.12s-", key);
+  snprintf (pre_gone, sizeof pre_gone, "%s.gone-", key);
+  DIR *d = opendir (root);
+  struct dirent *de;
+  while (d && (de = readdir (d)))
+    if (strncmp (de->d_name, pre_new, strlen (pre_new)) == 0 || strncmp (de->d_name, pre_gone, strlen (pre_gone)) == 0)
+      {
+        snprintf (p, sizeof p, "%s/%s", root, de->d_name);
+        tree_remove (p);
+      }
+  if (d)
+    closedir (d);
+}
+
 int tpl_create (const struct tpl_shape *s, char key[TPL_KEY_LEN], bool *made, struct terr *err)
 {
   static char inputs[16384];
@@ -193,6 +216,7 @@ int tpl_create (const struct tpl_shape *s, char key[TPL_KEY_LEN], bool *made, st
     return -1;
   if (tpl_exists (key))
     return close (lk), 0;
+  sweep_leftovers (key);
   static struct maker m;
   memset (&m, 0, sizeof m);
   int r = make (&m, s, key, inputs, err);
