@@ -349,6 +349,7 @@ static _Noreturn void loop (void)
     w_client[i].fd = -1;
   w_qemu.fd = w_listen.fd = w_guest.fd = -1;
   timer_arm (&tick, EP_TICK_MS, tick_fn);
+  timers (); /* the guest reached now, not a tick later: a clone is up at once */
   for (;;)
     {
       watches_sync ();
