@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""VM figures for make bench: cold boot split from guest timing marks, and the
-relay rate over virtio-serial against a raw write to the same kind of port.
+"""VM figures for make bench: cold boot split from guest timing marks, a clone
+of a template (#12) against it with its split from the endpoint's log, the
+memory of 10 clones, and the relay rate over virtio-serial against a raw write
+to the same kind of port.
 Prints table rows (same columns as bench/run.sh)."""
 import json, os, re, socket, subprocess, sys, tempfile, time
 
@@ -9,6 +11,7 @@ CTL = os.path.join(B, "tetherctl")
 STATE = os.environ["TETHER_STATE_DIR"]
 BYTES = 256 * 1024 * 1024
 BOOTS = int(os.environ.get("BOOTS", "3"))
+CLONES = int(os.environ.get("CLONES", "5"))
 
 
 def row(measure, ours, peer, ratio, note):
@@ -21,31 +24,153 @@ def rfc3339_ns(s):
     return int(t) * 10**9 + int(m.group(2))
 
 
-def cold_boots():
-    splits = []
-    for _ in range(BOOTS):
-        out = subprocess.run([CTL, "run", "-d", "--", "true"], capture_output=True, text=True, check=True)
-        cid = out.stdout.strip()
-        subprocess.run([CTL, "wait", cid], capture_output=True, check=True)
-        d = os.path.join(STATE, "containers", cid)
-        for _ in range(100):  # the endpoint finishes state.json, then exits
-            st = json.load(open(os.path.join(d, "state.json")))
-            if st["State"]["Status"] == "exited":
-                break
-            time.sleep(0.1)
-        con = open(os.path.join(d, "console.log"), errors="replace").read()
-        k_init = int(re.search(r"init: started at (\d+) ms", con).group(1))
-        k_tether = int(re.search(r"init: exec /tether at (\d+) ms", con).group(1))
-        k_exec = int(re.search(r"container exec'd at (\d+) ms", con).group(1))
-        total = (rfc3339_ns(st["State"]["StartedAt"]) - rfc3339_ns(st["VM"]["BootAt"])) // 10**6
-        splits.append((total, total - k_exec, k_init, k_tether - k_init, k_exec - k_tether))
-        subprocess.run([CTL, "rm", "-f", cid], capture_output=True)
-    med = sorted(splits)[len(splits) // 2]
-    row("cold boot TCG: QEMU start -> container execve", "%d ms" % med[0], "VIC: 7-8 s", "", "median of %d" % BOOTS)
-    row("  firmware + kernel load (before kernel)", "%d ms" % med[1], "", "", "")
-    row("  kernel start -> init", "%d ms" % med[2], "", "", "")
-    row("  init (modules, switch root)", "%d ms" % med[3], "", "", "")
-    row("  tether (channel, hello, disks, mounts, exec)", "%d ms" % med[4], "", "", "")
+def ctl(*args, **kw):
+    return subprocess.run([CTL] + list(args), capture_output=True, text=True, check=True, **kw).stdout
+
+
+def state_of(cid):
+    return json.load(open(os.path.join(STATE, "containers", cid, "state.json")))
+
+
+def watch_console(cid, needle, limit_s=120):
+    """The host's clock when needle shows in the VM's console.log (QEMU writes
+    the serial port to it as the guest does): the one instant a cold boot and a
+    clone can both be timed by on the host. A guest's StartedAt is its own
+    clock: on the RTC's whole second until the first hello steps it, then behind
+    the host by that hello's age. None if the line was there at the first look."""
+    path = os.path.join(STATE, "containers", cid, "console.log")
+    buf, first, deadline = "", True, time.monotonic() + limit_s
+    with open(path, errors="replace") as f:
+        while time.monotonic() < deadline:
+            buf += f.read()
+            t = time.time_ns()
+            if needle in buf:
+                return None if first else t
+            first = False
+            buf = buf[buf.rfind("\n") + 1:] if "\n" in buf else buf
+            time.sleep(0.002)
+    raise RuntimeError("%s: no %r on the console within %d s" % (cid, needle, limit_s))
+
+
+def finished(cid):
+    ctl("wait", cid)
+    for _ in range(100):  # the endpoint finishes state.json, then exits
+        st = state_of(cid)
+        if st["State"]["Status"] == "exited":
+            return st
+        time.sleep(0.1)
+    return st
+
+
+def boot_one(clone):
+    """One run of `true`, detached: the VM's start as inspect and the logs tell
+    it, every instant on the host's clock (ms after VM.BootAt, the spawn)."""
+    cid = ctl("run", "-d", *([] if clone else ["--no-template"]), "--", "true").strip()
+    t_exec = watch_console(cid, "container exec'd at")
+    st = finished(cid)
+    d = os.path.join(STATE, "containers", cid)
+    boot = rfc3339_ns(st["VM"]["BootAt"])
+    ms = lambda t: (t - boot) / 10**6
+    r = {"start": st["VM"]["Start"], "late": t_exec is None}
+    if t_exec is not None:
+        r["total"] = ms(t_exec)
+        r["lag"] = (t_exec - rfc3339_ns(st["State"]["StartedAt"])) / 10**6  # the guest's clock behind the host's
+    con = open(os.path.join(d, "console.log"), errors="replace").read()
+    r["k_exec"] = int(re.search(r"container exec'd at (\d+) ms", con).group(1))
+    if clone:
+        log = open(os.path.join(d, "endpoint.log"), errors="replace").read()
+        m = re.search(r"clone: QMP answered in (\d+) ms, state loaded in (\d+) ms, resumed in (\d+) ms", log)
+        r["qmp"], r["load"], r["cont"] = (int(x) for x in m.groups())
+        m = re.search(r"^(\S+) endpoint: restored in \d+ ms, \d+ disks plugged in (\d+) ms", log, re.M)
+        r["plug"], plugged = int(m.group(2)), ms(rfc3339_ns(m.group(1)))
+        r["bookkeeping"] = plugged - r["plug"] - r["qmp"] - r["load"] - r["cont"]
+        r["hello"] = ms(rfc3339_ns(st["VM"]["HelloAt"])) - plugged
+        if t_exec is not None:
+            r["tether"] = r["total"] - ms(rfc3339_ns(st["VM"]["HelloAt"]))
+    else:
+        r["k_init"] = int(re.search(r"init: started at (\d+) ms", con).group(1))
+        r["k_tether"] = int(re.search(r"init: exec /tether at (\d+) ms", con).group(1))
+    ctl("rm", "-f", cid)
+    return r
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else 0
+
+
+def boots():
+    """Cold boots and clones of the default shape's template, alternated so a
+    noisy host weighs on both alike."""
+    t0 = time.monotonic()
+    ctl("template", "create")
+    tpl_ms = (time.monotonic() - t0) * 1000
+    cold, clones = [], []
+    for i in range(max(BOOTS, CLONES)):
+        if i < BOOTS:
+            cold.append(boot_one(False))
+        if i < CLONES:
+            clones.append(boot_one(True))
+    bad = sum(r["start"] != "cold" for r in cold) + sum(r["start"] != "clone" for r in clones)
+    late = sum(r["late"] for r in cold + clones)
+    cold = [r for r in cold if not r["late"]]
+    clones = [r for r in clones if not r["late"]]
+    c = sorted(cold, key=lambda r: r["total"])[len(cold) // 2]
+    note = "median of %d; host clock: BootAt -> the console's exec line" % len(cold)
+    if bad or late:
+        note += "; %d started the wrong way, %d timed late (dropped)" % (bad, late)
+    row("cold boot TCG: QEMU start -> container execve", "%d ms" % c["total"], "VIC: 7-8 s", "", note)
+    row("  firmware + kernel load (before kernel)", "%d ms" % (c["total"] - c["k_exec"]), "", "", "")
+    row("  kernel start -> init", "%d ms" % c["k_init"], "", "", "")
+    row("  init (modules, switch root)", "%d ms" % (c["k_tether"] - c["k_init"]), "", "", "")
+    row("  tether (channel, hello, disks, mounts, exec)", "%d ms" % (c["k_exec"] - c["k_tether"]), "", "", "")
+    k = median([r["total"] for r in clones])
+    row("clone TCG: QEMU start -> container execve", "%d ms" % k, "%d ms" % c["total"],
+        "%.0f %%" % (100 * k / c["total"]),
+        "target <= 25 %%, aim 10 %%; median of %d, peer: the cold boot" % len(clones))
+    for label, key in (("QEMU start (spawn -> QMP answers)", "qmp"), ("state load (migrate-incoming)", "load"),
+                       ("resume (cont)", "cont"), ("endpoint (state.json, fsync)", "bookkeeping"),
+                       ("disk hot-plug (2 disks)", "plug"), ("handshake (connect, hello -> reply)", "hello"),
+                       ("tether: config -> container execve", "tether")):
+        row("  " + label, "%d ms" % median([r[key] for r in clones]), "", "", "median of each" if key == "qmp" else "")
+    lc, lk = median([r["lag"] for r in cold]), median([r["lag"] for r in clones])
+    row("StartedAt behind the host's clock: clone", "%d ms" % lk, "%d ms" % lc, "",
+        "guest clock set by a hello; peer: cold boot (a hello queued <= 250 ms, or the RTC's second)")
+    row("template create (ms)", "%d" % tpl_ms, "%d" % c["total"], "%.2f" % (tpl_ms / c["total"]),
+        "once per shape: a cold boot to the tether's wait + save; peer: the cold boot")
+
+
+def pss_kb(pid):
+    for l in open("/proc/%d/smaps_rollup" % pid):
+        if l.startswith("Pss:"):
+            return int(l.split()[1])
+    return 0
+
+
+def clone_memory(n=10):
+    """PSS of n clones of one template running at once (`sleep`), a cold VM
+    beside them as the peer."""
+    ids = [ctl("run", "-d", "--no-template", "--", "sleep", "600").strip()]
+    ids += [ctl("run", "-d", "--", "sleep", "600").strip() for _ in range(n)]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        sts = [state_of(i) for i in ids]
+        if all(st["State"]["Status"] == "running" for st in sts):
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    sts = [state_of(i) for i in ids]
+    starts = [st["VM"]["Start"] for st in sts]
+    pss = [pss_kb(st["VM"]["QemuPid"]) for st in sts]
+    running = sum(st["State"]["Status"] == "running" for st in sts)
+    for i in ids:
+        subprocess.run([CTL, "rm", "-f", i], capture_output=True)
+    kp, cp = pss[1:], pss[0]
+    mib = lambda kb: "%.1f MiB" % (kb / 1024)
+    ok = starts[0] == "cold" and all(s == "clone" for s in starts[1:]) and running == n + 1
+    row("PSS per clone, %d clones running" % n, mib(median(kp)), mib(cp), "%.2f" % (median(kp) / cp if cp else 0),
+        "median (%s-%s); peer: a cold VM beside them%s" % (mib(min(kp)), mib(max(kp)),
+                                                          "" if ok else "; NOT ALL RUNNING AS ASKED"))
 
 
 def relay_rate(heartbeat_ms=None, nbytes=BYTES):
@@ -118,7 +243,9 @@ def raw_rate(kernel, initrd):
 
 
 def main():
-    cold_boots()
+    boots()
+    clone_memory()
+    ctl("template", "rm", "--all")  # the relay rows below boot cold, as before
     n, ours = relay_rate()
     kernel, initrd = sys.argv[1], sys.argv[2]
     rn, raw = raw_rate(kernel, initrd)

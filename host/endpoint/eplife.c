@@ -449,7 +449,6 @@ void ep_boot_vm (struct vm_ctr *v, int ready_fd)
         close (ready_fd);
       ep_fail (err.msg);
     }
-  v->boot_ns = now_real_ns ();
   ep.vm_up_ms = now_mono_ms ();
   ep.pidfd = (int) syscall (SYS_pidfd_open, v->qemu_pid, 0);
   if (ep.pidfd < 0)

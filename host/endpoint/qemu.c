@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "adopt.h"
+#include "clock.h"
 #include "qmp.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
@@ -183,6 +184,7 @@ int qemu_spawn_how (struct vm_ctr *v, const struct qemu_how *how, struct terr *e
   int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0)
     return terr_set (err, errno, "open %s", log);
+  v->boot_ns = now_real_ns (); /* VM.BootAt: the spawn, before a clone's restore */
   pid_t pid = fork ();
   if (pid < 0)
     {

@@ -15,7 +15,8 @@ int qemu_assets (char *out, size_t cap, struct terr *err);
  * Bounded: the probe is killed after ~1 s. */
 const char *qemu_pick_accel (const char *want);
 /* Fork+exec qemu-system-x86_64 with its stdio on console.log; all other fds
- * closed. Returns the pid (v->qemu_pid is set too) or -1. */
+ * closed. Returns the pid (v->qemu_pid is set too, and v->boot_ns, VM.BootAt,
+ * just before the fork) or -1. */
 int qemu_spawn (struct vm_ctr *v, struct terr *err);
 /* How QEMU starts (docs/clone.md): a cold boot, the boot of a template (guest
  * RAM in tpl_dir/ram mapped shared, no container config), or a clone of one
