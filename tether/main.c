@@ -183,21 +183,23 @@ void tether_on_hello (const Hello *h)
       else
         log_warn ("step clock from hello: %s", strerror (errno));
     }
+  static bool seeded; /* said once on the console; every hello's bytes are added */
+  if (h->entropy.len > 0 && rng_seed_from_host (h->entropy.data, h->entropy.len) == 0 && !seeded)
+    {
+      seeded = true;
+      log_note ("rng: %zu bytes from the host added, reseeded", h->entropy.len);
+    }
   /* A template's clone hears its first hello: the identity the template made
-   * at its boot is shared by every clone, so it is made anew (the clock and the
-   * RNG follow below, the container's identity comes with its config). */
+   * at its boot is shared by every clone, so it is made anew (the clock is
+   * stepped above, the container's identity comes with its config). After the
+   * reseed: until then every clone's CRNG is the template's, and VMGenID's
+   * reseed may not have run yet either (it gave 3 clones one boot id). */
   static bool restored;
   if (vm_is_template () && !restored)
     {
       restored = true;
       make_boot_id ();
       log_note ("restored from a template: new boot id, clock and RNG from the host");
-    }
-  static bool seeded; /* said once on the console; every hello's bytes are added */
-  if (h->entropy.len > 0 && rng_seed_from_host (h->entropy.data, h->entropy.len) == 0 && !seeded)
-    {
-      seeded = true;
-      log_note ("rng: %zu bytes from the host added, reseeded", h->entropy.len);
     }
   vm_on_hello ();
 }

@@ -82,6 +82,7 @@ wedge_check () {
 . "$(dirname "$0")/adopt.sh"
 . "$(dirname "$0")/policy.sh"
 . "$(dirname "$0")/cuts.sh"
+. "$(dirname "$0")/clone.sh"
 
 # The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
 # times and interleaving, --tail, --since/--until, -f of an ended container;
@@ -312,6 +313,9 @@ t_stop_wait
 t_vm_restart
 t_vm_health
 t_cuts
+
+# 16. instant clone (#12): templates, clones and their fall-backs; no template left after
+t_clone
 
 # No QEMU may be left behind.
 finish
