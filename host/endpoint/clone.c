@@ -47,6 +47,30 @@ static int restore (struct vm_ctr *v, const char *dir, struct terr *err)
   return r;
 }
 
+/* QEMU says why a load failed on its stderr, the console log ("error while
+ * loading state section ...", "load of migration failed: ..."): its last two
+ * such lines say more than the QMP socket that closed. */
+static void qemu_reason (const struct vm_ctr *v, struct terr *err)
+{
+  static const char tag[] = "qemu-system-x86_64: ";
+  char tail[4096], why[200] = "";
+  vm_console_tail (v, tail, sizeof tail);
+  char *last = NULL, *prev = NULL;
+  for (char *p = strstr (tail, tag); p; p = strstr (p + 1, tag))
+    prev = last, last = p;
+  for (char *p = prev ? prev : last; p; p = p == prev ? last : NULL)
+    {
+      size_t n = strcspn (p + sizeof tag - 1, "\n"), have = strlen (why);
+      snprintf (why + have, sizeof why - have, "%s%.*s", have ? "; " : "", (int) n, p + sizeof tag - 1);
+    }
+  if (why[0])
+    {
+      char qmp[sizeof err->msg];
+      snprintf (qmp, sizeof qmp, "%s", err->msg);
+      snprintf (err->msg, sizeof err->msg, "QEMU: %.150s (%.60s)", why, qmp);
+    }
+}
+
 int clone_boot (struct vm_ctr *v, char key[TPL_KEY_LEN], struct terr *err)
 {
   struct tpl_shape s;
@@ -75,6 +99,7 @@ int clone_boot (struct vm_ctr *v, char key[TPL_KEY_LEN], struct terr *err)
     return close (lk), 0;
   kill (v->qemu_pid, SIGKILL);
   waitpid (v->qemu_pid, NULL, 0);
+  qemu_reason (v, err);
   v->qemu_pid = 0;
   v->qemu_start = 0;
   close (lk);

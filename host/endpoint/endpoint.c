@@ -92,6 +92,7 @@ static void guest_connect (void)
   link_init (&ep.guest, fd);
   ep.guest.pcrc = ep.v->serial_channel; /* DESIGN §2: on for the 16550 from the first hello */
   ep.guest_connected = true;
+  ep.config_sent = false;
 }
 
 static void send_hello (void)
@@ -114,6 +115,7 @@ static void send_hello (void)
   m.hello = &h;
   link_send_msg (&ep.guest, &m);
   ep.last_hello_ms = now_mono_ms ();
+  proxy_send_config (&ep); /* a clone: the round trip of the hello saved */
 }
 
 static void accept_clients (void)
@@ -205,6 +207,12 @@ static void timers (void)
       ep_log ("stop: the VM is still up, pressing the power button");
       qmp_once (ep.v->qmp_sock, "system_powerdown", NULL, EP_QMP_MS, &err);
       ep.powerdown_next_ms = now + 2000;
+    }
+  if (ep.quit_now && !ep.qemu_gone)
+    {
+      ep_log ("--rm and no volume: nothing of this VM is kept, quit without waiting for its power-off");
+      ep_kill_qemu ();
+      ep_on_qemu_gone ();
     }
   if ((ep.stop_deadline_ms && now >= ep.stop_deadline_ms)
       || (ep.poweroff_deadline_ms && now >= ep.poweroff_deadline_ms))

@@ -69,12 +69,14 @@ struct ep {
   uint32_t next_gh;
   uint64_t next_grid;
   uint64_t config_grid;      /* the config sent to a clone: an error answer ends the run */
+  bool config_sent;          /* ... on this connection to the guest */
   /* the endpoint's own attachment */
   struct logstore log;        /* log.next: what is written, so what may be acked */
   uint64_t log_acked[3];
   bool has_exit;             /* the run ended and state.json says so */
   bool failed;               /* ended 125 by the endpoint */
   int64_t poweroff_deadline_ms, stop_deadline_ms, powerdown_next_ms;
+  bool quit_now;             /* --rm, nothing kept: QEMU quits without the guest's power-off */
   char guest_version[64];
   /* the restart policy when the VM itself dies (eplife.c) */
   int64_t vm_up_ms;          /* when this VM was booted (monotonic) */
@@ -95,6 +97,8 @@ void proxy_fail_all (struct ep *e, const char *why);
 /* The logger acks what it has written. */
 void proxy_log_ack (struct ep *e, uint32_t exit_run);
 void proxy_guest_ready (struct ep *e);
+/* A clone's container config, once per connection to the guest (proxy.c). */
+void proxy_send_config (struct ep *e);
 /* Asks the guest for the container's info; ep_on_info gets the reply. */
 void proxy_ask_info (struct ep *e);
 

@@ -116,6 +116,20 @@ void ep_on_started (struct ep *e, const Started *st)
   ep_save ();
 }
 
+/* docker's --rm of a container whose every disk but the layers goes with it
+ * (the top disk; no volume, named or anonymous, that another container might
+ * share): the guest's orderly power-off (sync, unmount) would save nothing, and
+ * `docker run --rm` waits for the removal. */
+static bool removed_with_nothing_kept (const struct vm_ctr *v)
+{
+  if (!v->cfg->auto_remove)
+    return false;
+  for (size_t i = 0; i < v->cfg->n_disks; i++)
+    if (v->cfg->disks[i]->role == DISK_ROLE__DISK_VOLUME)
+      return false;
+  return true;
+}
+
 void ep_on_exit (struct ep *e, const Exit *x)
 {
   /* already recorded (an adopting endpoint hears it again): the guest is still
@@ -162,6 +176,8 @@ void ep_on_exit (struct ep *e, const Exit *x)
   /* state.json is final: now the guest may power off */
   proxy_log_ack (e, x->run ? x->run : 1);
   e->poweroff_deadline_ms = now_mono_ms () + EP_POWEROFF_GRACE_MS;
+  if (removed_with_nothing_kept (e->v))
+    e->quit_now = true; /* the loop's next round, after the clients' last frames */
 }
 
 /* The guest's time in each beat goes to containers/ID/heartbeat (8 bytes written

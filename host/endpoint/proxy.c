@@ -126,19 +126,25 @@ void proxy_log_ack (struct ep *e, uint32_t exit_run)
   e->log_acked[STREAM_STDERR] = a.stderr_offset;
 }
 
+void proxy_send_config (struct ep *e)
+{
+  if (!e->v->cloned || e->has_exit || e->config_sent)
+    return;
+  /* a clone read no fw_cfg config: its container comes over the channel, right
+   * behind the hello (the tether takes them in order: clock and RNG first) and
+   * before the attach that names it; again after a reconnect, when the tether
+   * answers the same config with ok and changes nothing */
+  Msg cm = MSG__INIT;
+  cm.body_case = MSG__BODY_CONFIG;
+  cm.config = e->v->cfg;
+  guest_request (e, &cm);
+  e->config_grid = cm.request_id;
+  e->config_sent = true;
+}
+
 void proxy_guest_ready (struct ep *e)
 {
-  if (e->v->cloned && !e->has_exit)
-    {
-      /* a clone read no fw_cfg config: its container comes over the channel,
-       * before the attach that names it (again after a reconnect: the tether
-       * answers the same config with ok and changes nothing) */
-      Msg cm = MSG__INIT;
-      cm.body_case = MSG__BODY_CONFIG;
-      cm.config = e->v->cfg;
-      guest_request (e, &cm);
-      e->config_grid = cm.request_id;
-    }
+  proxy_send_config (e);
   Attach at = ATTACH__INIT;
   at.id = e->v->id;
   at.handle = EP_LOG_HANDLE;
