@@ -292,10 +292,13 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
         e->client_attach_seen = true;
       return 1;
     }
-  else if (m->body_case == MSG__BODY_EXEC && e->v->info.status && strcmp (e->v->info.status, "created") == 0)
+  else if ((m->body_case == MSG__BODY_EXEC || m->body_case == MSG__BODY_STOP || m->body_case == MSG__BODY_KILL)
+           && e->v->info.status && strcmp (e->v->info.status, "created") == 0)
     return 1; /* docker's run -d returns once the container runs, ours once its VM
-               * does: an exec waits out the start (disks, mounts), as docker's
-               * would have found it running; a start that fails ends it (has_exit) */
+               * does: an exec, a stop or a kill waits out the start (disks,
+               * mounts), as docker's would have found it running (a TERM sent
+               * before the process exists would be lost); a start that fails
+               * ends it (has_exit), and the frame is answered then */
   uint32_t *hf = handle_field (m);
   if (hf && *hf == 0 && (m->body_case == MSG__BODY_ATTACH || (m->body_case == MSG__BODY_EXEC && !m->exec->detach)))
     {
