@@ -292,7 +292,7 @@ int proxy_client_frame (struct ep *e, int cl, uint8_t type, uint32_t handle, con
         e->client_attach_seen = true;
       return 1;
     }
-  else if ((m->body_case == MSG__BODY_EXEC || m->body_case == MSG__BODY_STOP || m->body_case == MSG__BODY_KILL)
+  else if ((m->body_case == MSG__BODY_EXEC || m->body_case == MSG__BODY_STOP || m->body_case == MSG__BODY_SIGNAL)
            && e->v->info.status && strcmp (e->v->info.status, "created") == 0)
     return 1; /* docker's run -d returns once the container runs, ours once its VM
                * does: an exec, a stop or a kill waits out the start (disks,
