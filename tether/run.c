@@ -81,6 +81,7 @@ int run_start (struct container *c, struct terr *err)
   s->open_stdin = cfg->open_stdin;
   for (struct attach *at = s->attaches; at; at = at->next_in_session)
     at->exit_sent = false;
+  session_stdin_started (s); /* what a client sent before the start, and its close */
   return 0;
 }
 

@@ -84,7 +84,8 @@ int session_set_fds (struct session *s, int out_fd, int err_fd, int in_fd, int t
           return -1;
         }
       s->in_open = true;
-      s->in_close_pending = false;
+      if (s->life != LIFE_IDLE)
+        s->in_close_pending = false; /* a close sent before the first run stands */
     }
   if (tty_fd >= 0)
     {

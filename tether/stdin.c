@@ -11,6 +11,13 @@
 
 static void stdin_flush (struct session *s);
 
+/* A container's first run has not begun (a VM still finding its disks): what a
+ * client sends to its stdin waits in the window for the process to exist. */
+static bool before_first_run (const struct session *s)
+{
+  return s->kind == SESSION_PRIMARY && s->life == LIFE_IDLE;
+}
+
 void session_stdin_end (struct session *s)
 {
   if (s->in_w.fd >= 0)
@@ -64,7 +71,7 @@ static void stdin_flush (struct session *s)
     loop_mod (&s->in_w, s->in_ring.len ? EPOLLOUT : 0);
   if (s->in_open && s->in_close_pending && s->in_written >= s->in_close_at && s->in_ring.len == 0)
     session_stdin_end (s);
-  if (!s->in_open && s->in_ring.len)
+  if (!s->in_open && s->in_ring.len && !before_first_run (s))
     {
       s->in_written += s->in_ring.len;
       ring_consume (&s->in_ring, s->in_ring.len);
@@ -107,7 +114,7 @@ void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, si
   uint64_t skip = next - offset; /* a resent window: bytes already taken */
   if (skip >= n)
     return;
-  if (!s->in_open)
+  if (!s->in_open && !before_first_run (s))
     {
       /* No stdin (closed, or the process exited): take and ack, as /dev/null would. */
       s->in_written += n - skip;
@@ -118,6 +125,11 @@ void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, si
   size_t put = ring_put (&s->in_ring, p + skip, want);
   if (put < want)
     conn_send_error (a->conn, 0, ERR_LIMIT, "stdin window exceeded: bytes past it were not taken", 0);
+  stdin_flush (s);
+}
+
+void session_stdin_started (struct session *s)
+{
   stdin_flush (s);
 }
 

@@ -265,6 +265,9 @@ bool session_idle_for (const struct attach *a);
 /* stdin.c: client bytes into the process */
 void session_stdin_data (struct attach *a, uint64_t offset, const uint8_t *p, size_t n);
 void session_stdin_close (struct attach *a, uint64_t offset);
+/* The process has its stdin now: what waited for it goes, a close sent before
+ * it follows (stdin.c). */
+void session_stdin_started (struct session *s);
 void session_stdin_event (struct watch *w, uint32_t events);
 /* The process's stdin ends now (what is queued counts as delivered later). */
 void session_stdin_end (struct session *s);

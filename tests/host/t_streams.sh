@@ -72,3 +72,10 @@ output_is_live () {
   (((b - a) / 1000000 >= 1500)) || fail "A arrived only $(((b - a) / 1000000)) ms before B (held until exit)"
 }
 t output_is_live output_is_live 20
+
+# stdin sent (and closed) before the first run begins waits for the process
+# (tproto.py earlystdin): a clone's container starts after its client attached.
+early_stdin () {
+  python3 "$HT_DIR/tproto.py" earlystdin "$SOCK" >py.out 2>&1 || fail "$(grep FAILED py.out | head -3 | tr '\n' ';') $(tail -n 2 py.out)"
+}
+t early_stdin early_stdin 30

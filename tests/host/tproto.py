@@ -569,6 +569,34 @@ def check_span(what, started, finished, lo_ms, hi_ms):
     check(started > 0 and lo_ms <= ms <= hi_ms, "%s: finished - started = %.0f ms (want %d..%d)" % (what, ms, lo_ms, hi_ms))
 
 
+def early_stdin(sock):
+    """stdin sent before the container's first run (a clone's VM gets its config
+    before it has found its disks: the client's attach and bytes arrive first)
+    waits for the process, and so does its close: the process reads it all, then
+    EOF. Before the fix the bytes were taken as /dev/null takes them."""
+    cid = new_id()
+    p = hello(sock)
+    cfg = f_bytes(1, cid) + b"".join(f_bytes(3, a) for a in ["sh", "-c", "cat; echo end"]) + f_int(8, 1)
+    m = p.request(2, 12, f_bytes(1, cfg))
+    check(m is not None and m[0] == "ok", "create with open stdin (%s)" % (m and m[0]))
+    m = p.request(3, 17, f_bytes(1, cid) + f_int(2, 1) + f_int(5, 1))
+    check(m is not None and m[0] == "attached", "attach with stdin before the start (%s)" % (m and m[0]))
+    payload = b"".join(b"early line %d\n" % i for i in range(2000))
+    for off in range(0, len(payload), 8192):
+        p.send(frame(DATA, 1, struct.pack("<B3xQq", 0, off, 0) + payload[off:off + 8192]))
+    p.send(msg(4, 22, f_int(1, 1) + f_int(2, len(payload))))
+    time.sleep(0.5)  # everything is at the tether before the start
+    m = p.request(5, 13, f_bytes(1, cid))
+    check(m is not None and m[0] == "started", "start (%s)" % (m and m[0]))
+    out = streams()
+    ex, gap = collect(p, 1, out, lambda o, m: m[0] == "exit", 20)
+    check(ex is not None and one(ex[2], 4) == 0, "exit 0 (%s)" % (one(ex[2], 4) if ex else "no exit"))
+    check(gap is None and bytes(out[1]) == payload + b"end\n",
+          "the process read every early byte, then EOF (%d of %d bytes, %r)"
+          % (len(out[1]), len(payload) + 4, bytes(out[1][-20:])))
+    return not FAILS
+
+
 def times(sock):
     cid = new_id()
     p = hello(sock)
@@ -689,6 +717,7 @@ if __name__ == "__main__":
           "channel": lambda: channel(sys.argv[2], sys.argv[3]),
           "noack": lambda: noack(sys.argv[2]),
           "times": lambda: times(sys.argv[2]),
+          "earlystdin": lambda: early_stdin(sys.argv[2]),
           "restarts": lambda: restarts(sys.argv[2], sys.argv[3]),
           "raw": lambda: raw(sys.argv[2], sys.argv[3])}[cmd]()
     sys.exit(0 if ok else 1)
