@@ -1,6 +1,7 @@
 # mk/test-vm.mk — VM-mode behaviour tests (tests/vm/run.sh, QEMU TCG), part of
 # `make test`. Needs the kernel, the initramfs (with the release tether) and
-# tetherctl; ~2 min on 2 cores. Nothing is skipped: a missing QEMU is a failure.
+# tetherctl; ~8 min on 2 cores, most VMs clones of a template made at its start
+# (tests/vm/clone.sh: ~1.5 min of it). Nothing is skipped: a missing QEMU is a failure.
 
 .PHONY: test-vm
 test-vm: $(B)/tetherctl build/initramfs.cpio.gz build/bootstrap.iso build/san/vm/flood/initramfs.cpio.gz
