@@ -104,6 +104,9 @@ int security_confine (struct terr *err)
   return 0;
 }
 
+/* Inheritable stays empty, as runc leaves it since CVE-2022-24769 (docker
+ * 20.10.14 on: CapInh 0 for root and any user alike); root gets its effective
+ * and permitted set back from the bounding set at each execve anyway. */
 int security_set_caps (struct terr *err)
 {
   cap_t caps = cap_init (); /* all clear */
@@ -111,8 +114,7 @@ int security_set_caps (struct terr *err)
     return terr_set (err, errno, "cap_init");
   if (geteuid () == 0
       && (cap_set_flag (caps, CAP_EFFECTIVE, N_DEFAULT_CAPS, default_caps, CAP_SET) < 0
-          || cap_set_flag (caps, CAP_PERMITTED, N_DEFAULT_CAPS, default_caps, CAP_SET) < 0
-          || cap_set_flag (caps, CAP_INHERITABLE, N_DEFAULT_CAPS, default_caps, CAP_SET) < 0))
+          || cap_set_flag (caps, CAP_PERMITTED, N_DEFAULT_CAPS, default_caps, CAP_SET) < 0))
     {
       cap_free (caps);
       return terr_set (err, errno, "cap_set_flag");
