@@ -16,8 +16,7 @@ extern char **environ;
 
 static const char extra_path[] = "/usr/sbin:/sbin:/usr/bin:/bin";
 
-/* Finds name in one colon-separated list. 0 and the path in out, or -1. */
-static int search (const char *list, const char *name, char *out, size_t cap)
+int tool_search (const char *list, const char *name, char *out, size_t cap)
 {
   for (const char *p = list; p != NULL && *p;)
     {
@@ -38,9 +37,9 @@ static int find_tool (const char *name, char *out, size_t cap)
 {
   if (strchr (name, '/') != NULL)
     return snprintf (out, cap, "%s", name) < (int) cap ? 0 : -1;
-  if (search (getenv ("PATH"), name, out, cap) == 0)
+  if (tool_search (getenv ("PATH"), name, out, cap) == 0)
     return 0;
-  return search (extra_path, name, out, cap);
+  return tool_search (extra_path, name, out, cap);
 }
 
 /* GNU tar's notices, printed before the real reason ("Member name contains

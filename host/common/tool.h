@@ -3,6 +3,8 @@
 #ifndef TETHER_CTL_TOOL_H
 #define TETHER_CTL_TOOL_H
 
+#include <stddef.h>
+
 #include "terr.h"
 
 /* Runs argv (argv[0] searched in $PATH, then /usr/sbin, /sbin, /usr/bin, /bin: a
@@ -12,5 +14,8 @@
  * "NAME exited N: <its first stderr line>". SIGPIPE is reset to default in the
  * child (tetherctl ignores it). */
 int tool_run (const char *const argv[], int out_fd, struct terr *err);
+/* Finds an executable name in one colon-separated list of directories (NULL:
+ * none): 0 and its path in out, or -1. */
+int tool_search (const char *list, const char *name, char *out, size_t cap);
 
 #endif

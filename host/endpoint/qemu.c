@@ -15,6 +15,7 @@
 #include "adopt.h"
 #include "clock.h"
 #include "qmp.h"
+#include "tool.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
 #define QEMU_MAX_ARGS 160
@@ -83,15 +84,10 @@ unsigned qemu_mem_mib (const struct vm_ctr *v)
 
 int qemu_binary (char *out, size_t cap, struct terr *err)
 {
-  const char *path = getenv ("PATH");
-  for (const char *p = path && *path ? path : "/usr/bin:/bin"; *p;)
-    {
-      size_t n = strcspn (p, ":");
-      if ((size_t) snprintf (out, cap, "%.*s/" QEMU_BIN, (int) n, p) < cap && access (out, X_OK) == 0)
-        return 0;
-      p += n + (p[n] == ':');
-    }
-  return terr_set (err, ENOENT, QEMU_BIN " is not on PATH");
+  /* $PATH alone, as execvp finds the QEMU that runs */
+  if (tool_search (getenv ("PATH"), QEMU_BIN, out, cap) < 0)
+    return terr_set (err, ENOENT, QEMU_BIN " is not on PATH");
+  return 0;
 }
 
 static void build_argv (const struct vm_ctr *v, const struct qemu_how *how, const char *assets, struct argv_buf *a)
