@@ -125,6 +125,7 @@ const char *msg_name (const Msg *m)
   case MSG__BODY_OK: return "ok";
   case MSG__BODY_ERROR: return "error";
   case MSG__BODY_CONFIG: return "config";
+  case MSG__BODY_NET_STATE: return "net_state";
   /* No default: -Wswitch flags a body added to tether.proto but not named here. */
   case _MSG__BODY__CASE_IS_INT_SIZE: break;
   }
