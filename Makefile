@@ -21,6 +21,7 @@ include mk/vm.mk
 include mk/test-vm.mk
 include mk/test-host.mk
 include mk/test-docker.mk
+include mk/test-net.mk
 include mk/mutants.mk
 
 # The main job: boot a container VM from the built-in default image and run CMD in it.

@@ -70,6 +70,8 @@ $(O)/glibc/%.o: %.c | $(GEN_FIRST) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(GLIBC_CFLAGS) $(call inc_of,$<) $(DEPFLAGS) -c -o $@ $<
 
+# libnl-3's headers, where Debian puts them (the sysroot copies that layout).
+SAN_CFLAGS += -isystem /usr/include/libnl3
 $(O)/san/%.o: %.c | $(GEN_FIRST)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) $(call inc_of,$<) $(DEPFLAGS) -c -o $@ $<
@@ -118,7 +120,7 @@ $(B)/init: $(O)/boot/init/main.o $(O)/boot/libinit.a $(O)/boot/libbase.a
 	$(MUSL_CC) $(INIT_LDFLAGS) -o $@ $< $(call group,$(O)/boot/libinit.a $(O)/boot/libbase.a)
 
 # --- sanitizer builds for the tests ---
-SAN_TETHER_LIBS := -lprotobuf-c -lseccomp -lcap
+SAN_TETHER_LIBS := -lprotobuf-c -lseccomp -lcap -lnl-3
 $(SAN)/tether: $(O)/san/tether/main.o $(call TETHER_LIBS,$(O)/san)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call TETHER_LIBS,$(O)/san)) $(SAN_TETHER_LIBS)

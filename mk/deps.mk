@@ -25,9 +25,9 @@ MUSL_LTO ?= -flto=auto
 MUSL_CFLAGS ?= -static -Os -std=c11 -D_GNU_SOURCE $(MUSL_ARCH) \
 	-Wall -Wextra -Wpedantic -Werror \
 	-ffunction-sections -fdata-sections $(MUSL_LTO) \
-	-isystem $(KINCLUDE) -isystem $(SYSROOT)/include
+	-isystem $(KINCLUDE) -isystem $(SYSROOT)/include -isystem $(SYSROOT)/include/libnl3
 MUSL_LDFLAGS ?= -static -Wl,--gc-sections -s $(MUSL_LTO) -L$(SYSROOT)/lib
-MUSL_LIBS ?= -lseccomp -lcap -lprotobuf-c
+MUSL_LIBS ?= -lseccomp -lcap -lprotobuf-c -lnl-3
 
 DEPS_STAMP := build/stamps/deps
 

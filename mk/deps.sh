@@ -27,13 +27,14 @@ PACKAGES=(
     build-essential musl-tools musl-dev gperf
     protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev libmd-dev libjansson-dev
     libmicrohttpd-dev libarchive-dev skopeo docker.io
+    libnl-3-dev iproute2 dnsmasq-base
     dpkg-dev pkg-config linux-libc-dev
     qemu-system-x86 qemu-utils xorriso isolinux syslinux-common
     busybox-static socat curl tini e2fsprogs cpio kmod zstd xz-utils gzip
     clang libclang-rt-14-dev python3 ca-certificates file
 )
 # Debian source packages built into the sysroot.
-SOURCES=(libseccomp libcap2 protobuf-c libmd jansson)
+SOURCES=(libseccomp libcap2 protobuf-c libmd jansson libnl3)
 
 # Flags for the libraries: the same baseline as mk/deps.mk's MUSL_CFLAGS
 # (x86-64 baseline only: QEMU TCG has no SSE4.2), minus -Werror, which is
@@ -325,6 +326,28 @@ build_jansson() {
     stamp lib-jansson "$(libkey jansson)"
 }
 
+# libnl-3 (the core: sockets, messages, attributes, acks; not libnl-route):
+# netlink for the tether's interfaces, addresses and routes (tether/netif.c).
+# libmnl was the first choice, but its Debian source package cannot be
+# fetched here. FLEX and YACC are only for libnl-route's classifier parsers,
+# which we do not build; the automake tools are stubbed because Debian's
+# patches leave Makefile.am newer than Makefile.in (they touch only the
+# shared library's symbol versions, which a static build does not use).
+build_libnl() {
+    current lib-libnl "$(libkey libnl3)" && [[ -e $SYSROOT/lib/libnl-3.a ]] && return
+    local src obj=$OBJ/libnl
+    src=$(srcdir libnl3)
+    say "build libnl-3.a"
+    configure_static libnl.log "$src" "$obj" FLEX=true YACC=true --disable-pthreads --disable-cli --disable-debug
+    run libnl.log make -C "$obj" -j"$JOBS" ACLOCAL=: AUTOMAKE=: AUTOCONF=: AUTOHEADER=: lib/libnl-3.la
+    install -D -m 644 "$obj/lib/.libs/libnl-3.a" "$SYSROOT/lib/libnl-3.a"
+    # Debian's layout (<libnl3/netlink/...>): the same -isystem for both builds.
+    rm -rf "$SYSROOT/include/libnl3"; mkdir -p "$SYSROOT/include/libnl3"
+    cp -r "$src/include/netlink" "$SYSROOT/include/libnl3/"
+    cp "$obj/include/netlink/version.h" "$SYSROOT/include/libnl3/netlink/version.h"
+    stamp lib-libnl "$(libkey libnl3)"
+}
+
 versions_step() {
     local musl
     musl=$(dpkg-query -W -f='${Version}' musl-dev)
@@ -348,6 +371,7 @@ main() {
     build_protobuf_c
     build_libmd
     build_jansson
+    build_libnl
     versions_step
 }
 
