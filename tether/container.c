@@ -418,4 +418,6 @@ void container_fill_info (struct container *c, ContainerInfo *info, char *status
   info->restart_count = c->restart_count;
   health_fill (c, info, true);
   fill_attached (c, info);
+  if (vm_mode)
+    vmnet_fill_info (info);
 }

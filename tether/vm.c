@@ -61,6 +61,13 @@ static int hold_ms (void)
   return s > 0 && s <= 24 * 3600 ? (int) s * 1000 : VM_HOLD_MS;
 }
 
+static int64_t nic_deadline_ms;
+static int nic_wait_ms (void)
+{
+  uint32_t ms = vm_c && vm_c->cfg ? vm_c->cfg->nic_wait_ms : 0;
+  return ms > 0 && ms <= 600000 ? (int) ms : VM_NIC_WAIT_MS;
+}
+
 static void disk_tick (struct timer *t)
 {
   (void) t;
@@ -84,8 +91,25 @@ static void try_start (void)
       fail_start (why);
       return;
     }
+  /* the NICs come after the disks (qemu_plug_nics): their wait starts now */
+  if (nic_deadline_ms == 0)
+    nic_deadline_ms = now_mono_ms () + nic_wait_ms ();
+  const char *nic = vmnet_missing (vm_c->cfg);
+  if (nic)
+    {
+      if (now_mono_ms () < nic_deadline_ms)
+        {
+          timer_arm (&disk_timer, 50, disk_tick);
+          return;
+        }
+      char why[160];
+      snprintf (why, sizeof why, "NIC %s did not appear within %d ms", nic, nic_wait_ms ());
+      fail_start (why);
+      return;
+    }
   struct terr err = { 0 };
-  if (vmdisk_mount_all (vm_c->cfg, &err) < 0 || vmdisk_write_etc (vm_c->cfg, vm_c->id, &err) < 0)
+  if (vmdisk_mount_all (vm_c->cfg, &err) < 0 || vmnet_setup (vm_c->cfg, &err) < 0
+      || vmetc_write (vm_c->cfg, vm_c->id, &err) < 0)
     {
       fail_start (err.msg);
       return;
@@ -240,6 +264,7 @@ void vm_on_hello (void)
   timer_cancel (&hello_timer);
   if (beat_timer.deadline_ms == 0)
     timer_arm (&beat_timer, beat_ms (), beat);
+  vmnet_report (NULL); /* a new endpoint hears each NIC's state again */
   try_start ();
 }
 

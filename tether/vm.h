@@ -8,6 +8,7 @@
 
 #define VM_HELLO_WAIT_MS 10000   /* first hello (host time) before the first exec */
 #define VM_DISK_WAIT_MS 30000    /* disks named by the config */
+#define VM_NIC_WAIT_MS 10000     /* NICs named by the config, once the disks are there */
 #define VM_HOLD_MS (600 * 1000) /* DESIGN §4: exit not acked and no endpoint heard: then power off anyway */
 #define VM_CHANNEL_SCAN_MS 100
 #define VM_CHANNEL_SCAN_MAX_MS 30000
@@ -28,8 +29,18 @@ bool vmchan_scan (void); /* true once some channel is open */
 /* Looks for every disk of cfg; returns the serial of the first missing one, or NULL. */
 const char *vmdisk_missing (const ContainerConfig *cfg);
 int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err);
-int vmdisk_write_etc (const ContainerConfig *cfg, const char *id, struct terr *err);
+/* A mount made elsewhere, unmounted with the disks' (before them: last in, first out). */
+void vmdisk_track_mount (const char *target);
+/* vmetc.c: /etc/hostname, /etc/hosts and /etc/resolv.conf of the container,
+ * written outside its root and bind-mounted over the image's (docker's way: a
+ * read-only root still gets them, and an address change rewrites them). */
+int vmetc_write (const ContainerConfig *cfg, const char *id, struct terr *err);
 void vmdisk_unmount_all (void);
+/* vmnet.c: the NICs (found by MAC, configured, reported as NetState) */
+const char *vmnet_missing (const ContainerConfig *cfg); /* the first NIC not there yet, or NULL */
+int vmnet_setup (const ContainerConfig *cfg, struct terr *err);
+void vmnet_report (struct conn *only);                   /* every NIC's state again (NULL: every channel) */
+void vmnet_fill_info (ContainerInfo *info);
 /* vmpower.c */
 /* Watches the ACPI power button once its input device exists; true when watched. */
 bool vmpower_watch_button (void);

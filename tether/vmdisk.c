@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -192,54 +191,10 @@ int vmdisk_mount_all (const ContainerConfig *cfg, struct terr *err)
   return 0;
 }
 
-/* Writes a file inside the container root without following the image's
- * symlinks out of it (openat2 RESOLVE_IN_ROOT). */
-static int write_in_root (const char *rel, const char *text, struct terr *err)
+void vmdisk_track_mount (const char *target)
 {
-  int root = open (VM_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0)
-    return terr_set (err, errno, "open %s", VM_ROOT);
-  mkdirat (root, "etc", 0755);
-  struct open_how how = { .flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, .mode = 0644,
-                          .resolve = RESOLVE_IN_ROOT };
-  int fd = (int) syscall (SYS_openat2, root, rel, &how, sizeof how);
-  close (root);
-  if (fd < 0)
-    return terr_set (err, errno, "write /%s in the container", rel);
-  int r = fd_write_all (fd, text, strlen (text));
-  close (fd);
-  return r < 0 ? terr_set (err, errno, "write /%s", rel) : 0;
-}
-
-int vmdisk_write_etc (const ContainerConfig *cfg, const char *id, struct terr *err)
-{
-  char host[80], text[8192];
-  snprintf (host, sizeof host, "%.63s", cfg->hostname && cfg->hostname[0] ? cfg->hostname : id);
-  if (!(cfg->hostname && cfg->hostname[0]))
-    host[12] = '\0';
-  snprintf (text, sizeof text, "%s\n", host);
-  if (write_in_root ("etc/hostname", text, err) < 0)
-    return -1;
-  int n = snprintf (text, sizeof text,
-                    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n", host);
-  for (size_t i = 0; i < cfg->n_extra_hosts && n > 0 && (size_t) n < sizeof text; i++)
-    {
-      /* docker's --add-host name:ip */
-      const char *h = cfg->extra_hosts[i], *colon = strrchr (h, ':');
-      if (colon)
-        n += snprintf (text + n, sizeof text - (size_t) n, "%s\t%.*s\n", colon + 1, (int) (colon - h), h);
-    }
-  if (write_in_root ("etc/hosts", text, err) < 0)
-    return -1;
-  if (cfg->n_dns)
-    {
-      n = 0;
-      for (size_t i = 0; i < cfg->n_dns && n >= 0 && (size_t) n < sizeof text; i++)
-        n += snprintf (text + n, sizeof text - (size_t) n, "nameserver %s\n", cfg->dns[i]);
-      if (write_in_root ("etc/resolv.conf", text, err) < 0)
-        return -1;
-    }
-  return 0;
+  if (n_mounted < MAX_MOUNTS)
+    snprintf (mounted[n_mounted++], sizeof mounted[0], "%s", target);
 }
 
 void vmdisk_unmount_all (void)

@@ -67,6 +67,12 @@ static const struct opt_def defs[] = {
   { "log-opt", O_LOG_OPT, "K=V", OPTS_RUN_VM,
     "rotate the log as docker's json-file (repeatable):\nmax-size=SIZE (10m, 1g; default unbounded),\n"
     "max-file=N (files kept, the current one included)" },
+  { "network", NETOPT_NETWORK, "none|default", OPTS_RUN_VM,
+    "default: QEMU's user network (outbound access,\n-p); none: loopback only" },
+  { "publish", 'p', "[IP:][HOST:]PORT[/udp]", OPTS_RUN_VM, "publish a container port on the host (repeatable)" },
+  { "dns", NETOPT_DNS, "IP", OPTS_RUN_VM, "a nameserver for /etc/resolv.conf (repeatable)" },
+  { "add-host", NETOPT_ADD_HOST, "NAME:IP", OPTS_RUN_VM, "a line for /etc/hosts (repeatable)" },
+  { "hostname", NETOPT_HOSTNAME, "NAME", RUN, "the container's host name (default: its short id)" },
   { "help", O_HELP, NULL, ALL, "print this help" },
 };
 
@@ -198,6 +204,10 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
 {
   if (key >= HEALTHOPT_HEALTH_CMD && key < HEALTHOPT_END)
     return health_opts_take (&o->health, key, arg);
+  if (key == 'p')
+    key = NETOPT_PUBLISH;
+  if (key >= NETOPT_NETWORK && key < NETOPT_END)
+    return net_opts_take (&o->net, key, arg);
   switch (key)
     {
     case 'd': o->detach = true; return 0;
@@ -323,6 +333,7 @@ int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, Contain
   cfg->init = o->init;
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
+  net_opts_apply (&o->net, cfg);
   return health_opts_apply (&o->health, cfg);
 }
 

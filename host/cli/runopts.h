@@ -11,6 +11,7 @@
 
 #include "disklimits.h"
 #include "healthopts.h"
+#include "netopts.h"
 #include "tether.pb-c.h"
 
 enum opts_verb {
@@ -46,6 +47,7 @@ struct run_opts {
   size_t n_volumes;
   int memory_mib, cpus;      /* 0: the defaults */
   struct health_opts health; /* run: --health-*, --no-healthcheck, --restart */
+  struct net_opts net;       /* run: --network, -p, --dns, --add-host, --hostname */
   uint64_t log_max_size;     /* --log-opt max-size (0: unbounded, docker's default) */
   uint32_t log_max_file;     /* --log-opt max-file (0: 1) */
 };

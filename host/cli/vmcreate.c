@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "image.h"
 #include "mkdirp.h"
+#include "netspec.h"
 #include "qemu.h"
 #include "statedir.h"
 
@@ -98,6 +99,46 @@ int vm_volume_make (const char *name, char *path, size_t cap, struct terr *err)
   return image_make_rw_disk (path, VOLUME_MB, NULL, err);
 }
 
+/* The network the config names: none, or the default network (QEMU's user
+ * network: docker clients send "default" or "bridge" for docker's default) with
+ * one NIC whose MAC comes from the id. Its gateway is blocked as a destination:
+ * QEMU maps it to the host's 127.0.0.1, which no container may reach. */
+static Nic nic_store;
+static Nic *nic_ptrs[1];
+static char nic_mac[18];
+static char *nic_blocked[] = { (char *) NET_USER_GATEWAY "/32" };
+static char *user_dns[] = { (char *) NET_USER_DNS };
+
+static int prepare_network (ContainerConfig *cfg, struct terr *err)
+{
+  const char *net = cfg->network && cfg->network[0] ? cfg->network : "default";
+  if (strcmp (net, "none") == 0)
+    {
+      cfg->n_nics = 0;
+      if (cfg->n_ports)
+        cfg->n_ports = 0; /* docker publishes nothing without a network, silently */
+      return 0;
+    }
+  if (strcmp (net, "default") != 0 && strcmp (net, "bridge") != 0)
+    return terr_set (err, ENOENT, "network %s not found", net);
+  nic__init (&nic_store);
+  net_mac_from_id (cfg->id, nic_mac);
+  nic_store.mac = nic_mac;
+  nic_store.address = (char *) NET_USER_GUEST;
+  nic_store.gateway = (char *) NET_USER_GATEWAY;
+  nic_store.blocked = nic_blocked;
+  nic_store.n_blocked = 1;
+  nic_ptrs[0] = &nic_store;
+  cfg->nics = nic_ptrs;
+  cfg->n_nics = 1;
+  if (cfg->n_dns == 0)
+    {
+      cfg->dns = user_dns;
+      cfg->n_dns = 1;
+    }
+  return 0;
+}
+
 /* The container ended before its VM started: record why. */
 static int record_failure (struct vm_ctr *v, const struct terr *err)
 {
@@ -117,6 +158,8 @@ int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o
     return terr_set (err, 0, "%zu layers: at most %d", o->n_layers, VM_MAX_LAYERS);
   if (o->n_volumes > VM_MAX_VOLUMES)
     return terr_set (err, 0, "%zu volumes: at most %d", o->n_volumes, VM_MAX_VOLUMES);
+  if (prepare_network (cfg, err) < 0)
+    return -1;
   /* afresh: a daemon creates one container after another in the same v */
   if (v->loaded)
     container_info__free_unpacked (v->loaded, NULL);

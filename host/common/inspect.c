@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "netinspect.h"
 #include "sig.h"
 #include "timefmt.h"
 
@@ -69,6 +70,14 @@ static void host_config_write (struct json *j, const ContainerConfig *c)
   json_obj_end (j);
   if (c->init)
     json_kbool (j, "Init", true);
+  if (net_inspect_has (c))
+    {
+      json_kstr (j, "NetworkMode", strcmp (c->network, "bridge") == 0 ? "bridge" : c->network);
+      net_inspect_port_bindings (j, c);
+      json_kbool (j, "PublishAllPorts", false);
+      json_kstrv (j, "Dns", c->dns, c->n_dns, 0);
+      json_kstrv (j, "ExtraHosts", c->extra_hosts, c->n_extra_hosts, 1);
+    }
   json_obj_end (j);
 }
 
@@ -134,6 +143,27 @@ static void config_write (struct json *j, const ContainerInfo *ci)
   inspect_labels_write (j, c);
   if (c->healthcheck != NULL)
     healthcheck_write (j, c->healthcheck);
+  if (c->n_exposed_ports || c->n_ports)
+    {
+      /* docker: every published port is exposed too */
+      json_key (j, "ExposedPorts");
+      json_obj_begin (j);
+      char key[32];
+      for (size_t i = 0; i < c->n_exposed_ports; i++)
+        json_key (j, c->exposed_ports[i]), json_obj_begin (j), json_obj_end (j);
+      for (size_t i = 0; i < c->n_ports; i++)
+        {
+          snprintf (key, sizeof key, "%u/%s", c->ports[i]->ctr_port, c->ports[i]->proto);
+          bool dup = false;
+          for (size_t k = 0; k < c->n_exposed_ports; k++)
+            dup |= strcmp (c->exposed_ports[k], key) == 0;
+          for (size_t k = 0; k < i; k++)
+            dup |= c->ports[k]->ctr_port == c->ports[i]->ctr_port && strcmp (c->ports[k]->proto, c->ports[i]->proto) == 0;
+          if (!dup)
+            json_key (j, key), json_obj_begin (j), json_obj_end (j);
+        }
+      json_obj_end (j);
+    }
   json_kstr (j, "WorkingDir", c->cwd);
   const char *sn = sig_name (c->stop_signal ? (int) c->stop_signal : 15, sb, sizeof sb);
   if (sn == NULL)
@@ -196,6 +226,8 @@ void inspect_write_extra (struct json *j, const ContainerInfo *ci,
   config_write (j, &tmp);
   if (extra != NULL)
     extra (j, ctx);
+  if (net_inspect_has (c))
+    net_inspect_settings (j, &tmp);
   json_obj_end (j);
 }
 

@@ -27,7 +27,7 @@ static const struct field config_fields[] = {
   { "AttachStdin", R_ANY, NULL }, /* the attach request says which streams it wants */
   { "AttachStdout", R_ANY, NULL },
   { "AttachStderr", R_ANY, NULL },
-  { "ExposedPorts", R_ANY, NULL }, /* metadata: nothing is published without PortBindings */
+  { "ExposedPorts", R_TAKE, NULL }, /* netconfig.c */
   { "Tty", R_TAKE, NULL },
   { "OpenStdin", R_TAKE, NULL },
   { "StdinOnce", R_TAKE, NULL },
@@ -291,7 +291,8 @@ static int parse (struct ctx *c, const char *body, size_t len, const char *name_
       || create_get_object (c, r->root, "HostConfig", "HostConfig", &hj) < 0
       || (hj && create_take_host_config (c, hj) < 0)
       || create_get_object (c, r->root, "NetworkingConfig", "NetworkingConfig", &nj) < 0
-      || (nj && create_take_networking (c, nj) < 0))
+      || (nj && create_take_networking (c, nj) < 0)
+      || create_take_network (c, r->root, hj) < 0)
     return -1;
   if (hj == NULL)
     r->cfg.memory_bytes = CREATE_MEMORY_DEFAULT;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "disklimits.h"
+#include "netspec.h"
 #include "tether.pb-c.h"
 
 #define CREATE_MAX_BODY (1024 * 1024)   /* = API_MAX_BODY */
@@ -36,6 +37,18 @@ struct json_t;
 #define CREATE_VOLUME_NAME 128
 #define CREATE_VOLUME_SPEC 1200
 
+/* The network part of a create (netconfig.c): ports, the network, DNS, hosts. */
+struct create_net {
+  PortMap ports[NET_MAX_PORTS];
+  PortMap *port_ptrs[NET_MAX_PORTS];
+  char port_ips[NET_MAX_PORTS][48];
+  char exposed[NET_MAX_PORTS][16]; /* "80/tcp" */
+  char *exposed_ptrs[NET_MAX_PORTS];
+  char *dns[16];
+  char *hosts[CREATE_MAX_LIST];
+  size_t n_dns, n_hosts;
+};
+
 struct create_req {
   /* Filled; its strings point into `root`, `arena` or the arrays below. id is
    * "" (the route picks it); name and image point at the fields below. */
@@ -54,6 +67,7 @@ struct create_req {
   char **argv, **env, **labels, **test;
   char *arena;                /* the "K=V" label strings */
   char *anon[CREATE_MAX_VOLUMES]; /* the anonymous volumes' names (cfg.anon_volumes) */
+  struct create_net net;      /* netconfig.c's */
 };
 
 /* Parses body (the JSON text, len bytes) and the name query value (NULL or "":

@@ -15,6 +15,7 @@
 #include "adopt.h"
 #include "jobs.h"
 #include "logstore.h"
+#include "portspec.h"
 #include "supervise.h"
 #include "routes.h"
 #include "sig.h"
@@ -116,6 +117,12 @@ static int start_run (void *p)
     return fprintf (stderr, "%s\n", err.msg), 2;
   if (vm_info_final (&v.info) && prepare_rerun (&v, &err) < 0)
     return fprintf (stderr, "%s\n", err.msg), 2;
+  /* docker's start fails on a published port taken, before anything runs; the
+   * ports -p left open are picked here and recorded by the endpoint */
+  if (port_reserve (v.cfg, &err) < 0)
+    return fprintf (stderr, "driver failed programming external connectivity on endpoint %s (%s): %s\n",
+                    v.cfg->name && v.cfg->name[0] ? v.cfg->name : a->id, a->id, err.msg),
+           2;
   if (endpoint_spawn (&v, EP_BOOT, &err) < 0)
     return fprintf (stderr, "%s\n", err.msg), 2;
   char addr[200];

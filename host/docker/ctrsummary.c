@@ -4,12 +4,11 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "netinspect.h"
 #include "statedir.h"
 #include "timefmt.h"
 #include "vmstate.h"
 
-/* No networks yet: a container VM has no network interface configured. */
-#define NETWORK_MODE "none"
 
 const char *ctr_command (const ContainerConfig *c, char *buf, size_t cap)
 {
@@ -57,11 +56,31 @@ static void mounts_write (struct json *j, const ContainerConfig *c)
   json_arr_end (j);
 }
 
-static void network_settings_write (struct json *j)
+/* A record from before networks (no network in its config) has none. */
+static void network_settings_write (struct json *j, const ContainerInfo *ci)
 {
+  if (ci->config && net_inspect_has (ci->config))
+    return; /* inspect_write_extra wrote it */
   json_key (j, "NetworkSettings");
   json_obj_begin (j);
   empty_object (j, "Networks");
+  json_obj_end (j);
+}
+
+/* ps: the network by name, with the address the guest reported. */
+static void summary_networks_write (struct json *j, const ContainerInfo *ci)
+{
+  json_key (j, "NetworkSettings");
+  json_obj_begin (j);
+  json_key (j, "Networks");
+  json_obj_begin (j);
+  if (ci->config && net_inspect_has (ci->config))
+    {
+      json_key (j, net_inspect_name (ci->config));
+      json_obj_begin (j);
+      json_obj_end (j);
+    }
+  json_obj_end (j);
   json_obj_end (j);
 }
 
@@ -85,18 +104,16 @@ void ctr_summary_write (struct json *j, const ContainerInfo *ci, int64_t now_ns)
   json_kstr (j, "ImageID", c->image_id);
   json_kstr (j, "Command", ctr_command (c, cmd, sizeof cmd));
   json_kint (j, "Created", ci->created_ns / 1000000000);
-  json_key (j, "Ports");
-  json_arr_begin (j);
-  json_arr_end (j);
+  net_inspect_ps_ports (j, ci);
   inspect_labels_write (j, c);
   json_kstr (j, "State", ci->status ? ci->status : "");
   json_kstr (j, "Status", fmt_ps_status (ci->status ? ci->status : "", ci->health ? ci->health->status : NULL,
                                          ci->exit_code, ci->started_ns, ci->finished_ns, now_ns, st, sizeof st));
   json_key (j, "HostConfig");
   json_obj_begin (j);
-  json_kstr (j, "NetworkMode", NETWORK_MODE);
+  json_kstr (j, "NetworkMode", net_inspect_has (c) ? net_inspect_name (c) : "none");
   json_obj_end (j);
-  network_settings_write (j);
+  summary_networks_write (j, ci);
   mounts_write (j, ci->config);
   json_obj_end (j);
 }
@@ -160,7 +177,7 @@ static void inspect_extra (struct json *j, const void *ctx)
   json_kstr (j, "Driver", "tether-vmdk");
   json_kstr (j, "Platform", "linux");
   mounts_write (j, ci->config);
-  network_settings_write (j);
+  network_settings_write (j, ci);
 }
 
 void ctr_inspect_write (struct json *j, const ContainerInfo *ci)

@@ -18,7 +18,7 @@ static const struct field host_fields[] = {
   { "ContainerIDFile", R_ANY, NULL }, /* --cidfile: the CLI writes it */
   { "LogConfig", R_TAKE, NULL },
   { "NetworkMode", R_TAKE, NULL },
-  { "PortBindings", R_ZERO, "published ports, -p" },
+  { "PortBindings", R_TAKE, NULL }, /* netconfig.c */
   { "RestartPolicy", R_TAKE, NULL },
   { "AutoRemove", R_TAKE, NULL },
   { "VolumeDriver", R_ZERO, "--volume-driver" },
@@ -28,10 +28,10 @@ static const struct field host_fields[] = {
   { "CapAdd", R_ZERO, "--cap-add" },
   { "CapDrop", R_ZERO, "--cap-drop" },
   { "CgroupnsMode", R_TAKE, NULL },
-  { "Dns", R_ZERO, "--dns" },
+  { "Dns", R_TAKE, NULL }, /* netconfig.c */
   { "DnsOptions", R_ZERO, "--dns-option" },
   { "DnsSearch", R_ZERO, "--dns-search" },
-  { "ExtraHosts", R_ZERO, "--add-host" },
+  { "ExtraHosts", R_TAKE, NULL }, /* netconfig.c */
   { "GroupAdd", R_ZERO, "--group-add" },
   { "IpcMode", R_ZERO, "--ipc" },
   { "Cgroup", R_ZERO, "--cgroup" },
@@ -39,7 +39,7 @@ static const struct field host_fields[] = {
   { "OomScoreAdj", R_ZERO, "--oom-score-adj" },
   { "PidMode", R_ZERO, "--pid" },
   { "Privileged", R_ZERO, "--privileged" },
-  { "PublishAllPorts", R_ZERO, "-P, --publish-all" },
+  { "PublishAllPorts", R_TAKE, NULL }, /* netconfig.c */
   { "ReadonlyRootfs", R_ZERO, "--read-only" },
   { "SecurityOpt", R_ZERO, "--security-opt" },
   { "StorageOpt", R_ZERO, "--storage-opt" },

@@ -83,6 +83,7 @@ struct ep {
   int64_t vm_backoff_ms;     /* docker's back-off, carried from VM to VM */
   bool rebooting;            /* between a dead VM and the next one */
   uint64_t health_seq;       /* the guest's health results that state.json shows */
+  bool nets_owned[2];        /* info.nets[i] is ep_on_net_state's copy (NET_MAX_NICS) */
 };
 
 /* proxy.c */
@@ -124,6 +125,7 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci);
 void ep_on_started (struct ep *e, const Started *st);
 void ep_on_stop (struct ep *e, int timeout_s);
 void ep_on_heartbeat (struct ep *e, const Heartbeat *hb);
+void ep_on_net_state (struct ep *e, const NetState *ns);
 void ep_log (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 enum ep_start {

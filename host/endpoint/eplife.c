@@ -16,6 +16,8 @@
 #include "clock.h"
 #include "clone.h"
 #include "loop.h"
+#include "netspec.h"
+#include "portspec.h"
 #include "qemu.h"
 #include "qmp.h"
 #include "restartpolicy.h"
@@ -102,6 +104,53 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci)
       e->v->info.rtc_clock = ci->rtc_clock;
       set_status (strcmp (ci->status, "restarting") == 0 ? "restarting" : "running");
     }
+  ep_save ();
+}
+
+/* A NIC's address changed in the guest: its latest state replaces the one of
+ * the same MAC (a copy: the message is freed), for inspect. A hostile guest
+ * gets no more entries than the config has NICs. */
+void ep_on_net_state (struct ep *e, const NetState *ns)
+{
+  ContainerInfo *i = &e->v->info;
+  const ContainerConfig *c = e->v->cfg;
+  size_t slot = i->n_nets;
+  for (size_t k = 0; k < i->n_nets; k++)
+    if (ns->mac && i->nets[k]->mac && strcmp (i->nets[k]->mac, ns->mac) == 0)
+      slot = k;
+  bool known = false;
+  for (size_t k = 0; k < c->n_nics; k++)
+    known |= ns->mac && strcmp (c->nics[k]->mac, ns->mac) == 0;
+  if (!known || slot >= NET_MAX_NICS)
+    {
+      ep_log ("guest: net state for NIC %.20s, which the config does not have: ignored", ns->mac ? ns->mac : "");
+      return;
+    }
+  size_t n = net_state__get_packed_size (ns);
+  uint8_t *buf = malloc (n ? n : 1);
+  NetState *copy = NULL;
+  if (buf)
+    {
+      net_state__pack (ns, buf);
+      copy = net_state__unpack (NULL, n, buf);
+      free (buf);
+    }
+  if (copy == NULL)
+    return; /* the older view stays */
+  static NetState *nets[NET_MAX_NICS];
+  if (i->nets != nets)
+    {
+      for (size_t k = 0; k < i->n_nets && k < NET_MAX_NICS; k++)
+        nets[k] = i->nets[k]; /* an adopted record's (owned by its load) */
+      i->nets = nets;
+    }
+  if (slot < i->n_nets && nets[slot] && e->nets_owned[slot])
+    net_state__free_unpacked (nets[slot], NULL);
+  nets[slot] = copy;
+  e->nets_owned[slot] = true;
+  if (slot == i->n_nets)
+    i->n_nets++;
+  ep_log ("guest: NIC %s %s %s (%s)", copy->mac, copy->state, copy->address, copy->source);
   ep_save ();
 }
 
@@ -459,6 +508,17 @@ void ep_boot_vm (struct vm_ctr *v, int ready_fd)
   struct terr err;
   terr_clear (&err);
   int64_t t0 = now_mono_ms ();
+  /* docker's start fails at once on a published port taken on the host, and
+   * picks the ports -p left open; QEMU binds them when the NIC is plugged */
+  if (port_reserve (v->cfg, &err) < 0)
+    {
+      if (ready_fd >= 0)
+        close (ready_fd);
+      char why[sizeof err.msg + 200];
+      snprintf (why, sizeof why, "driver failed programming external connectivity on endpoint %s (%s): %s",
+                v->cfg->name && v->cfg->name[0] ? v->cfg->name : v->id, v->id, err.msg);
+      ep_fail (why);
+    }
   if (!try_clone (v) && qemu_spawn (v, &err) < 0)
     {
       if (ready_fd >= 0)
@@ -481,7 +541,7 @@ void ep_boot_vm (struct vm_ctr *v, int ready_fd)
   if (ready_fd >= 0)
     close (ready_fd);
   int64_t t1 = now_mono_ms ();
-  if (qemu_plug_disks (v, &err) < 0)
+  if (qemu_plug_disks (v, &err) < 0 || qemu_plug_nics (v, &err) < 0)
     {
       struct pollfd p = { .fd = ep.pidfd, .events = POLLIN };
       if (poll (&p, 1, 0) > 0)

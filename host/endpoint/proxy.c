@@ -489,6 +489,11 @@ static void guest_control (struct ep *e, Msg *m)
       ep_on_heartbeat (e, m->heartbeat);
       return;
     }
+  if (m->body_case == MSG__BODY_NET_STATE)
+    {
+      ep_on_net_state (e, m->net_state);
+      return;
+    }
   if (m->request_id == 0)
     {
       uint32_t *hf = handle_field (m);

@@ -38,5 +38,10 @@ int qemu_binary (char *out, size_t cap, struct terr *err);
  * TETHER_TEST_SKIP_DISK=SERIAL leaves that disk out (the test of the bounded
  * disk wait). */
 int qemu_plug_disks (const struct vm_ctr *v, struct terr *err);
+/* netdev_add + device_add for the config's NIC (qemunic.c): the default
+ * network, QEMU's user-mode network with the published ports as host forwards,
+ * on a spare root port. Env TETHER_TEST_SKIP_NIC=MAC leaves the device out (the
+ * test of the guest's bounded NIC wait). */
+int qemu_plug_nics (const struct vm_ctr *v, struct terr *err);
 
 #endif

@@ -244,6 +244,74 @@ static void refused_bodies_of_both_clis (void **state)
     }
 }
 
+/* -p, -P, --network, --dns, --add-host as the CLI sends them (netconfig.c). */
+static void network_fields (void **state)
+{
+  (void) state;
+  struct result *x = parse_with ("HostConfig.PortBindings",
+                                 "{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"8080\"},"
+                                 "{\"HostIp\":\"\",\"HostPort\":\"\"}],\"53/udp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"53\"}]}");
+  assert_int_equal (x->rc, 0);
+  const ContainerConfig *c = &x->r.cfg;
+  assert_int_equal (c->n_ports, 3);
+  unsigned tcp = 0, udp = 0;
+  for (size_t i = 0; i < c->n_ports; i++)
+    {
+      const PortMap *p = c->ports[i];
+      if (strcmp (p->proto, "udp") == 0)
+        {
+          udp++;
+          assert_int_equal (p->ctr_port, 53);
+          assert_int_equal (p->host_port, 53);
+          assert_string_equal (p->host_ip, ""); /* 0.0.0.0: every address */
+        }
+      else
+        {
+          tcp++;
+          assert_int_equal (p->ctr_port, 80);
+          assert_true ((p->host_port == 8080 && strcmp (p->host_ip, "127.0.0.1") == 0)
+                       || (p->host_port == 0 && strcmp (p->host_ip, "") == 0));
+        }
+    }
+  assert_int_equal (tcp, 2);
+  assert_int_equal (udp, 1);
+  assert_string_equal (c->network, "default");
+  done (x);
+  /* -P: each exposed port without a binding gets one the start picks */
+  x = parse_with ("ExposedPorts", "{\"80/tcp\":{},\"9000/udp\":{}}");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_exposed_ports, 2);
+  assert_int_equal (x->r.cfg.n_ports, 0);
+  done (x);
+  x = parse_with ("HostConfig.NetworkMode", "\"none\"");
+  assert_int_equal (x->rc, 0);
+  assert_string_equal (x->r.cfg.network, "none");
+  done (x);
+  x = parse_with ("HostConfig.Dns", "[\"1.1.1.1\",\"9.9.9.9\"]");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_dns, 2);
+  done (x);
+  static const struct { const char *path, *value, *text; } bad[] = {
+    { "HostConfig.PortBindings", "{\"80/sctp\":[]}", "tcp and udp" },
+    { "HostConfig.PortBindings", "{\"0/tcp\":[]}", "invalid port" },
+    { "HostConfig.PortBindings", "{\"80/tcp\":[{\"HostPort\":\"70000\"}]}", "invalid port specification" },
+    { "HostConfig.PortBindings", "{\"80/tcp\":[{\"HostPort\":\"8000-8010\"}]}", "invalid port specification" },
+    { "HostConfig.PortBindings", "{\"80/tcp\":[{\"HostIp\":\"::1\",\"HostPort\":\"80\"}]}", "invalid IP address" },
+    { "HostConfig.PortBindings", "{\"80/tcp\":7}", "cannot unmarshal" },
+    { "HostConfig.Dns", "[\"not-an-ip\"]", "invalid DNS address" },
+    { "HostConfig.ExtraHosts", "[\"nocolon\"]", "invalid IP address in add-host" },
+    { "ExposedPorts", "{\"http\":{}}", "invalid port" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      x = parse_with (bad[i].path, bad[i].value);
+      if (x->rc != -1 || x->status != 400 || !strstr (x->why, bad[i].text))
+        fail_msg ("%s=%s: rc %d status %d why '%s' (want 400 '%s')", bad[i].path, bad[i].value, x->rc, x->status,
+                  x->why, bad[i].text);
+      done (x);
+    }
+}
+
 static void each_refused_field (void **state)
 {
   (void) state;
@@ -253,9 +321,6 @@ static void each_refused_field (void **state)
     { "HostConfig.Mounts", "[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/v\"}]",
       "HostConfig.Mounts (named volume mounts, on /v)" },
     { "HostConfig.Mounts", "[{\"Type\":\"tmpfs\",\"Target\":\"/t\"}]", "HostConfig.Mounts (type tmpfs mounts" },
-    { "HostConfig.PortBindings", "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]}",
-      "HostConfig.PortBindings (published ports, -p)" },
-    { "HostConfig.PublishAllPorts", "true", "HostConfig.PublishAllPorts" },
     { "HostConfig.Privileged", "true", "HostConfig.Privileged (--privileged)" },
     { "HostConfig.CapAdd", "[\"NET_ADMIN\"]", "HostConfig.CapAdd (--cap-add)" },
     { "HostConfig.CapDrop", "[\"ALL\"]", "HostConfig.CapDrop (--cap-drop)" },
@@ -265,9 +330,7 @@ static void each_refused_field (void **state)
     { "HostConfig.ReadonlyRootfs", "true", "HostConfig.ReadonlyRootfs (--read-only)" },
     { "HostConfig.SecurityOpt", "[\"no-new-privileges\"]", "HostConfig.SecurityOpt (--security-opt)" },
     { "HostConfig.Ulimits", "[{\"Name\":\"nofile\",\"Soft\":10,\"Hard\":10}]", "HostConfig.Ulimits (--ulimit)" },
-    { "HostConfig.Dns", "[\"1.1.1.1\"]", "HostConfig.Dns (--dns)" },
     { "HostConfig.DnsSearch", "[\"x\"]", "HostConfig.DnsSearch (--dns-search)" },
-    { "HostConfig.ExtraHosts", "[\"a:1.2.3.4\"]", "HostConfig.ExtraHosts (--add-host)" },
     { "HostConfig.PidMode", "\"host\"", "HostConfig.PidMode (--pid)" },
     { "HostConfig.IpcMode", "\"host\"", "HostConfig.IpcMode (--ipc)" },
     { "HostConfig.UTSMode", "\"host\"", "HostConfig.UTSMode (--uts)" },
@@ -639,4 +702,4 @@ UNIT_MAIN (cmocka_unit_test (echo_bodies_of_both_clis), cmocka_unit_test (it_rm_
            cmocka_unit_test (signals_timeouts_resources), cmocka_unit_test (log_config),
            cmocka_unit_test (healthcheck_fields), cmocka_unit_test (labels_sorted),
            cmocka_unit_test (entrypoint_and_cmd), cmocka_unit_test (bad_json), cmocka_unit_test (oversize_lists),
-           cmocka_unit_test (name_rules), cmocka_unit_test (generated_names), cmocka_unit_test (free_is_idempotent))
+           cmocka_unit_test (name_rules), cmocka_unit_test (generated_names), cmocka_unit_test (free_is_idempotent), cmocka_unit_test (network_fields))

@@ -1,0 +1,131 @@
+/* The VM's network (#13, docs/vm.md): its NICs are hot-plugged by the endpoint
+ * after the start, like the disks; each is found by the MAC the config gives,
+ * brought up and given its static address and default route, and the
+ * destinations the config blocks get a prohibit route. Every change is reported
+ * to the endpoint (NetState), and ContainerInfo.nets has the latest of each NIC.
+ * Loopback comes up in every VM: docker's --network none keeps lo. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "netif.h"
+#include "netspec.h"
+#include "vm.h"
+
+struct nic_state {
+  NetState pb;
+  char mac[18], ifname[IFNAMSIZ], address[24], gateway[16], state[16], source[8], error[160];
+};
+static struct nic_state nics[NET_MAX_NICS];
+static NetState *nic_ptrs[NET_MAX_NICS];
+static size_t n_nics;
+
+const char *vmnet_missing (const ContainerConfig *cfg)
+{
+  for (size_t i = 0; i < cfg->n_nics && i < NET_MAX_NICS; i++)
+    {
+      char ifname[IFNAMSIZ];
+      int ifindex;
+      if (netif_find_by_mac (cfg->nics[i]->mac, ifname, &ifindex) != 0)
+        return cfg->nics[i]->mac;
+    }
+  return NULL;
+}
+
+static void send_state (struct conn *only, const NetState *ns)
+{
+  Msg m = MSG__INIT;
+  m.body_case = MSG__BODY_NET_STATE;
+  m.net_state = (NetState *) ns;
+  for (struct conn *c = conns; c; c = c->next)
+    if ((only ? c == only : c->is_channel) && c->hello_done && !c->closed)
+      conn_send (c, &m);
+}
+
+void vmnet_report (struct conn *only)
+{
+  for (size_t i = 0; i < n_nics; i++)
+    send_state (only, &nics[i].pb);
+}
+
+static struct nic_state *record (const Nic *n, const char *ifname, const char *state, const char *error)
+{
+  size_t i = 0;
+  while (i < n_nics && strcmp (nics[i].mac, n->mac) != 0)
+    i++;
+  if (i == NET_MAX_NICS)
+    return NULL; /* cfgcheck bounds the NICs */
+  struct nic_state *s = &nics[i];
+  if (i == n_nics)
+    {
+      memset (s, 0, sizeof *s);
+      net_state__init (&s->pb);
+      snprintf (s->mac, sizeof s->mac, "%s", n->mac);
+      nic_ptrs[n_nics++] = &s->pb;
+    }
+  snprintf (s->ifname, sizeof s->ifname, "%s", ifname);
+  snprintf (s->state, sizeof s->state, "%s", state);
+  snprintf (s->source, sizeof s->source, "%s", n->dhcp ? "dhcp" : "static");
+  snprintf (s->error, sizeof s->error, "%s", error ? error : "");
+  const char *addr = error ? "" : n->address;
+  if (strcmp (s->address, addr) != 0)
+    s->pb.changes++;
+  snprintf (s->address, sizeof s->address, "%s", addr);
+  snprintf (s->gateway, sizeof s->gateway, "%s", error || !n->gateway ? "" : n->gateway);
+  s->pb.mac = s->mac, s->pb.ifname = s->ifname, s->pb.address = s->address, s->pb.gateway = s->gateway;
+  s->pb.state = s->state, s->pb.source = s->source, s->pb.error = s->error;
+  return s;
+}
+
+static int setup_nic (const Nic *n, struct terr *err)
+{
+  char ifname[IFNAMSIZ];
+  int ifindex, prefix;
+  struct in_addr a, gw;
+  if (netif_find_by_mac (n->mac, ifname, &ifindex) != 0)
+    return terr_set (err, ENODEV, "NIC %s is not there", n->mac);
+  if (n->dhcp)
+    return terr_set (err, ENOTSUP, "NIC %s: DHCP is not wired into the VM's start yet", n->mac);
+  if (netif_set_up (ifindex, n->mtu, err) < 0 || net_cidr_parse (n->address, &a, &prefix) < 0
+      || netif_addr_add (ifindex, a, prefix, err) < 0)
+    return terr_wrap (err, "NIC %s (%s)", n->mac, ifname);
+  /* the blocked destinations first: the default route's gateway may be one */
+  for (size_t k = 0; k < n->n_blocked; k++)
+    {
+      struct in_addr b;
+      int bp;
+      if (net_cidr_parse (n->blocked[k], &b, &bp) < 0 || netif_route_block (b, bp, err) < 0)
+        return terr_wrap (err, "NIC %s: blocking %s", n->mac, n->blocked[k]);
+    }
+  if (n->gateway && n->gateway[0]
+      && (net_ip_parse (n->gateway, &gw) < 0 || netif_route_default (ifindex, gw, true, err) < 0))
+    return terr_wrap (err, "NIC %s: default route via %s", n->mac, n->gateway);
+  struct nic_state *s = record (n, ifname, "configured", NULL);
+  log_info ("NIC %s is %s: %s via %s", n->mac, ifname, n->address, n->gateway && n->gateway[0] ? n->gateway : "-");
+  if (s)
+    send_state (NULL, &s->pb);
+  return 0;
+}
+
+int vmnet_setup (const ContainerConfig *cfg, struct terr *err)
+{
+  if (netif_lo_up (err) < 0)
+    return terr_wrap (err, "loopback");
+  for (size_t i = 0; i < cfg->n_nics && i < NET_MAX_NICS; i++)
+    if (setup_nic (cfg->nics[i], err) < 0)
+      {
+        struct nic_state *s = record (cfg->nics[i], "", "failed", err->msg);
+        if (s)
+          send_state (NULL, &s->pb);
+        return -1;
+      }
+  return 0;
+}
+
+void vmnet_fill_info (ContainerInfo *info)
+{
+  info->nets = nic_ptrs;
+  info->n_nets = n_nics;
+}
