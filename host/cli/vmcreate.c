@@ -171,6 +171,8 @@ int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o
   v->cfg = cfg;
   const char *dw = getenv ("TETHER_DISK_WAIT_S");
   cfg->disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
+  const char *nw = getenv ("TETHER_NIC_WAIT_MS");
+  cfg->nic_wait_ms = nw && atoi (nw) > 0 ? (uint32_t) atoi (nw) : 0;
   const char *hold = getenv ("TETHER_HOLD_S");
   cfg->hold_s = hold && atoi (hold) > 0 ? (uint32_t) atoi (hold) : 0;
   const char *beat = getenv ("TETHER_HEARTBEAT_MS");

@@ -83,6 +83,7 @@ wedge_check () {
 . "$(dirname "$0")/policy.sh"
 . "$(dirname "$0")/cuts.sh"
 . "$(dirname "$0")/clone.sh"
+. "$(dirname "$0")/net.sh"
 
 # The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
 # times and interleaving, --tail, --since/--until, -f of an ended container;
@@ -320,7 +321,10 @@ t_vm_restart
 t_vm_health
 t_cuts
 
-# 16. instant clone (#12): templates, clones and their fall-backs; no template left after
+# 16. the default network (#13): published ports, the host's loopback closed, outbound, none
+t_net
+
+# 17. instant clone (#12): templates, clones and their fall-backs; no template left after
 t_clone
 
 # No QEMU may be left behind.
