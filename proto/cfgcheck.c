@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "netspec.h"
+#include "seccompcheck.h"
 
 static bool name_byte (char c, bool first)
 {
@@ -43,5 +44,9 @@ int cfg_check (const ContainerConfig *cfg, char *why, size_t cap)
   for (size_t i = 0; i < cfg->n_env; i++)
     if (!cfg_env_valid (cfg->env[i]))
       return snprintf (why, cap, "invalid environment variable: %s", cfg->env[i] ? cfg->env[i] : ""), -1;
+  if (cfg->seccomp_mode > SECCOMP_MODE__SECCOMP_CUSTOM)
+    return snprintf (why, cap, "invalid seccomp mode %d", (int) cfg->seccomp_mode), -1;
+  if (cfg->seccomp_mode == SECCOMP_MODE__SECCOMP_CUSTOM && seccomp_profile_check (cfg->seccomp_profile, why, cap) < 0)
+    return -1;
   return net_check (cfg, why, cap);
 }

@@ -119,6 +119,7 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
     .n_env_extra = req->n_env, .cwd = req->cwd && req->cwd[0] ? req->cwd : cfg->cwd,
     .user = req->user && req->user[0] ? req->user : cfg->user, .hostname = host, .tty = req->tty,
     .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = rfd, .is_exec = true,
+    .seccomp_mode = cfg->seccomp_mode, .seccomp_profile = cfg->seccomp_profile,
   };
   launch_exec (&ls);
 }

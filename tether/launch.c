@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "mkdirp.h"
 #include "report.h"
+#include "secprofile.h"
 #include "security.h"
 #include "user.h"
 
@@ -226,6 +227,9 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
       if (made < 0)
         launch_fail (rfd, 125, "Cannot mkdir %s: %s", cwd, strerror (errno));
     }
+  /* runc's order without no-new-privileges: the filter while CAP_SYS_ADMIN is still held */
+  if (secprofile_install (ls->seccomp_mode, ls->seccomp_profile, security_bounding_caps (), &err) < 0)
+    launch_fail (rfd, 126, "%s", err.msg);
   if (security_confine (&err) < 0)
     launch_fail (rfd, 126, "%s", err.msg);
   if (setgroups ((size_t) u.n_groups, u.groups) < 0)

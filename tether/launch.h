@@ -24,6 +24,8 @@ struct launch_spec {
   size_t n_rlimits;
   int report_fd;
   bool die_with_parent;  /* PR_SET_PDEATHSIG again after the uid change (which clears it) */
+  SeccompMode seccomp_mode;               /* the container's, for an exec too (as runc exec) */
+  const SeccompProfile *seccomp_profile;  /* SECCOMP_CUSTOM's */
   bool is_exec;          /* an exec session: docker's exec codes (126 for what run calls 125 or 127) */
 };
 

@@ -1,6 +1,8 @@
 #include "runopts.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "cli.h"
 #include "humansize.h"
 #include "logstore.h"
+#include "seccompjson.h"
 #include "session.h"
 #include "sig.h"
 
@@ -17,7 +20,7 @@
 
 enum {
   O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT,
-  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT, O_NO_TEMPLATE,
+  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT, O_NO_TEMPLATE, O_SECURITY_OPT,
 };
 
 #define RUN (OPTS_RUN_HOST | OPTS_RUN_VM)
@@ -48,6 +51,8 @@ static const struct opt_def defs[] = {
   { "cpus", O_CPUS, "N", OPTS_RUN_VM, "VM CPUs (default 1)" },
   { "init", O_INIT, NULL, RUN, "run an init as PID 1 that forwards signals and reaps\n"
                                 "(default: the command is PID 1, as docker's)" },
+  { "security-opt", O_SECURITY_OPT, "OPT", RUN, "seccomp=unconfined, or seccomp=PROFILE.json in docker's\n"
+                                                 "format (default: docker 20.10's profile)" },
   { "stop-signal", O_STOP_SIGNAL, "SIG", RUN, "signal `stop` sends first (default SIGTERM)" },
   { "stop-timeout", O_STOP_TIMEOUT, "S", RUN, "seconds `stop` waits before SIGKILL (default 10)" },
   { "health-cmd", HEALTHOPT_HEALTH_CMD, "CMD", RUN, "run CMD (/bin/sh -c) in the container to check its health" },
@@ -199,6 +204,49 @@ static int log_opt (struct run_opts *o, const char *verb, const char *kv)
   return cli_err ("%s: unknown log opt '%.*s' (this log takes max-size and max-file)", verb, (int) klen, kv), -1;
 }
 
+/* --security-opt seccomp=...: as the docker CLI, the profile is a file read
+ * here (its messages are the CLI's); the value "unconfined" or "builtin". */
+static int security_opt (struct run_opts *o, const char *verb, const char *arg)
+{
+  char why[300];
+  SeccompMode mode;
+  SeccompProfile *p = NULL;
+  const char *path = strchr (arg, '=') ? strchr (arg, '=') + 1 : "";
+  if (strncmp (arg, "seccomp=", 8) != 0 || !strcmp (path, "unconfined") || !strcmp (path, "builtin"))
+    {
+      int r = seccomp_opt_parse (arg, &mode, &p, why, sizeof why);
+      if (r == 0)
+        return cli_err ("%s: --security-opt %s is not supported (seccomp=unconfined or seccomp=PROFILE.json)", verb,
+                        arg),
+               -1;
+      if (r < 0)
+        return cli_err ("%s", why), -1;
+    }
+  else
+    {
+      FILE *f = fopen (path, "re");
+      if (!f)
+        return cli_err ("opening seccomp profile (%s) failed: open %s: %s", path, path, strerror (errno)), -1;
+      static char text[SECCOMP_JSON_MAX + 1];
+      size_t len = fread (text, 1, sizeof text, f);
+      fclose (f);
+      json_error_t je;
+      json_t *j = len <= SECCOMP_JSON_MAX ? json_loadb (text, len, 0, &je) : NULL;
+      if (!j)
+        return cli_err ("compacting json for seccomp profile (%s) failed: %s", path,
+                        len > SECCOMP_JSON_MAX ? "the file is larger than 1 MiB" : je.text),
+               -1;
+      json_decref (j);
+      if (seccomp_json_parse (text, len, &mode, &p, why, sizeof why) < 0)
+        return cli_err ("%s: %s", verb, why), -1;
+    }
+  if (o->seccomp_profile)
+    seccomp_profile__free_unpacked (o->seccomp_profile, NULL);
+  o->seccomp_mode = mode;
+  o->seccomp_profile = p;
+  return 0;
+}
+
 /* One option's value; -1 after an error message. */
 static int take (struct run_opts *o, const char *verb, int key, const char *arg)
 {
@@ -236,6 +284,7 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
     case O_NO_TEMPLATE: o->no_template = true; return 0;
     case O_INIT: o->init = true; return 0;
     case O_LOG_OPT: return log_opt (o, verb, arg);
+    case O_SECURITY_OPT: return security_opt (o, verb, arg);
     case O_STOP_SIGNAL:
       if ((o->stop_signal = sig_parse (arg)) < 0)
         return cli_err ("%s: invalid signal: %s", verb, arg), -1;
@@ -311,6 +360,9 @@ void run_opts_free (struct run_opts *o)
     free (o->owned[i]);
   free (o->owned);
   free (o->env);
+  if (o->seccomp_profile)
+    seccomp_profile__free_unpacked (o->seccomp_profile, NULL);
+  o->seccomp_profile = NULL;
   o->owned = o->env = NULL;
   o->n_owned = o->n_env = 0;
 }
@@ -331,6 +383,8 @@ int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, Contain
   cfg->stop_signal = (uint32_t) o->stop_signal;
   cfg->stop_timeout_s = o->stop_timeout;
   cfg->init = o->init;
+  cfg->seccomp_mode = o->seccomp_mode;
+  cfg->seccomp_profile = o->seccomp_profile;
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
   net_opts_apply (&o->net, cfg);

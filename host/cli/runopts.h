@@ -37,6 +37,8 @@ struct run_opts {
   bool docker_frames;        /* tetherd's exec: output in docker's frames (session.h) */
   unsigned rows, cols;       /* tetherd's exec: the tty's size (0: the local terminal's) */
   const char *exec_id;       /* tetherd's exec: docker's exec id (NULL: a random one) */
+  SeccompMode seccomp_mode;  /* --security-opt seccomp=...: the default, unconfined, a profile */
+  SeccompProfile *seccomp_profile; /* SECCOMP_CUSTOM's, owned */
   /* run, VM only */
   bool serial;
   bool no_template;          /* --no-template: a cold boot */

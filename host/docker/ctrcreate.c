@@ -327,5 +327,7 @@ void create_req_free (struct create_req *r)
   free (r->labels);
   free (r->test);
   free (r->arena);
+  if (r->seccomp)
+    seccomp_profile__free_unpacked (r->seccomp, NULL);
   req_init (r);
 }

@@ -68,6 +68,7 @@ struct create_req {
   char *arena;                /* the "K=V" label strings */
   char *anon[CREATE_MAX_VOLUMES]; /* the anonymous volumes' names (cfg.anon_volumes) */
   struct create_net net;      /* netconfig.c's */
+  SeccompProfile *seccomp;    /* cfg.seccomp_profile: HostConfig.SecurityOpt's seccomp=<json> */
 };
 
 /* Parses body (the JSON text, len bytes) and the name query value (NULL or "":

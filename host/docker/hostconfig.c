@@ -12,6 +12,7 @@
 
 #include "cfgcheck.h"
 #include "logstore.h"
+#include "seccompjson.h"
 
 static const struct field host_fields[] = {
   { "Binds", R_TAKE, NULL },
@@ -41,7 +42,7 @@ static const struct field host_fields[] = {
   { "Privileged", R_ZERO, "--privileged" },
   { "PublishAllPorts", R_TAKE, NULL }, /* netconfig.c */
   { "ReadonlyRootfs", R_ZERO, "--read-only" },
-  { "SecurityOpt", R_ZERO, "--security-opt" },
+  { "SecurityOpt", R_TAKE, NULL },
   { "StorageOpt", R_ZERO, "--storage-opt" },
   { "Tmpfs", R_ZERO, "--tmpfs" },
   { "UTSMode", R_ZERO, "--uts" },
@@ -269,12 +270,51 @@ static int take_resources (struct ctx *c, const json_t *hj)
   return 0;
 }
 
+/* HostConfig.SecurityOpt: seccomp=unconfined, =builtin, or the profile's JSON
+ * text inline (the docker CLI reads --security-opt seccomp=FILE and sends the
+ * file). dockerd's reading (daemon_unix.go parseSecurityOpt); other options
+ * are not honoured yet. The profile is decoded here, where dockerd decodes it
+ * at start: `docker create` with a bad profile fails at once. */
+static int take_security_opt (struct ctx *c, const json_t *hj)
+{
+  const json_t *a = json_object_get (hj, "SecurityOpt"), *e;
+  size_t i;
+  if (!a || json_is_null (a))
+    return 0;
+  if (!json_is_array (a))
+    return create_type_error (c, "HostConfig.SecurityOpt", a, "[]string");
+  json_array_foreach (a, i, e)
+    {
+      if (!json_is_string (e))
+        return create_type_error (c, "HostConfig.SecurityOpt", e, "string");
+      const char *opt = json_string_value (e);
+      SeccompMode mode;
+      SeccompProfile *p = NULL;
+      int r = seccomp_opt_parse (opt, &mode, &p, c->why, c->cap);
+      if (r < 0 && strcmp (opt, "seccomp") == 0)
+        return create_fail (c, 400, "invalid --security-opt 1: \"seccomp\"");
+      if (r < 0)
+        return *c->status = 400, -1;
+      if (r == 0)
+        return create_fail (c, 501,
+                            "HostConfig.SecurityOpt (--security-opt) '%.64s' is not supported by tetherd yet "
+                            "(seccomp= is)",
+                            opt);
+      if (c->r->seccomp)
+        seccomp_profile__free_unpacked (c->r->seccomp, NULL);
+      c->r->seccomp = p; /* the last one wins, as dockerd's loop */
+      c->r->cfg.seccomp_mode = mode;
+      c->r->cfg.seccomp_profile = p;
+    }
+  return 0;
+}
+
 int create_take_host_config (struct ctx *c, const json_t *hj)
 {
   ContainerConfig *cfg = &c->r->cfg;
   const char *s;
   bool b;
-  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0)
+  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0 || take_security_opt (c, hj) < 0)
     return -1;
   if (create_get_bool (c, hj, "AutoRemove", "HostConfig.AutoRemove", &b) < 0)
     return -1;

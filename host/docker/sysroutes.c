@@ -290,7 +290,11 @@ void route_info (struct api_req *req, struct api_reply *rep)
   commit_object (&j, "ContainerdCommit");
   commit_object (&j, "RuncCommit");
   commit_object (&j, "InitCommit");
-  empty_array (&j, "SecurityOptions");
+  /* dockerd's form: each container gets docker's default profile unless told otherwise */
+  json_key (&j, "SecurityOptions");
+  json_arr_begin (&j);
+  json_str (&j, "name=seccomp,profile=default");
+  json_arr_end (&j);
   /* Not empty on purpose: the CLI prints dockerd's legacy cgroup warnings when
    * Warnings is empty; this one says what is true here. */
   json_key (&j, "Warnings");

@@ -695,6 +695,36 @@ static void free_is_idempotent (void **state)
   done (x);
 }
 
+/* HostConfig.SecurityOpt: the CLI sends a profile file's JSON inline. */
+static void security_opt_seccomp (void **state)
+{
+  (void) state;
+  struct result *x = parse_with ("HostConfig.SecurityOpt", "[\"seccomp=unconfined\"]");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.seccomp_mode, SECCOMP_MODE__SECCOMP_UNCONFINED);
+  done (x);
+  x = parse_with ("HostConfig.SecurityOpt",
+                  "[\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_ALLOW\\\",\\\"syscalls\\\":[{\\\"names\\\":"
+                  "[\\\"mkdir\\\"],\\\"action\\\":\\\"SCMP_ACT_ERRNO\\\",\\\"errnoRet\\\":13}]}\"]");
+  if (x->rc != 0)
+    fail_msg ("custom profile: %d %s", x->status, x->why);
+  assert_int_equal (x->r.cfg.seccomp_mode, SECCOMP_MODE__SECCOMP_CUSTOM);
+  assert_non_null (x->r.cfg.seccomp_profile);
+  assert_int_equal (x->r.cfg.seccomp_profile->n_rules, 1);
+  assert_int_equal (x->r.cfg.seccomp_profile->rules[0]->errno_ret, 13);
+  done (x);
+  x = parse_with ("HostConfig.SecurityOpt", "null");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.seccomp_mode, SECCOMP_MODE__SECCOMP_DEFAULT);
+  done (x);
+  expect_refused ("HostConfig.SecurityOpt", "[\"seccomp\"]", 400, "invalid --security-opt 1: \"seccomp\"");
+  expect_refused ("HostConfig.SecurityOpt", "[\"seccomp=not json\"]", 400, "Decoding seccomp profile failed");
+  expect_refused ("HostConfig.SecurityOpt", "[\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_X\\\"}\"]", 400,
+                  "string SCMP_ACT_X is not a valid action for seccomp");
+  expect_refused ("HostConfig.SecurityOpt", "[\"apparmor=unconfined\"]", 501, "HostConfig.SecurityOpt (--security-opt)");
+  expect_refused ("HostConfig.SecurityOpt", "\"seccomp=unconfined\"", 400, "HostConfig.SecurityOpt");
+}
+
 UNIT_MAIN (cmocka_unit_test (echo_bodies_of_both_clis), cmocka_unit_test (it_rm_bodies_of_both_clis),
            cmocka_unit_test (full_bodies_of_both_clis), cmocka_unit_test (entrypoint_bodies_of_both_clis),
            cmocka_unit_test (refused_bodies_of_both_clis), cmocka_unit_test (each_refused_field),
@@ -702,4 +732,5 @@ UNIT_MAIN (cmocka_unit_test (echo_bodies_of_both_clis), cmocka_unit_test (it_rm_
            cmocka_unit_test (signals_timeouts_resources), cmocka_unit_test (log_config),
            cmocka_unit_test (healthcheck_fields), cmocka_unit_test (labels_sorted),
            cmocka_unit_test (entrypoint_and_cmd), cmocka_unit_test (bad_json), cmocka_unit_test (oversize_lists),
-           cmocka_unit_test (name_rules), cmocka_unit_test (generated_names), cmocka_unit_test (free_is_idempotent), cmocka_unit_test (network_fields))
+           cmocka_unit_test (name_rules), cmocka_unit_test (generated_names), cmocka_unit_test (free_is_idempotent), cmocka_unit_test (network_fields),
+           cmocka_unit_test (security_opt_seccomp))
