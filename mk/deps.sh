@@ -40,7 +40,8 @@ SOURCES=(libseccomp libcap2 protobuf-c libmd jansson libnl3)
 # (x86-64 baseline only: QEMU TCG has no SSE4.2), minus -Werror, which is
 # not ours to impose on upstream code. Sections let the final link drop
 # what tether does not call.
-LIB_CFLAGS=(-Os -march=x86-64 -mtune=generic -ffunction-sections -fdata-sections -isystem "$KINCLUDE")
+LIB_CFLAGS=(-Os -march=x86-64 -mtune=generic -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+    -fno-unwind-tables -isystem "$KINCLUDE")
 
 export DEBIAN_FRONTEND=noninteractive
 # Another worktree may be running apt at the same time: wait for its lock

@@ -117,8 +117,10 @@ static void raise_nofile (void)
   FILE *f = fopen ("/proc/sys/fs/nr_open", "re");
   if (f)
     {
-      if (fscanf (f, "%lu", &nr_open) != 1)
-        nr_open = 1048576;
+      char num[32];
+      char *end;
+      if (!fgets (num, sizeof num, f) || (nr_open = strtoul (num, &end, 10)) == 0 || (*end && *end != '\n'))
+        nr_open = 1048576; /* no scanf: the guest binary does without vfscanf's 4 KiB */
       fclose (f);
     }
   struct rlimit rl = { nr_open, nr_open };
@@ -143,11 +145,10 @@ uint64_t tether_rss_bytes (uint64_t *max_rss)
     return 0;
   while (fgets (line, sizeof line, f))
     {
-      unsigned long v;
-      if (sscanf (line, "VmRSS: %lu kB", &v) == 1)
-        rss = v * 1024;
-      else if (sscanf (line, "VmHWM: %lu kB", &v) == 1)
-        hwm = v * 1024;
+      if (strncmp (line, "VmRSS:", 6) == 0)
+        rss = strtoull (line + 6, NULL, 10) * 1024;
+      else if (strncmp (line, "VmHWM:", 6) == 0)
+        hwm = strtoull (line + 6, NULL, 10) * 1024;
     }
   fclose (f);
   if (max_rss)

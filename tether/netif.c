@@ -11,30 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
-#include <netlink/errno.h>
-#include <netlink/handlers.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/socket.h>
 
+#include "base.h"
+#include "clock.h"
 #include "sysfs.h"
 
-static void cleanup_nlsock_fn (struct nl_sock **sk)
-{
-  if (*sk)
-    nl_socket_free (*sk);
-}
 static void cleanup_nlmsg_fn (struct nl_msg **m)
 {
   if (*m)
     nlmsg_free (*m);
 }
-#define cleanup_nlsock __attribute__ ((cleanup (cleanup_nlsock_fn)))
 #define cleanup_nlmsg __attribute__ ((cleanup (cleanup_nlmsg_fn)))
 
 /* ---------------------------------------------------------------- by MAC */
@@ -171,44 +165,54 @@ struct nl_msg *netif_msg_route (int ifindex, struct in_addr dst, int prefix, str
 
 /* -------------------------------------------------------------- requests */
 
-/* The kernel's errno from an NLMSG_ERROR, kept where libnl would map it to
- * one of its own codes ("Object exists" instead of "File exists"). */
-static int on_kernel_error (struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-  (void) who;
-  *(int *) arg = -e->error;
-  return NL_STOP;
-}
-
-/* Sends m (freed here) and waits for its ack; what names the request in errors. */
+/* Sends m (freed here) and waits for its ack; what names the request in errors.
+ * The socket is a plain NETLINK_ROUTE one: libnl builds the request and walks
+ * the reply (nlmsg_ok/nlmsg_next), but its socket layer and receive loop pull
+ * in ~30 KiB of caches and message dumpers the tether never uses (the whole
+ * binary stays <= 300 KiB). */
 static int request (struct nl_msg *m_in, const char *what, struct terr *err)
 {
   cleanup_nlmsg struct nl_msg *m = m_in;
   if (!m)
     return terr_wrap (err, "%s", what);
-  cleanup_nlsock struct nl_sock *sk = nl_socket_alloc ();
-  if (!sk)
-    return terr_set (err, ENOMEM, "%s: netlink socket", what);
-  int r = nl_connect (sk, NETLINK_ROUTE);
-  if (r < 0)
-    return terr_set (err, 0, "%s: netlink connect: %s", what, nl_geterror (r));
-  /* Bounded: libnl's blocking recvmsg then fails with EAGAIN (NLE_AGAIN). */
-  struct timeval tv = { .tv_sec = NETIF_ACK_TIMEOUT_MS / 1000, .tv_usec = NETIF_ACK_TIMEOUT_MS % 1000 * 1000 };
-  if (setsockopt (nl_socket_get_fd (sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
-    return terr_set (err, errno, "%s: SO_RCVTIMEO", what);
-  int kernel_errno = 0;
-  if ((r = nl_socket_modify_err_cb (sk, NL_CB_CUSTOM, on_kernel_error, &kernel_errno)) < 0)
-    return terr_set (err, 0, "%s: netlink callback: %s", what, nl_geterror (r));
-  if ((r = nl_send_auto (sk, m)) < 0)
-    return terr_set (err, 0, "%s: netlink send: %s", what, nl_geterror (r));
-  r = nl_wait_for_ack (sk);
-  if (kernel_errno)
-    return terr_set (err, kernel_errno, "%s", what);
-  if (r == -NLE_AGAIN)
-    return terr_set (err, ETIMEDOUT, "%s: no netlink ack within %d ms", what, NETIF_ACK_TIMEOUT_MS);
-  if (r < 0)
-    return terr_set (err, 0, "%s: netlink: %s", what, nl_geterror (r));
-  return 0;
+  cleanup_close int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0)
+    return terr_set (err, errno, "%s: netlink socket", what);
+  struct nlmsghdr *h = nlmsg_hdr (m);
+  static uint32_t seq;
+  h->nlmsg_seq = ++seq;
+  h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  if (sendto (fd, h, h->nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
+    return terr_set (err, errno, "%s: netlink send", what);
+  int64_t deadline = now_mono_ms () + NETIF_ACK_TIMEOUT_MS;
+  for (;;)
+    {
+      int64_t left = deadline - now_mono_ms ();
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int pr = left > 0 ? poll (&p, 1, (int) left) : 0;
+      if (pr < 0 && errno == EINTR)
+        continue;
+      if (pr <= 0)
+        return terr_set (err, ETIMEDOUT, "%s: no netlink ack within %d ms", what, NETIF_ACK_TIMEOUT_MS);
+      union {
+        struct nlmsghdr h;
+        char b[8192];
+      } buf;
+      ssize_t n = recv (fd, buf.b, sizeof buf.b, 0);
+      if (n < 0)
+        return terr_set (err, errno, "%s: netlink receive", what);
+      int len = (int) n;
+      for (struct nlmsghdr *r = &buf.h; nlmsg_ok (r, len); r = nlmsg_next (r, &len))
+        {
+          if (r->nlmsg_seq != seq || r->nlmsg_type != NLMSG_ERROR)
+            continue;
+          if (r->nlmsg_len < NLMSG_LENGTH (sizeof (struct nlmsgerr)))
+            return terr_set (err, EPROTO, "%s: short netlink error message", what);
+          const struct nlmsgerr *e = nlmsg_data (r);
+          return e->error ? terr_set (err, -e->error, "%s", what) : 0;
+        }
+    }
 }
 
 int netif_set_up (int ifindex, uint32_t mtu, struct terr *err)

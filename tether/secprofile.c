@@ -21,10 +21,14 @@ static uint64_t default_prog_caps;
 uint32_t secprofile_kernel_version (void)
 {
   struct utsname u;
-  unsigned k = 0, m = 0;
   /* moby's parseRelease: "6.1.0-13-amd64" is 6.1 */
-  if (uname (&u) < 0 || sscanf (u.release, "%u.%u", &k, &m) != 2)
+  if (uname (&u) < 0)
     return 0;
+  char *dot;
+  unsigned long k = strtoul (u.release, &dot, 10), m;
+  if (dot == u.release || *dot != '.' || dot[1] < '0' || dot[1] > '9')
+    return 0;
+  m = strtoul (dot + 1, NULL, 10);
   return (k > 255 ? 255 : k) << 8 | (m > 255 ? 255 : m);
 }
 
