@@ -193,7 +193,9 @@ static int lease_of (struct dhcp_client *c, const struct dhcp_msg *m, struct dhc
   if (l->prefix < 0)
     return set_error (c, "ACK with a non-contiguous mask %s", inet_ntoa (m->mask)), -1;
   l->gateway = m->n_routers ? m->routers[0] : (struct in_addr) { 0 };
-  l->server = m->has_server_id ? m->server_id : c->lease.server;
+  /* No server id in the ACK (RFC 2131 requires one, not every server sends
+   * it): the one that offered, or that gave the lease being renewed. */
+  l->server = m->has_server_id ? m->server_id : c->bound ? c->lease.server : c->offer_server;
   memcpy (l->dns, m->dns, sizeof l->dns);
   l->n_dns = m->n_dns;
   l->lease_s = m->lease_s;

@@ -275,6 +275,24 @@ static void bad_ack_and_failed_apply_restart (void **state)
   assert_string_equal (last_error, "configure the address: add: File exists");
 }
 
+static void ack_without_server_id_keeps_the_offering_server (void **state)
+{
+  struct dhcp_client *c = *state;
+  dhcp_start (c);
+  answer (c, DHCP_OFFER, "10.0.0.50", 100, 0);
+  struct dhcp_msg m = { .op = DHCP_BOOTREPLY, .xid = sent.xid, .type = DHCP_ACK, .has_lease = true, .lease_s = 100 };
+  memcpy (m.chaddr, mac, 6);
+  m.yiaddr = ip ("10.0.0.50");
+  uint8_t buf[DHCP_MAX_LEN];
+  dhcp_on_packet (c, buf, dhcp_build (&m, buf, sizeof buf));
+  assert_int_equal (c->state, DHCP_BOUND);
+  assert_int_equal (c->lease.prefix, 32); /* no mask: the address alone, routes are onlink */
+  assert_int_equal (c->lease.server.s_addr, ip ("10.0.0.1").s_addr);
+  now = armed;
+  dhcp_on_timer (c);
+  assert_int_equal (sent_to, DHCP_TO_SERVER);
+}
+
 static void stop_removes_the_address (void **state)
 {
   struct dhcp_client *c = *state;
@@ -292,4 +310,5 @@ static void stop_removes_the_address (void **state)
 UNIT_MAIN (T (four_messages_to_bound), T (retransmits_back_off_to_a_cap),
            T (renew_unicast_then_rebind_broadcast_then_expire), T (renewal_ack_extends_the_lease),
            T (nak_removes_the_address_and_backs_off), T (requesting_gives_up_after_its_tries),
-           T (bad_ack_and_failed_apply_restart), T (stop_removes_the_address))
+           T (bad_ack_and_failed_apply_restart), T (ack_without_server_id_keeps_the_offering_server),
+           T (stop_removes_the_address))
