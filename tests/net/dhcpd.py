@@ -48,13 +48,15 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)  # not in every Python build; 8 on Linux
+s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)  # each request's destination address
 s.bind(("0.0.0.0", 67))
 end = time.monotonic() + seconds
 current, naked, leased = 0, False, False
 while time.monotonic() < end:
     s.settimeout(max(0.05, end - time.monotonic()))
     try:
-        req, _ = s.recvfrom(1500)
+        req, anc, _, _ = s.recvmsg(1500, 64)
     except socket.timeout:
         break
     if len(req) < 240 or req[236:240] != COOKIE or req[0] != 1:
@@ -62,8 +64,11 @@ while time.monotonic() < end:
     opts = options(req[240:])
     kind = opts.get(53, b"\0")[0]
     ciaddr = socket.inet_ntoa(req[12:16])
+    # struct in_pktinfo: ifindex, spec_dst, then the header's destination
+    to_addr = next((socket.inet_ntoa(d[8:12]) for lvl, typ, d in anc
+                    if lvl == socket.IPPROTO_IP and typ == IP_PKTINFO), "?")
     if mode == "expire" and leased:
-        print("dhcpd: ignored type", kind, "from", ciaddr, flush=True)
+        print("dhcpd: ignored type", kind, "from", ciaddr, "to", to_addr, flush=True)
         continue
     if kind == 1:
         out, to = reply(req, 2, pool[current], LEASE), "255.255.255.255"
@@ -77,5 +82,5 @@ while time.monotonic() < end:
         out, to = reply(req, 5, ciaddr, LEASE), ciaddr
     else:
         continue
-    print("dhcpd: type", kind, "from", ciaddr, "->", "NAK" if out[242] == 6 else out[242], flush=True)
+    print("dhcpd: type", kind, "from", ciaddr, "to", to_addr, "->", "NAK" if out[242] == 6 else out[242], flush=True)
     s.sendto(out, (to, 68))

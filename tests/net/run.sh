@@ -26,9 +26,10 @@ cleanup () {
   rm -rf "$NET_TMP"
 }
 trap cleanup EXIT INT TERM
-# bg CMD...: in the background, ended after the test (pids in a file: tests run
-# in subshells).
-bg () { "$@" & echo $! >>"$NET_TMP/pids"; }
+# bgns NS CMD...: CMD in namespace NS in the background, ended after the test
+# (pids in a file: tests run in subshells). ip netns exec execs CMD, so $! is
+# CMD itself, not a shell around it.
+bgns () { ip netns exec "$@" & echo $! >>"$NET_TMP/pids"; }
 kill_bg () {
   [[ -s $NET_TMP/pids ]] || return 0
   local p; while read -r p; do kill "$p" 2>/dev/null; done <"$NET_TMP/pids"

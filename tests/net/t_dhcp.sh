@@ -8,7 +8,7 @@ server_side () {
 }
 
 # client SECONDS: runs the client in the background, its events in $NET_TMP/events.
-client () { bg inc "$TOOL" dhcp "$MAC_C" "$1" tnet >"$NET_TMP/events" 2>&1; }
+client () { bgns "$NS_C" "$TOOL" dhcp "$MAC_C" "$1" tnet >"$NET_TMP/events" 2>&1; }
 
 # events_match N REGEX: the events file has at least N lines matching REGEX.
 events_match () { (($(grep -cE "$2" "$NET_TMP/events") >= $1)); }
@@ -28,7 +28,7 @@ t_dhcp_dnsmasq_lease_and_renew () {
   # dnsmasq's shortest lease is 2 minutes: T1 and T2 make the renewal come
   # soon (it moves T1 to 3 s). --no-ping: its probe of the address would hold
   # the OFFER back 2 s.
-  bg ins dnsmasq --no-daemon --no-ping --conf-file=/dev/null --port=0 --interface=v1 --bind-interfaces \
+  bgns "$NS_S" dnsmasq --no-daemon --no-ping --conf-file=/dev/null --port=0 --interface=v1 --bind-interfaces \
     --except-interface=lo --dhcp-range=10.213.34.50,10.213.34.60,255.255.255.0,2m \
     --dhcp-option=option:router,10.213.34.1 --dhcp-option=option:dns-server,10.213.34.1 \
     --dhcp-option=option:T1,2 --dhcp-option=option:T2,4 --dhcp-leasefile="$NET_TMP/leases" \
@@ -50,7 +50,7 @@ t_dhcp_dnsmasq_lease_and_renew () {
 
 t_dhcp_nak_then_new_lease () {
   server_side
-  bg ins python3 "$NET_DIR/dhcpd.py" v1 10.213.34.1 nak 10 >"$NET_TMP/dhcpd.log" 2>&1
+  bgns "$NS_S" python3 "$NET_DIR/dhcpd.py" v1 10.213.34.1 nak 10 >"$NET_TMP/dhcpd.log" 2>&1
   sleep 0.3
   client 6
   wait_events 5 1 '^dhcp bound address=10\.213\.34\.70/24'
@@ -66,12 +66,16 @@ t_dhcp_nak_then_new_lease () {
 
 t_dhcp_lease_expiry () {
   server_side
-  bg ins python3 "$NET_DIR/dhcpd.py" v1 10.213.34.1 expire 10 >"$NET_TMP/dhcpd.log" 2>&1
+  bgns "$NS_S" python3 "$NET_DIR/dhcpd.py" v1 10.213.34.1 expire 10 >"$NET_TMP/dhcpd.log" 2>&1
   sleep 0.3
   client 6
   wait_events 5 1 '^dhcp bound address=10\.213\.34\.70/24'
   wait_events 5 1 '^dhcp rebinding address=10\.213\.34\.70/24'
   wait_events 5 1 '^dhcp selecting error=lease of 10\.213\.34\.70 expired'
   ! inc ip -o -4 addr show dev v0 | grep -q '10.213.34.70' || fail "the expired address is still there"
-  grep -q 'ignored type 3 from 10.213.34.70' "$NET_TMP/dhcpd.log" || fail "no renewal reached the server"
+  # renewing: unicast to the server; rebinding: broadcast
+  grep -q 'ignored type 3 from 10.213.34.70 to 10.213.34.1$' "$NET_TMP/dhcpd.log" ||
+    fail "no unicast renewal reached the server: $(cat "$NET_TMP/dhcpd.log")"
+  grep -q 'ignored type 3 from 10.213.34.70 to 255.255.255.255$' "$NET_TMP/dhcpd.log" ||
+    fail "no broadcast rebinding reached the server: $(cat "$NET_TMP/dhcpd.log")"
 }
