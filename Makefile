@@ -31,7 +31,7 @@ run: $(DEPS_STAMP) all build/initramfs.cpio.gz
 	$(B)/tetherctl run -- $(CMD)
 
 # Every suite runs even after another failed; the exit status says if any did.
-TEST_SUITES := test-includes test-unit test-host test-ctl-host test-image test-docker test-vm
+TEST_SUITES := test-includes test-unit test-host test-ctl-host test-net test-image test-docker test-vm
 .PHONY: test
 test: $(DEPS_STAMP)
 	@rc=0; for t in $(TEST_SUITES); do echo "=== $$t"; $(MAKE) --no-print-directory $$t || { rc=1; echo "=== $$t FAILED"; }; done; \

@@ -16,7 +16,7 @@
 #   from: TEXT                 must occur exactly once in PATH
 #   to: TEXT                   replaces it ("\n" in from/to is a newline)
 #   kill: SHELL                run in the scratch tree; must fail with the mutant.
-#                              Helpers: host GROUP... | ctlhost | unit | vm NAME...
+#                              Helpers: host GROUP... | ctlhost | unit | net GROUP... | vm NAME...
 set -u
 # The whole script is one brace group, parsed before it runs: editing this file
 # during a run (minutes) must not change what the running copy does.
@@ -68,6 +68,7 @@ helpers='
 host () { make -s build/san/tether build/san/tetherctl >/dev/null || exit 99; bash tests/host/run.sh "$@"; }
 ctlhost () { make -s build/san/tether build/san/tetherctl >/dev/null || exit 99; bash tests/host/ctl_verbs.sh build/san/tether build/san/tetherctl; }
 unit () { make -s unit-bins >/dev/null || exit 99; make -s test-unit; }
+net () { make -s build/san/tests/nettool >/dev/null || exit 99; bash tests/net/run.sh build/san/tests/nettool "$@"; }
 vm () { make -s build/tetherctl build/initramfs.cpio.gz build/bootstrap.iso >/dev/null || exit 99; TETHER_ASSETS=$PWD/build VM_ONLY="$*" bash tests/vm/run.sh build/tetherctl; }
 tetherd () { make -s build/san/tetherd build/tetherctl build/initramfs.cpio.gz >/dev/null || exit 99; TETHER_ASSETS=$PWD/build bash tests/docker/run.sh build/san/tetherd; }
 '

@@ -17,9 +17,15 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wpedantic -Werror \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 .PHONY: fuzz
-fuzz: $(B)/fuzz/frame
+fuzz: $(B)/fuzz/frame $(B)/fuzz/dhcp
 
 FUZZ_SRCS = $(wildcard proto/*.c lib/*.c) $(PROTO_GEN_C)
 $(B)/fuzz/frame: tests/fuzz/frame.c $(FUZZ_SRCS) $(PROTO_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PROTO_CPPFLAGS) -o $@ $< $(FUZZ_SRCS) -lprotobuf-c
+
+# The DHCP parser (tether/dhcpmsg.c, pure: no other tether file needed):
+# $(B)/fuzz/dhcp -max_total_time=60 tests/fuzz/corpus/dhcp
+$(B)/fuzz/dhcp: tests/fuzz/dhcp.c tether/dhcpmsg.c tether/dhcpmsg.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Itether -o $@ $< tether/dhcpmsg.c

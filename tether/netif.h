@@ -5,7 +5,15 @@
  * Each call opens one NETLINK_ROUTE socket, sends one request and waits for the
  * kernel's ack at most NETIF_ACK_TIMEOUT_MS; a refusal is reported with the
  * kernel's errno and its text ("add 10.0.0.2/24 on if 3: File exists").
- * All return 0 or -1 with err set. */
+ * All return 0 or -1 with err set. The kernel handles an rtnetlink request
+ * inside the sendmsg and queues the ack before it returns, so the blocking
+ * wait does not hold the loop up in practice; the bound is for a kernel that
+ * never answers.
+ *
+ * A Nic of the config, in this order: netif_find_by_mac (rescanned within
+ * nic_wait_ms), netif_set_up with its mtu, then a static address
+ * (netif_addr_add, netif_route_default) or the DHCP client (dhcpio.h), and
+ * netif_route_block for each blocked[] entry; netif_lo_up once. */
 #ifndef TETHER_NETIF_H
 #define TETHER_NETIF_H
 

@@ -3,17 +3,25 @@
  * them. Run inside a network namespace the test made. Exit 0 done, 1 the
  * request failed (the error on stderr), 2 usage.
  *   nettool find MAC | up MAC [MTU] | lo
- *   nettool addr add|del MAC A.B.C.D/N | route add|del MAC GW | block A.B.C.D/N */
+ *   nettool addr add|del MAC A.B.C.D/N | route add|del MAC GW | block A.B.C.D/N
+ *   nettool dhcp MAC SECONDS [HOSTNAME]: runs the DHCP client (dhcpio.c) in
+ *     the tether's loop for SECONDS, one line per event on stdout:
+ *     "dhcp STATE address=A/N gateway=G dns=D1,D2 lease_end_ns=T error=TEXT"
+ *     (the lease fields only while bound, error only when there is one). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "dhcpio.h"
+#include "loop.h"
 #include "netif.h"
 
 static int usage (void)
 {
-  fprintf (stderr, "usage: nettool find MAC | up MAC [MTU] | lo | addr add|del MAC A/N | route add|del MAC GW | block A/N\n");
+  fprintf (stderr, "usage: nettool find MAC | up MAC [MTU] | lo | addr add|del MAC A/N | route add|del MAC GW | block A/N\n"
+                   "       nettool dhcp MAC SECONDS [HOSTNAME]\n");
   return 2;
 }
 
@@ -46,6 +54,37 @@ static int fail (const struct terr *err)
 {
   fprintf (stderr, "nettool: %s\n", err->msg);
   return 1;
+}
+
+static void print_event (void *arg, const struct dhcp_event *ev)
+{
+  (void) arg;
+  printf ("dhcp %s", ev->state);
+  if (ev->has_lease)
+    {
+      printf (" address=%s/%d", inet_ntoa (ev->address), ev->prefix);
+      printf (" gateway=%s dns=", inet_ntoa (ev->gateway));
+      for (unsigned i = 0; i < ev->n_dns; i++)
+        printf ("%s%s", i ? "," : "", inet_ntoa (ev->dns[i]));
+      printf (" lease_end_ns=%lld", (long long) ev->lease_end_ns);
+    }
+  if (ev->error)
+    printf (" error=%s", ev->error);
+  printf ("\n");
+  fflush (stdout);
+}
+
+static int run_dhcp (const char *mac, const char *seconds, const char *hostname)
+{
+  struct terr err = { 0 };
+  static struct dhcpio io;
+  if (loop_init (&err) < 0 || dhcpio_start (&io, mac, hostname, 0, print_event, NULL, &err) < 0)
+    return fail (&err);
+  int64_t end = now_mono_ms () + 1000 * atoll (seconds);
+  while (now_mono_ms () < end)
+    loop_run_once ();
+  dhcpio_stop (&io);
+  return 0;
 }
 
 int main (int argc, char **argv)
@@ -98,5 +137,7 @@ int main (int argc, char **argv)
         }
       return r < 0 ? fail (&err) : 0;
     }
+  if ((argc == 4 || argc == 5) && strcmp (argv[1], "dhcp") == 0)
+    return run_dhcp (argv[2], argv[3], argc == 5 ? argv[4] : NULL);
   return usage ();
 }

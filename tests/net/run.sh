@@ -8,7 +8,7 @@ set -u
 NET_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOOL=${1:?usage: run.sh NETTOOL [GROUP...]}; shift
 [[ $TOOL == /* ]] || TOOL=$PWD/$TOOL
-GROUPS_RUN=(netif)
+GROUPS_RUN=(netif dhcp)
 ((${#@})) && GROUPS_RUN=("$@")
 [[ -x $TOOL ]] || { echo "missing $TOOL (make test-net builds it)" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "the net tests run as root" >&2; exit 2; }
@@ -20,12 +20,21 @@ MAC_C=02:74:68:00:00:01 MAC_S=02:74:68:00:00:02
 NET_TMP=$(mktemp -d /tmp/tnet.XXXXXX)
 cleanup () {
   trap - EXIT INT TERM
-  [[ -n ${BG_PIDS:-} ]] && kill $BG_PIDS 2>/dev/null
+  kill_bg
   ip netns del "$NS_C" 2>/dev/null
   ip netns del "$NS_S" 2>/dev/null
   rm -rf "$NET_TMP"
 }
 trap cleanup EXIT INT TERM
+# bgns NS CMD...: CMD in namespace NS in the background, ended after the test
+# (pids in a file: tests run in subshells). ip netns exec execs CMD, so $! is
+# CMD itself, not a shell around it.
+bgns () { ip netns exec "$@" & echo $! >>"$NET_TMP/pids"; }
+kill_bg () {
+  [[ -s $NET_TMP/pids ]] || return 0
+  local p; while read -r p; do kill "$p" 2>/dev/null; done <"$NET_TMP/pids"
+  : >"$NET_TMP/pids"
+}
 inc () { ip netns exec "$NS_C" "$@"; }
 ins () { ip netns exec "$NS_S" "$@"; }
 tool () { inc "$TOOL" "$@"; }
@@ -49,6 +58,7 @@ run () {
   # Not in an if: set -e is off inside a condition, even in a subshell.
   local rc=0
   (set -e; "t_$1") >"$NET_TMP/out" 2>&1 || rc=$?
+  kill_bg
   if ((rc == 0)); then
     echo "ok   $1 ($((SECONDS - t0)) s)"; passed=$((passed + 1))
   else
