@@ -27,7 +27,7 @@ MUSL_CFLAGS ?= -static -Os -std=c11 -D_GNU_SOURCE $(MUSL_ARCH) \
 	-ffunction-sections -fdata-sections $(MUSL_LTO) \
 	-isystem $(KINCLUDE) -isystem $(SYSROOT)/include
 MUSL_LDFLAGS ?= -static -Wl,--gc-sections -s $(MUSL_LTO) -L$(SYSROOT)/lib
-MUSL_LIBS ?= -lseccomp -lcap -lprotobuf-c
+MUSL_LIBS ?= -lseccomp -lcap -lprotobuf-c -lsodium
 
 DEPS_STAMP := build/stamps/deps
 
