@@ -30,9 +30,11 @@
  * reply that is neither "1 value" nor "0 reason". */
 int guestinfo_get (struct rpci *ch, const char *key, char *out, size_t cap, size_t *len, struct terr *err);
 
-/* The decoded config into cfg (cap bytes): 1 with *len set, 0 when no config
- * key is set, -1 with err (a channel error, a missing part, bad base64, too
- * large). Opens and closes its own channel. */
+/* The decoded config into cfg (cap bytes): 1 with *len set; 0 when no config
+ * key is set, or when the VMX refuses an RPCI channel (err->msg then says
+ * so); -1 with err when a config key is there but cannot be used (a channel
+ * error, a missing part, bad base64, too large). Opens and closes its own
+ * channel. */
 int guestinfo_config (const struct bdoor_ops *ops, uint8_t *cfg, size_t cap, size_t *len, struct terr *err);
 
 /* True when the DMI vendor file (GUESTINFO_DMI_VENDOR) says VMware: only

@@ -340,8 +340,10 @@ static bool read_guestinfo (void)
   int r = guestinfo_config (&bdoor_io_ops, buf, sizeof buf, &len, &err);
   if (r < 0)
     log_warn ("guestinfo config ignored: %s", err.msg);
+  else if (r == 0 && err.msg[0])
+    log_warn ("no guestinfo config: %s", err.msg);
   if (r <= 0)
-    return r < 0;
+    return r < 0; /* a config that is there but broken is no template's boot */
   log_note ("config from VMware guestinfo.%s (%zu bytes)", GUESTINFO_CONFIG_KEY, len);
   take_boot_config (buf, len, "guestinfo");
   return true;

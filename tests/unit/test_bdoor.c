@@ -193,7 +193,9 @@ static void not_vmware (void **state)
   assert_true (bdoor_present (&ops));
   assert_int_equal (rpci_open (&ch, &ops, &err), -1);
   assert_non_null (strstr (err.msg, "refused to open"));
-  assert_int_equal (guestinfo_config (&ops, (uint8_t[16]) { 0 }, 16, &(size_t) { 0 }, &err), -1);
+  err.msg[0] = '\0';
+  assert_int_equal (guestinfo_config (&ops, (uint8_t[16]) { 0 }, 16, &(size_t) { 0 }, &err), 0); /* no config there */
+  assert_non_null (strstr (err.msg, "refused to open"));
   /* an empty port */
   struct fakevmx n = FAKEVMX_INIT;
   n.mode = FAKE_NOTHING;
