@@ -92,7 +92,7 @@ long rpci_call (struct rpci *ch, const char *req, size_t req_len, char *out, siz
 void rpci_close (struct rpci *ch);
 
 /* The guest's port I/O (bdoor_io.c). bdoor_io_enable grants this process
- * the two ports (ioperm: CAP_SYS_RAWIO); call it only where DMI says
+ * the ports (ioperm: CAP_SYS_RAWIO); call it only where DMI says
  * VMware (vmguestinfo.c). */
 extern const struct bdoor_ops bdoor_io_ops;
 int bdoor_io_enable (struct terr *err);

@@ -13,10 +13,15 @@
 #include <errno.h>
 #include <sys/io.h>
 
+/* A 32-bit `inl` on 0x5658 reads ports 0x5658-0x565b, and the CPU checks
+ * each one's bit in the I/O bitmap: granting only 0x5658-0x5659 makes it
+ * fault (#GP, SIGSEGV: a panic as PID 1; tests/vm/vmware.sh saw it). */
+#define BDOOR_IO_PORTS 4
+
 int bdoor_io_enable (struct terr *err)
 {
-  if (ioperm (BDOOR_PORT, 2, 1) < 0)
-    return terr_set (err, errno, "ioperm 0x%x-0x%x", BDOOR_PORT, BDOOR_HB_PORT);
+  if (ioperm (BDOOR_PORT, BDOOR_IO_PORTS, 1) < 0)
+    return terr_set (err, errno, "ioperm 0x%x-0x%x", BDOOR_PORT, BDOOR_PORT + BDOOR_IO_PORTS - 1);
   return 0;
 }
 

@@ -83,6 +83,7 @@ wedge_check () {
 . "$(dirname "$0")/policy.sh"
 . "$(dirname "$0")/cuts.sh"
 . "$(dirname "$0")/clone.sh"
+. "$(dirname "$0")/vmware.sh"
 
 # The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
 # times and interleaving, --tail, --since/--until, -f of an ended container;
@@ -319,6 +320,7 @@ t_stop_wait
 t_vm_restart
 t_vm_health
 t_cuts
+t_vmware_probe
 
 # 16. instant clone (#12): templates, clones and their fall-backs; no template left after
 t_clone
