@@ -6,7 +6,8 @@
 # for real (ioperm, `inl` under TCG), QEMU's vmport answers GETVERSION but
 # refuses the RPCI channel, and PID 1 goes on to wait for a config over its
 # channel. With vmport=off the port answers nothing; without the SMBIOS vendor
-# the port is never touched.
+# the port is never touched. The same boots show the vsock transport choice
+# on a real sysfs: drivers loaded, no device, no vsock channel.
 
 vmware_boot () { # NAME MACHINE SMBIOS... -> console in $W/vmw-NAME.log
   local name=$1 machine=$2; shift 2
@@ -50,4 +51,9 @@ t_vmware_probe () {
   check "VMware probe: DMI says VMware, no backdoor" "$(vmware_line "$W/vmw-novmport.log")" \
     "warning: DMI says VMware but the backdoor does not answer: no guestinfo config;"
   check "VMware probe: not VMware, the port is never touched" "$(vmware_line "$W/vmw-qemu.log")" "none"
+  # The initramfs loads both vsock transports; under QEMU (no vhost-vsock here)
+  # neither has a device, and a real /sys/bus/*/drivers/ directory (its module
+  # link, bind files) must not read as one: no vsock line on the console.
+  check "vsock: no transport with a device, no vsock channel" \
+    "$(cat "$W"/vmw-*.log | grep -c "vsock")" "0"
 }
