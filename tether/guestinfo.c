@@ -62,6 +62,9 @@ static int read_text (struct rpci *ch, char *text, size_t cap, size_t *len, stru
   for (int i = 0; i < n; i++)
     {
       snprintf (key, sizeof key, "%s.%d", GUESTINFO_CONFIG_KEY, i);
+      if (cap - *len < GUESTINFO_REPLY_MIN)
+        return terr_set (err, 0, "guestinfo.%s: the parts before .%d fill the %zu bytes of text taken", GUESTINFO_CONFIG_KEY,
+                         i, cap - 1);
       size_t got;
       r = guestinfo_get (ch, key, text + *len, cap - *len, &got, err);
       if (r < 0)

@@ -196,6 +196,18 @@ static void text_over_the_cap_refused (void **state)
   assert_int_equal (guestinfo_config (&ops, got, sizeof got, &len, &err), -1);
   assert_non_null (strstr (err.msg, "larger than"));
   fake_free (&f);
+  /* parts that leave less than a reply's room: refused before the next read */
+  static char fill[GUESTINFO_TEXT_MAX - 10];
+  memset (fill, 'A', sizeof fill - 1);
+  fill[sizeof fill - 1] = '\0';
+  struct fakevmx g = FAKEVMX_INIT;
+  fake_set (&g, "tether.config.parts", "2");
+  fake_set (&g, "tether.config.0", fill);
+  fake_set (&g, "tether.config.1", "AAAA");
+  ops = fake_ops (&g);
+  assert_int_equal (guestinfo_config (&ops, got, sizeof got, &len, &err), -1);
+  assert_non_null (strstr (err.msg, "the parts before .1 fill"));
+  fake_free (&g);
 }
 
 static void dmi_vendor (void **state)
