@@ -48,6 +48,32 @@ int sysfs_find (const char *class_dir, const char *attr, const char *value, char
   return found;
 }
 
+static int driver_bound (const char *driver_dir)
+{
+  DIR *d = opendir (driver_dir);
+  if (!d)
+    return 0;
+  int bound = 0;
+  struct dirent *e;
+  while (!bound && (e = readdir (d)))
+    bound = e->d_type == DT_LNK && strcmp (e->d_name, "module") != 0;
+  closedir (d);
+  return bound;
+}
+
+unsigned sysfs_vsock_transports (const char *sys)
+{
+  char path[256];
+  unsigned t = 0;
+  snprintf (path, sizeof path, "%s/bus/virtio/drivers/vmw_vsock_virtio_transport", sys);
+  if (driver_bound (path))
+    t |= SYSFS_VSOCK_VIRTIO;
+  snprintf (path, sizeof path, "%s/bus/pci/drivers/vmw_vmci", sys);
+  if (driver_bound (path))
+    t |= SYSFS_VSOCK_VMCI;
+  return t;
+}
+
 int sysfs_vpd80 (const unsigned char *page, size_t n, char *out, size_t cap)
 {
   if (n < 4 || page[1] != 0x80)

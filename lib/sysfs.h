@@ -27,6 +27,16 @@ int sysfs_disk_serial (const char *block_dir, const char *name, char *out, size_
  * such a page or the serial does not fit cap (with its NUL). */
 int sysfs_vpd80 (const unsigned char *page, size_t n, char *out, size_t cap);
 
+/* Which vsock transports have their device bound under the sysfs root sys
+ * ("/sys"): virtio-vsock (QEMU's vhost-vsock-pci; driver
+ * vmw_vsock_virtio_transport on the virtio bus) and VMware's VMCI (driver
+ * vmw_vmci on the PCI bus). A driver directory holds files (bind, unbind,
+ * uevent, new_id, remove_id), a "module" symlink and one symlink per bound
+ * device. */
+#define SYSFS_VSOCK_VIRTIO 1u
+#define SYSFS_VSOCK_VMCI 2u
+unsigned sysfs_vsock_transports (const char *sys);
+
 /* The virtio-serial port named name (QEMU's `virtserialport name=`). */
 #define VPORTS_DIR "/sys/class/virtio-ports"
 #define vport_find(name, dev, cap) sysfs_find (VPORTS_DIR, "name", (name), (dev), (cap))

@@ -120,7 +120,7 @@ $(B)/init: $(O)/boot/init/main.o $(O)/boot/libinit.a $(O)/boot/libbase.a
 	$(MUSL_CC) $(INIT_LDFLAGS) -o $@ $< $(call group,$(O)/boot/libinit.a $(O)/boot/libbase.a)
 
 # --- sanitizer builds for the tests ---
-SAN_TETHER_LIBS := -lprotobuf-c -lseccomp -lcap -lnl-3
+SAN_TETHER_LIBS := -lprotobuf-c -lseccomp -lcap -lnl-3 -lsodium
 $(SAN)/tether: $(O)/san/tether/main.o $(call TETHER_LIBS,$(O)/san)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call TETHER_LIBS,$(O)/san)) $(SAN_TETHER_LIBS)

@@ -30,7 +30,7 @@ MUSL_CFLAGS ?= -static -Os -std=c11 -D_GNU_SOURCE $(MUSL_ARCH) \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables $(MUSL_LTO) \
 	-isystem $(KINCLUDE) -isystem $(SYSROOT)/include -isystem $(SYSROOT)/include/libnl3
 MUSL_LDFLAGS ?= -static -Wl,--gc-sections -s $(MUSL_LTO) -L$(SYSROOT)/lib
-MUSL_LIBS ?= -lseccomp -lcap -lprotobuf-c -lnl-3
+MUSL_LIBS ?= -lseccomp -lcap -lprotobuf-c -lnl-3 -lsodium
 
 DEPS_STAMP := build/stamps/deps
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mk/deps.sh — install the host packages tether needs and build the static
-# musl sysroot (libseccomp, libcap, protobuf-c runtime) from Debian's sources.
+# musl sysroot (libseccomp, libcap, protobuf-c runtime, libsodium) from Debian's sources.
 #
 # Idempotent: every step leaves a stamp under build/stamps/ and is skipped
 # when its stamp is present, so a second run takes a fraction of a second.
@@ -26,15 +26,15 @@ JOBS=$(nproc)
 PACKAGES=(
     build-essential musl-tools musl-dev gperf
     protobuf-c-compiler libprotobuf-c-dev libcmocka-dev libseccomp-dev libcap-dev libmd-dev libjansson-dev
-    libmicrohttpd-dev libarchive-dev skopeo docker.io
+    libmicrohttpd-dev libarchive-dev libsodium-dev skopeo docker.io
     libnl-3-dev iproute2 dnsmasq-base
-    dpkg-dev pkg-config linux-libc-dev
+    dpkg-dev pkg-config linux-libc-dev autoconf automake libtool
     qemu-system-x86 qemu-utils xorriso isolinux syslinux-common
     busybox-static socat curl tini e2fsprogs cpio kmod zstd xz-utils gzip
     clang libclang-rt-14-dev python3 ca-certificates file
 )
 # Debian source packages built into the sysroot.
-SOURCES=(libseccomp libcap2 protobuf-c libmd jansson libnl3)
+SOURCES=(libseccomp libcap2 protobuf-c libmd jansson libnl3 libsodium)
 
 # Flags for the libraries: the same baseline as mk/deps.mk's MUSL_CFLAGS
 # (x86-64 baseline only: QEMU TCG has no SSE4.2), minus -Werror, which is
@@ -349,6 +349,24 @@ build_libnl() {
     stamp lib-libnl "$(libkey libnl3)"
 }
 
+# libsodium: the tether's base64 decoder (a config from VMware guestinfo,
+# docs/vsphere.md); only the codecs are linked, --gc-sections drops the rest.
+build_libsodium() {
+    current lib-libsodium "$(libkey libsodium)" && [[ -e $SYSROOT/lib/libsodium.a ]] && return
+    local src obj=$OBJ/libsodium
+    src=$(srcdir libsodium)
+    say "build libsodium.a"
+    # Debian's tree has no generated configure: make one in a copy (the
+    # pristine tree stays as apt-get source left it).
+    rm -rf "$obj.src"; cp -a "$src" "$obj.src"; src=$obj.src
+    (cd "$src" && run libsodium.log autoreconf -fi)
+    configure_static libsodium.log "$src" "$obj" --enable-minimal --without-pthreads --disable-ssp
+    run libsodium.log make -C "$obj/src/libsodium" -j"$JOBS"
+    run libsodium.log make -C "$obj/src/libsodium" install
+    rm -f "$SYSROOT"/lib/*.la
+    stamp lib-libsodium "$(libkey libsodium)"
+}
+
 versions_step() {
     local musl
     musl=$(dpkg-query -W -f='${Version}' musl-dev)
@@ -373,6 +391,7 @@ main() {
     build_libmd
     build_jansson
     build_libnl
+    build_libsodium
     versions_step
 }
 

@@ -47,7 +47,12 @@ else
 	[ -n "$PKG" ] || die "cannot resolve the package linux-image-amd64=$cand depends on"
 	KEY="debian $PKG $cand"
 fi
-KEY="$KEY | $(echo $WANT)"
+# vsock has one guest-to-host transport, the first to register: virtio's
+# registers as its module loads, VMCI's only once its device is up. So on
+# VMware, VMCI's must load first (init honours softdeps); under QEMU, with no
+# VMCI device, virtio's still becomes the one (tether/vmchan.c).
+SOFTDEPS="softdep vmw_vsock_virtio_transport pre: vmw_vsock_vmci_transport"
+KEY="$KEY | $(echo $WANT) | $SOFTDEPS"
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$KEY" ] && [ -f "$OUT/vmlinuz" ]; then
 	exit 0
@@ -168,6 +173,7 @@ sed 's/\.ko\.\(xz\|zst\|gz\)$/.ko/' "$MODULES/modules.order" | grep -Fxf "$OUT/t
 rm -f "$OUT/taken"
 
 depmod -b "$OUT/modroot" "$VER" || die "depmod -b $OUT/modroot $VER failed"
+echo "$SOFTDEPS" >>"$DST/modules.softdep"
 
 echo "kernel.sh: $VER: $(grep -c '^take' "$sel") modules, $(du -sk "$DST" | cut -f1) KiB" >&2
 echo "$KEY" >"$STAMP"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fdio.h"
+#include "guestinfo.h"
 #include "health.h"
 #include "log.h"
 #include "msg.h"
@@ -307,8 +308,20 @@ void vm_on_ack (struct attach *a, uint32_t exit_run)
     }
 }
 
-/* The boot config from fw_cfg: a packed ContainerConfig. False when there is
- * none (a template's boot). */
+/* A boot config (fw_cfg's or guestinfo's): a packed ContainerConfig. */
+static void take_boot_config (const uint8_t *buf, size_t len, const char *source)
+{
+  ContainerConfig *cfg = container_config__unpack (NULL, len, buf);
+  if (!cfg)
+    {
+      log_warn ("%s config is not a ContainerConfig: ignored", source);
+      return;
+    }
+  vm_on_config (NULL, 0, cfg);
+  container_config__free_unpacked (cfg, NULL);
+}
+
+/* The boot config from fw_cfg. False when there is none. */
 static bool read_fw_cfg (void)
 {
   int fd = open (FW_CFG_CONFIG, O_RDONLY | O_CLOEXEC);
@@ -325,14 +338,39 @@ static bool read_fw_cfg (void)
       log_warn ("fw_cfg config larger than %u bytes: ignored", FRAME_MAX_PAYLOAD);
       return true;
     }
-  ContainerConfig *cfg = container_config__unpack (NULL, len, buf);
-  if (!cfg)
+  take_boot_config (buf, len, "fw_cfg");
+  return true;
+}
+
+/* On VMware (and only there: DMI says so before a port is touched), the
+ * config from guestinfo.tether.config through the backdoor. False when there
+ * is none. */
+static bool read_guestinfo (void)
+{
+  if (!guestinfo_on_vmware (GUESTINFO_DMI_VENDOR))
+    return false;
+  struct terr err = { 0 };
+  if (bdoor_io_enable (&err) < 0)
     {
-      log_warn ("fw_cfg config is not a ContainerConfig: ignored");
-      return true;
+      log_warn ("VMware guestinfo not read: %s", err.msg);
+      return false;
     }
-  vm_on_config (NULL, 0, cfg);
-  container_config__free_unpacked (cfg, NULL);
+  if (!bdoor_present (&bdoor_io_ops))
+    {
+      log_warn ("DMI says VMware but the backdoor does not answer: no guestinfo config");
+      return false;
+    }
+  static uint8_t buf[FRAME_MAX_PAYLOAD];
+  size_t len = 0;
+  int r = guestinfo_config (&bdoor_io_ops, buf, sizeof buf, &len, &err);
+  if (r < 0)
+    log_warn ("guestinfo config ignored: %s", err.msg);
+  else if (r == 0 && err.msg[0])
+    log_warn ("no guestinfo config: %s", err.msg);
+  if (r <= 0)
+    return r < 0; /* a config that is there but broken is no template's boot */
+  log_note ("config from VMware guestinfo.%s (%zu bytes)", GUESTINFO_CONFIG_KEY, len);
+  take_boot_config (buf, len, "guestinfo");
   return true;
 }
 
@@ -344,7 +382,7 @@ void vm_start (void)
   bool channel_open = vmchan_scan ();
   bool has_button = vmpower_watch_button ();
   timer_arm (&scan_timer, VM_CHANNEL_SCAN_MS, scan_tick);
-  if (read_fw_cfg ())
+  if (read_fw_cfg () || read_guestinfo ())
     {
       timer_arm (&hello_timer, VM_HELLO_WAIT_MS, hello_timeout);
       return;

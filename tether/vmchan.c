@@ -36,10 +36,25 @@ static void open_virtio_port (void)
     have_vport = try_channel (dev, false);
 }
 
-/* AF_VSOCK only with a real CID: a VMCI transport without a device answers
- * the ioctl with VMADDR_CID_ANY and would listen forever. */
+static const char *transport_name (unsigned t)
+{
+  if (t == (SYSFS_VSOCK_VIRTIO | SYSFS_VSOCK_VMCI))
+    return "virtio-vsock and VMCI";
+  return t == SYSFS_VSOCK_VMCI ? "VMCI" : "virtio-vsock";
+}
+
+/* AF_VSOCK only where a transport has its device, and only with a real CID:
+ * a VMCI transport without a device answers the ioctl with VMADDR_CID_ANY
+ * and would listen forever. The guest has one guest-to-host transport, the
+ * first to register: vmw_vsock_virtio_transport registers as it loads, the
+ * VMCI one once its device is up, so the initramfs loads VMCI's first
+ * (mk/kernel.sh's softdep) and a VMCI device left without a CID is said. */
 static void open_vsock (void)
 {
+  static bool said_no_cid;
+  unsigned t = sysfs_vsock_transports ("/sys");
+  if (!t)
+    return;
   int fd = open ("/dev/vsock", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return;
@@ -47,8 +62,15 @@ static void open_vsock (void)
   int r = ioctl (fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid);
   close (fd);
   if (r < 0 || cid == VMADDR_CID_ANY || cid <= VMADDR_CID_HOST)
-    return;
+    {
+      if (!said_no_cid)
+        log_note ("vsock: a %s device but no guest CID yet: no vsock channel while it has none", transport_name (t));
+      said_no_cid = true;
+      return;
+    }
   have_vsock = try_channel (VSOCK_PORT, false);
+  if (have_vsock)
+    log_note ("channel: %s over %s, CID %u", VSOCK_PORT, transport_name (t), cid);
 }
 
 static void open_serial (void)

@@ -38,7 +38,7 @@ static int n_mounted;
  * per look, not one per disk: with a hundred disks a lookup each would read
  * every disk's attributes a hundred times (~20,000 sysfs reads under TCG). */
 struct seen_disk {
-  char serial[24];
+  char serial[48]; /* QEMU's are <= 20 bytes; VMware's (disk.EnableUUID) 32 hex digits */
   char name[32];
 };
 static struct seen_disk seen[MAX_BLOCK_SEEN];

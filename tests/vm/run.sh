@@ -84,6 +84,7 @@ wedge_check () {
 . "$(dirname "$0")/cuts.sh"
 . "$(dirname "$0")/clone.sh"
 . "$(dirname "$0")/net.sh"
+. "$(dirname "$0")/vmware.sh"
 
 # The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
 # times and interleaving, --tail, --since/--until, -f of an ended container;
@@ -320,6 +321,7 @@ t_stop_wait
 t_vm_restart
 t_vm_health
 t_cuts
+t_vmware_probe
 
 # 16. the default network (#13): published ports, the host's loopback closed, outbound, none
 t_net
