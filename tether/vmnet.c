@@ -5,11 +5,13 @@
  * to the endpoint (NetState), and ContainerInfo.nets has the latest of each NIC.
  * Loopback comes up in every VM: docker's --network none keeps lo. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
 #include "log.h"
+#include "netguard.h"
 #include "netif.h"
 #include "netspec.h"
 #include "vm.h"
@@ -91,14 +93,6 @@ static int setup_nic (const Nic *n, struct terr *err)
   if (netif_set_up (ifindex, n->mtu, err) < 0 || net_cidr_parse (n->address, &a, &prefix) < 0
       || netif_addr_add (ifindex, a, prefix, err) < 0)
     return terr_wrap (err, "NIC %s (%s)", n->mac, ifname);
-  /* the blocked destinations first: the default route's gateway may be one */
-  for (size_t k = 0; k < n->n_blocked; k++)
-    {
-      struct in_addr b;
-      int bp;
-      if (net_cidr_parse (n->blocked[k], &b, &bp) < 0 || netif_route_block (b, bp, err) < 0)
-        return terr_wrap (err, "NIC %s: blocking %s", n->mac, n->blocked[k]);
-    }
   if (n->gateway && n->gateway[0]
       && (net_ip_parse (n->gateway, &gw) < 0 || netif_route_default (ifindex, gw, true, err) < 0))
     return terr_wrap (err, "NIC %s: default route via %s", n->mac, n->gateway);
@@ -109,10 +103,34 @@ static int setup_nic (const Nic *n, struct terr *err)
   return 0;
 }
 
+/* The blocked destinations of every NIC, before any NIC is up (netguard.h:
+ * not a route, which would stop the replies of published ports too). */
+static int guard (const ContainerConfig *cfg, struct terr *err)
+{
+  struct netguard_net nets[NETGUARD_MAX_NETS];
+  uint16_t udp[NETGUARD_MAX_UDP_PORTS];
+  size_t n = 0, n_udp = 0;
+  for (size_t i = 0; i < cfg->n_nics; i++)
+    for (size_t k = 0; k < cfg->nics[i]->n_blocked; k++)
+      {
+        if (n == NETGUARD_MAX_NETS)
+          return terr_set (err, E2BIG, "more than %d blocked destinations", NETGUARD_MAX_NETS);
+        if (net_cidr_parse (cfg->nics[i]->blocked[k], &nets[n].addr, &nets[n].prefix) < 0)
+          return terr_set (err, EINVAL, "blocked destination %s", cfg->nics[i]->blocked[k]);
+        n++;
+      }
+  for (size_t i = 0; i < cfg->n_ports && n_udp < NETGUARD_MAX_UDP_PORTS; i++)
+    if (strcmp (cfg->ports[i]->proto, "udp") == 0)
+      udp[n_udp++] = (uint16_t) cfg->ports[i]->ctr_port;
+  return netguard_install (nets, n, udp, n_udp, err);
+}
+
 int vmnet_setup (const ContainerConfig *cfg, struct terr *err)
 {
   if (netif_lo_up (err) < 0)
     return terr_wrap (err, "loopback");
+  if (guard (cfg, err) < 0)
+    return -1;
   for (size_t i = 0; i < cfg->n_nics && i < NET_MAX_NICS; i++)
     if (setup_nic (cfg->nics[i], err) < 0)
       {

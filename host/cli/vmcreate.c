@@ -120,7 +120,7 @@ static int prepare_network (ContainerConfig *cfg, struct terr *err)
       return 0;
     }
   if (strcmp (net, "default") != 0 && strcmp (net, "bridge") != 0)
-    return terr_set (err, ENOENT, "network %s not found", net);
+    return terr_set (err, 0, "network %s not found", net);
   nic__init (&nic_store);
   net_mac_from_id (cfg->id, nic_mac);
   nic_store.mac = nic_mac;
