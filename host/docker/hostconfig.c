@@ -326,8 +326,10 @@ int create_take_host_config (struct ctx *c, const json_t *hj)
   cfg->init = b;
   if (create_get_string (c, hj, "NetworkMode", "HostConfig.NetworkMode", &s) < 0)
     return -1;
-  if (!is_default_network (s))
+  if (!is_default_network (s) && (strcmp (s, "host") == 0 || strchr (s, ':')))
     return create_fail (c, 501, "HostConfig.NetworkMode '%.64s' (--network) is not supported by tetherd yet", s);
+  if (!is_default_network (s))
+    return create_fail (c, 400, "network %.64s not found", s); /* dockerd's words (400, not its 404: the CLI takes a 404 of create for a missing image and pulls) */
   if (create_get_string (c, hj, "CgroupnsMode", "HostConfig.CgroupnsMode", &s) < 0)
     return -1;
   if (s[0] && strcmp (s, "private") != 0)

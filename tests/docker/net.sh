@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The default network through tetherd with the real docker CLI, each container
+# its own VM (TCG): -p, -P, docker port, ps's PORTS, inspect's NetworkSettings,
+# a host port in use, --network none. The reference dockerd here runs with
+# --bridge=none (no docker network on these machines), so the expected texts
+# are docker's documented ones: `docker port` "80/tcp -> 127.0.0.1:PORT", ps
+# "127.0.0.1:PORT->80/tcp", and the daemon's "driver failed programming external
+# connectivity on endpoint NAME (ID): Bind for IP:PORT failed: port is already
+# allocated" with run's 125. Traffic only on the host's loopback.
+#   bash tests/docker/net.sh TETHERD
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$(realpath "${1:-$ROOT/build/tetherd}")
+export TETHER_ASSETS=${TETHER_ASSETS:-$ROOT/build}
+DOCKER28=${DOCKER28:-/usr/local/bin/docker}
+DOCKER20=${DOCKER20:-/usr/bin/docker}
+T=$(mktemp -d /tmp/tdn.XXXXXX)
+export TETHER_STATE_DIR=$T/state TETHER_RUN_DIR=$T/run
+mkdir -p "$TETHER_STATE_DIR" "$TETHER_RUN_DIR"
+SOCK=$T/d.sock
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+pass=0 fail=0 DPID=
+ok () { pass=$((pass + 1)); echo "ok   $1 (${SECONDS}s)"; }
+bad () { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+check () { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want [$3] got [$2]"; fi; }
+qemus () { pgrep -f "qemu-system-x86_64.*$TETHER_STATE_DIR" | wc -l; }
+d28 () { timeout 120 "$DOCKER28" -H "unix://$SOCK" "$@"; }
+d20 () { timeout 120 "$DOCKER20" -H "unix://$SOCK" "$@"; }
+fetch () { # URL: the body, once the server answers (at most ~40 s)
+  local out i
+  for i in $(seq 200); do out=$(curl -s -m 1 "$1" 2>/dev/null) && [ -n "$out" ] && { echo "$out"; return; }; sleep 0.2; done
+}
+"$BIN" -H "unix://$SOCK" --state-dir "$TETHER_STATE_DIR" 2>>"$T/tetherd.log" &
+DPID=$!
+for _ in $(seq 100); do curl -s --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+port=$((20000 + RANDOM % 20000))
+web=$(d28 run -d --name web -p "127.0.0.1:$port:80" busybox \
+  sh -c 'mkdir -p /www && echo "web $(hostname)" >/www/index.html && exec httpd -f -p 80 -h /www' 2>&1)
+check "run -p 127.0.0.1:$port:80: the page from the host" "$(fetch "http://127.0.0.1:$port/")" "web ${web:0:12}"
+check "docker port" "$(d28 port web)" "80/tcp -> 127.0.0.1:$port"
+check "docker port web 80 (the 20.10 CLI)" "$(d20 port web 80)" "127.0.0.1:$port"
+check "ps PORTS" "$(d28 ps --filter name=web --format '{{.Ports}}')" "127.0.0.1:$port->80/tcp"
+check "inspect: address, gateway, MAC from the id" \
+  "$(d28 inspect -f '{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}} {{.NetworkSettings.Networks.bridge.IPAddress}} {{.HostConfig.NetworkMode}}' web)" \
+  "10.0.2.15 10.0.2.2 10.0.2.15 default"
+
+d28 run --name clash -p "127.0.0.1:$port:80" busybox true >/dev/null 2>"$T/clash.err"; rc=$?
+check "a host port in use: 125 and the daemon's words" "$rc/$(grep -c "driver failed programming external connectivity on endpoint clash .*Bind for 127.0.0.1:$port failed: port is already allocated" "$T/clash.err")" "125/1"
+check "... and the container stays created" "$(d28 inspect -f '{{.State.Status}}' clash 2>&1)" "created"
+
+# -P: the exposed port on a host port the start picks
+d28 run -d --name pub -P --expose 8080 busybox sh -c 'mkdir -p /w && echo pub >/w/index.html && exec httpd -f -p 8080 -h /w' >/dev/null 2>&1
+hp=$(d28 port pub 8080 2>/dev/null | head -1)
+case "$hp" in
+  0.0.0.0:*) check "-P --expose 8080: the page through the picked port" "$(fetch "http://127.0.0.1:${hp#0.0.0.0:}/")" "pub" ;;
+  *) bad "-P --expose 8080" "docker port said [$hp]" ;;
+esac
+
+check "--network none: loopback only" "$(d28 run --rm --network none busybox ls /sys/class/net 2>&1)" "lo"
+d28 run --rm --network nosuch busybox true >/dev/null 2>"$T/nosuch.err"; rc=$?
+check "--network nosuch: 125" "$rc/$(grep -c 'network nosuch not found' "$T/nosuch.err")" "125/1"
+d28 run --rm -p 0:99999 busybox true >/dev/null 2>"$T/badp.err"; rc=$?
+check "-p 0:99999: the CLI refuses it" "$rc/$(grep -c -i 'invalid' "$T/badp.err")" "125/1"
+
+d28 rm -f web pub clash >/dev/null 2>&1
+kill -TERM "$DPID"; wait "$DPID"; rc=$?
+check "SIGTERM: a clean exit" "$rc" 0
+check "tetherd: no sanitizer report" "$(grep -c -e 'ERROR: LeakSanitizer' -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T/tetherd.log")" 0
+sleep 1
+check "no QEMU left" "$(qemus)" 0
+pkill -KILL -f "qemu-system-x86_64.*$TETHER_STATE_DIR" 2>/dev/null
+[ "$fail" = 0 ] && [ -z "${DK_KEEP:-}" ] && rm -rf "$T"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
