@@ -242,7 +242,55 @@ def raw_rate(kernel, initrd):
     return n, (n - 1) / (1 << 20) / (t1 - t0)
 
 
+def send_through(port, nbytes):
+    """nbytes to 127.0.0.1:port, then the time until the far end closes (it has read all)."""
+    chunk = b"\0" * (1 << 20)
+    c = socket.create_connection(("127.0.0.1", port), timeout=120)
+    t0 = time.monotonic()
+    for _ in range(nbytes >> 20):
+        c.sendall(chunk)
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(65536):
+        pass
+    dt = time.monotonic() - t0
+    c.close()
+    return nbytes / (1 << 20) / dt
+
+
+def tcp_rate(nbytes=64 << 20):
+    """TCP host -> container through a published port (QEMU's user network)
+    against the same transfer to a reader on the host's loopback."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    cid = ctl("run", "-d", "-p", "127.0.0.1:%d:5001" % port, "--", "sh", "-c",
+              "echo READY; exec nc -l -p 5001 >/dev/null").strip()
+    for _ in range(600):
+        if "READY" in subprocess.run([CTL, "logs", cid], capture_output=True, text=True).stdout:
+            break
+        time.sleep(0.1)
+    time.sleep(1)  # nc's listen() after the echo
+    ours = send_through(port, nbytes)
+    subprocess.run([CTL, "rm", "-f", cid], capture_output=True)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    sink = subprocess.Popen([sys.executable, "-c", """
+import socket, sys
+s = socket.socket(fileno=int(sys.argv[1])); c, _ = s.accept()
+while c.recv(1 << 20): pass
+c.close()
+""", str(srv.fileno())], pass_fds=(srv.fileno(),))
+    peer = send_through(srv.getsockname()[1], nbytes)
+    sink.wait(timeout=60)
+    srv.close()
+    row("TCP host -> container via -p (64 MiB, TCG)", "%.1f MiB/s" % ours, "%.1f MiB/s" % peer,
+        "%.2f" % (ours / peer if peer else 0), "peer: the same transfer to a reader on the host's loopback")
+
+
 def main():
+    tcp_rate()
     boots()
     clone_memory()
     ctl("template", "rm", "--all")  # the relay rows below boot cold, as before
