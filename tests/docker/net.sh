@@ -57,6 +57,8 @@ case "$hp" in
   *) bad "-P --expose 8080" "docker port said [$hp]" ;;
 esac
 
+out=$(d28 run --rm --hostname h1 --dns 192.0.2.53 --add-host db:192.0.2.7 busybox sh -c 'hostname; cat /etc/resolv.conf; grep -E "db|h1" /etc/hosts' 2>&1)
+check "--hostname, --dns, --add-host" "$(echo $out)" "h1 nameserver 192.0.2.53 192.0.2.7 db 10.0.2.15 h1"
 check "--network none: loopback only" "$(d28 run --rm --network none busybox ls /sys/class/net 2>&1)" "lo"
 d28 run --rm --network nosuch busybox true >/dev/null 2>"$T/nosuch.err"; rc=$?
 check "--network nosuch: 125" "$rc/$(grep -c 'network nosuch not found' "$T/nosuch.err")" "125/1"
