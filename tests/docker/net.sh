@@ -8,31 +8,13 @@
 # connectivity on endpoint NAME (ID): Bind for IP:PORT failed: port is already
 # allocated" with run's 125. Traffic only on the host's loopback.
 #   bash tests/docker/net.sh TETHERD
-set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$(realpath "${1:-$ROOT/build/tetherd}")
-export TETHER_ASSETS=${TETHER_ASSETS:-$ROOT/build}
-DOCKER28=${DOCKER28:-/usr/local/bin/docker}
-DOCKER20=${DOCKER20:-/usr/bin/docker}
-T=$(mktemp -d /tmp/tdn.XXXXXX)
-export TETHER_STATE_DIR=$T/state TETHER_RUN_DIR=$T/run
-mkdir -p "$TETHER_STATE_DIR" "$TETHER_RUN_DIR"
-SOCK=$T/d.sock
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-pass=0 fail=0 DPID=
-ok () { pass=$((pass + 1)); echo "ok   $1 (${SECONDS}s)"; }
-bad () { fail=$((fail + 1)); echo "FAIL $1: $2"; }
-check () { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want [$3] got [$2]"; fi; }
-qemus () { pgrep -f "qemu-system-x86_64.*$TETHER_STATE_DIR" | wc -l; }
-d28 () { timeout 120 "$DOCKER28" -H "unix://$SOCK" "$@"; }
-d20 () { timeout 120 "$DOCKER20" -H "unix://$SOCK" "$@"; }
+DK_TAG=tdn
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 fetch () { # URL: the body, once the server answers (at most ~40 s)
   local out i
   for i in $(seq 200); do out=$(curl -s -m 1 "$1" 2>/dev/null) && [ -n "$out" ] && { echo "$out"; return; }; sleep 0.2; done
 }
-"$BIN" -H "unix://$SOCK" --state-dir "$TETHER_STATE_DIR" 2>>"$T/tetherd.log" &
-DPID=$!
-for _ in $(seq 100); do curl -s --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break; sleep 0.05; done
+dk_start || { echo "tetherd did not start"; exit 1; }
 
 port=$((20000 + RANDOM % 20000))
 web=$(d28 run -d --name web -p "127.0.0.1:$port:80" busybox \
@@ -66,12 +48,4 @@ d28 run --rm -p 0:99999 busybox true >/dev/null 2>"$T/badp.err"; rc=$?
 check "-p 0:99999: the CLI refuses it" "$rc/$(grep -c -i 'invalid' "$T/badp.err")" "125/1"
 
 d28 rm -f web pub clash >/dev/null 2>&1
-kill -TERM "$DPID"; wait "$DPID"; rc=$?
-check "SIGTERM: a clean exit" "$rc" 0
-check "tetherd: no sanitizer report" "$(grep -c -e 'ERROR: LeakSanitizer' -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T/tetherd.log")" 0
-sleep 1
-check "no QEMU left" "$(qemus)" 0
-pkill -KILL -f "qemu-system-x86_64.*$TETHER_STATE_DIR" 2>/dev/null
-[ "$fail" = 0 ] && [ -z "${DK_KEEP:-}" ] && rm -rf "$T"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+dk_finish
