@@ -766,6 +766,10 @@ def hostile(sock, tpid=0, rss_slack_kb=0):
     check(m is not None and m[0] == "started", "start (%s)" % what(m))
     ack(p, 2, 1 << 62, 0)
     p.send(msg(0, 28, f_int(1, 4242) + f_int(2, 99)))  # an ack on a handle nobody has
+    m = p.request(17, 19, f_int(1, 4242))
+    check(is_error(m, 2, 17) and what(m) == "no such handle", "detach of a handle nobody has -> NOT_FOUND (%s)" % what(m))
+    m = p.request(18, 21, f_int(1, 4242) + f_int(2, 10) + f_int(3, 10))
+    check(is_error(m, 2, 18) and what(m) == "no tty on that handle", "resize of a handle nobody has -> NOT_FOUND (%s)" % what(m))
     ex, gap = collect(p, 2, (o := streams()), lambda o, m: m[0] == "exit" and one(m[2], 2) == 2, 10)
     check(gap is None and bytes(o[1]) == b"first\nsecond\n" and ex is not None and one(ex[2], 8) == 13,
           "acks past what was sent freed nothing early (%r, final %s)" % (bytes(o[1]), one(ex[2], 8) if ex else None))
