@@ -1,5 +1,6 @@
-# mk/test-docker.mk — tetherd against the real docker CLIs and malformed HTTP
-# (tests/docker/run.sh: two container VMs, ~30 s), then the life of containers
+# mk/test-docker.mk — tetherd against hostile HTTP with no VM (tests/docker/badhttp.sh:
+# slow requests, many headers, names that are not UTF-8, RSS; ~15 s), against the
+# real docker CLIs and malformed HTTP (tests/docker/run.sh: two container VMs, ~30 s), then the life of containers
 # through the CLIs (tests/docker/life.sh: ~15 VMs, ~90 s), then images
 # (tests/docker/images.sh: load, OCI, hostile archives, ~8 VMs, ~60 s), then
 # seccomp (tests/docker/seccomp.sh: 4 VMs, ~20 s), then the default network
@@ -9,6 +10,7 @@
 
 .PHONY: test-docker
 test-docker: $(SAN)/tetherd $(B)/tetherd $(B)/tetherctl build/initramfs.cpio.gz
+	bash tests/docker/badhttp.sh $(abspath $(SAN)/tetherd) $(abspath $(B)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) CTL=$(abspath $(B)/tetherctl) \
 	  bash tests/docker/run.sh $(abspath $(SAN)/tetherd) $(abspath $(B)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/life.sh $(abspath $(SAN)/tetherd)

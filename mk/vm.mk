@@ -68,6 +68,15 @@ $(VM_SAN)/flood/initramfs.cpio.gz: build/init $(VM_SAN)/flood_guest $(KERNEL_STA
 	@mkdir -p $(@D)
 	OUT=$@ STAGE=$(VM_SAN)/flood/stage sh rootfs/mkinitramfs.sh $(VM_SAN)/flood_guest
 
+# A guest that lies (offsets, exits for unknown handles and runs) for the VM tests.
+$(VM_SAN)/liar_guest: tests/vm/fixtures/liar_guest.c proto/frame.c proto/crc32c.c lib/sysfs.c $(wildcard proto/*.h lib/*.h)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(INIT_CFLAGS) -Ilib -Iproto $(INIT_LDFLAGS) -o $@ tests/vm/fixtures/liar_guest.c proto/frame.c proto/crc32c.c lib/sysfs.c
+
+$(VM_SAN)/liar/initramfs.cpio.gz: build/init $(VM_SAN)/liar_guest $(KERNEL_STAMP) rootfs/mkinitramfs.sh
+	@mkdir -p $(@D)
+	OUT=$@ STAGE=$(VM_SAN)/liar/stage sh rootfs/mkinitramfs.sh $(VM_SAN)/liar_guest
+
 vm-smoke: $(VM_SAN)/initramfs.cpio.gz
 	python3 tests/vm/boot_smoke.py --kernel build/kernel/vmlinux --initrd $<
 

@@ -124,6 +124,11 @@ check "hostile archives: no work directories left" \
   "$(find "$TETHER_STATE_DIR" -name '.tether-*' -o -name 'load-*' -o -name 'upload-*' | wc -l)" 0
 check "garbage to load: an error, exit 1" "$(echo garbage | d28 load >/dev/null 2>&1; echo $?)" 1
 check "tetherd alive after hostile archives" "$(alive)" alive
+# an absolute entry is taken inside the layer, as docker does (the leading / stripped)
+$MK "$T/abs.tar" --tag abs/one:1 --bad abs >/dev/null
+check "archive with an absolute entry: loaded, nothing at the host's path" \
+  "$(d28 load -i "$T/abs.tar" >/dev/null 2>"$T/err"; echo $?)/$(ls -d /abs-escape-* 2>/dev/null | wc -l)" "0/0"
+d28 rmi abs/one:1 >/dev/null 2>&1
 
 # ---- pull: no registry ----
 d28 run --rm absent/image:1 true >/dev/null 2>"$T/err"; rc=$?

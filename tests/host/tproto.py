@@ -12,6 +12,10 @@ after printing what failed):
   times SOCK             started/finished ns in the exit message, in Wait and in
                          inspect: finished - started is how long the process ran,
                          and stays the same however late a client asks
+  hostile SOCK [PID KB]  wrong hello version, out-of-order stdin, acks past what was
+                         sent, bad data frames, a truncated frame, invalid UTF-8
+                         names, and (given the tether's PID) RSS growth <= KB over
+                         300 hostile connections
   raw SOCK HEX           send bytes, print the decoded replies (debugging)
 """
 import contextlib
@@ -702,6 +706,139 @@ def restarts(sock, counter):
     return not FAILS
 
 
+
+# ---- hostile: the cases badinput leaves out (docs/bad-input.md) ----
+def vm_rss_kb(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return -1
+
+
+def what(m):
+    """An error's text, else the kind of the reply."""
+    return err_text(m) if m is None or m[0] == "error" else m[0]
+
+
+def hostile(sock, tpid=0, rss_slack_kb=0):
+    # 1. a hello with no common version: ERR_VERSION with the ranges; the
+    # connection stays un-helloed (requests refused) until a good hello
+    p = Peer.unix(sock)
+    m = p.request(1, 10, f_int(1, 5) + f_int(2, 9) + f_bytes(6, "htest"))
+    check(is_error(m, 6, 1) and "no common protocol version: client 5..9" in what(m),
+          "hello for versions 5..9 -> error VERSION (%s)" % what(m))
+    m = p.request(2, 31, f_int(1, 1))
+    check(is_error(m, 1, 2), "ping after the refused hello -> BAD_REQUEST (%s)" % what(m))
+    m = p.request(3, 10, hello_body())
+    check(m is not None and m[0] == "hello_reply", "a good hello afterwards is answered")
+
+    # 2. out-of-order stdin: a gap is refused, an overlap taken once, nothing lost
+    cid = new_id()
+    cfg = f_bytes(1, cid) + f_bytes(3, "cat") + f_int(8, 1)
+    m = p.request(4, 12, f_bytes(1, cfg))
+    check(m is not None and m[0] == "ok", "create cat with open stdin (%s)" % what(m))
+    m = p.request(5, 17, f_bytes(1, cid) + f_int(2, 1) + f_int(5, 1))
+    check(m is not None and m[0] == "attached", "attach with stdin (%s)" % what(m))
+    m = p.request(6, 13, f_bytes(1, cid))
+    check(m is not None and m[0] == "started", "start (%s)" % what(m))
+
+    def stdin(off, data):
+        p.send(frame(DATA, 1, struct.pack("<B3xQq", 0, off, 0) + data))
+    stdin(10, b"LATE")
+    m, _ = p.recv_until(lambda m: m[0] == "error", 5)
+    check(is_error(m, 1) and "stdin offset gap" in what(m), "stdin at offset 10 first -> error (%s)" % what(m))
+    stdin(0, b"0123456789")
+    stdin(5, b"56789abc")      # overlaps: only "abc" is new
+    stdin(2, b"23")            # entirely old: ignored
+    p.send(msg(7, 22, f_int(1, 1) + f_int(2, 13)))
+    out = streams()
+    ex, gap = collect(p, 1, out, lambda o, m: m[0] == "exit" and one(m[2], 2) == 1, 10)
+    check(gap is None and bytes(out[1]) == b"0123456789abc",
+          "cat read each stdin byte once, in order (%r, %s)" % (bytes(out[1]), gap))
+    check(ex is not None and one(ex[2], 4) == 0, "cat exit 0 (%s)" % (one(ex[2], 4) if ex else "no exit"))
+
+    # 3. a client that acks output it was never sent frees nothing it did not get
+    cid2 = new_id()
+    create(p, 8, cid2, ["sh", "-c", "sleep 0.3; echo first; sleep 0.3; echo second"])
+    attach(p, 9, cid2, 2)
+    ack(p, 2, 1 << 60, 1 << 60)
+    m = p.request(10, 13, f_bytes(1, cid2))
+    check(m is not None and m[0] == "started", "start (%s)" % what(m))
+    ack(p, 2, 1 << 62, 0)
+    p.send(msg(0, 28, f_int(1, 4242) + f_int(2, 99)))  # an ack on a handle nobody has
+    m = p.request(17, 19, f_int(1, 4242))
+    check(is_error(m, 2, 17) and what(m) == "no such handle", "detach of a handle nobody has -> NOT_FOUND (%s)" % what(m))
+    m = p.request(18, 21, f_int(1, 4242) + f_int(2, 10) + f_int(3, 10))
+    check(is_error(m, 2, 18) and what(m) == "no tty on that handle", "resize of a handle nobody has -> NOT_FOUND (%s)" % what(m))
+    ex, gap = collect(p, 2, (o := streams()), lambda o, m: m[0] == "exit" and one(m[2], 2) == 2, 10)
+    check(gap is None and bytes(o[1]) == b"first\nsecond\n" and ex is not None and one(ex[2], 8) == 13,
+          "acks past what was sent freed nothing early (%r, final %s)" % (bytes(o[1]), one(ex[2], 8) if ex else None))
+    p2 = hello(sock)  # a second client from 0 still gets every byte: nothing was freed unsent
+    attach(p2, 2, cid2, 5)
+    ex2, _ = collect(p2, 5, (o2 := streams()), lambda o, m: m[0] == "exit" and one(m[2], 2) == 5, 10)
+    check(bytes(o2[1]) == b"first\nsecond\n", "a later client from offset 0 got all (%r)" % bytes(o2[1]))
+    ack(p2, 5, 13, 0, 1)
+
+    # 4. data frames the session layer cannot take: a short sub-header, stream 3
+    # (refused by data_hdr_decode), stdout data from a client, an unknown handle
+    p.send(frame(DATA, 1, b"\x00\x00"))
+    p.send(frame(DATA, 1, struct.pack("<B3xQq", 3, 0, 0) + b"x"))
+    p.send(frame(DATA, 2, struct.pack("<B3xQq", 1, 0, 0) + b"fake stdout"))
+    p.send(frame(DATA, 0xFFFFFFFF, struct.pack("<B3xQq", 0, 1 << 63, 0) + b"y"))
+    p.send(msg(11, 31, f_int(1, 1)))
+    pg, seen = p.recv_until(lambda m: m[0] == "pong" and m[1] == 11, 5)
+    errs = [(one(m[2], 1), what(m)) for m in seen if m[0] == "error"]
+    want = [(1, "data frame: bad sub-header or not stdin")] * 3 + [(2, "data frame for an unknown handle")]
+    check(errs == want, "bad data frames -> 3 BAD_REQUEST, 1 NOT_FOUND (%r)" % errs)
+    check(pg is not None, "ping answered after malformed data frames")
+
+    # 5. a truncated frame: a header promising 100 bytes, 30 sent; the decoder
+    # waits for the rest, the next bytes complete it (the peer's framing is
+    # broken, so the connection loses one frame's worth), and it serves on
+    r = hello(sock)
+    r.send(header(CONTROL, 0, 100) + b"\x08" * 30)
+    time.sleep(0.2)
+    r.send(b"\0" * 70)
+    m, _ = r.recv_until(lambda m: m[0] == "error", 5)
+    check(is_error(m, 1), "the completed junk frame -> BAD_REQUEST (%s)" % what(m))
+    check(ping(r, 12) is not None, "ping answered after the truncated frame")
+
+    # 6. invalid UTF-8 through the raw protocol: a name is refused as docker
+    # refuses it; argv and env bytes are taken as they are, and tetherctl lists
+    # and inspects them as valid UTF-8 (U+FFFD), never a crash
+    cfg = f_bytes(1, new_id()) + f_bytes(2, b"bad\xff\xfename") + f_bytes(3, b"true")
+    m = p.request(13, 12, f_bytes(1, cfg))
+    check(is_error(m, 1, 13) and "Invalid container name (bad" in what(m),
+          "create with an invalid UTF-8 name -> BAD_REQUEST (%s)" % what(m))
+    cid3 = new_id()
+    cfg = f_bytes(1, cid3) + f_bytes(2, "utf8-args") + f_bytes(3, b"echo") + f_bytes(3, b"x\xc3(y") \
+        + f_bytes(4, b"BAD=\xff\xfe")
+    m = p.request(13, 12, f_bytes(1, cfg))
+    check(m is not None and m[0] == "ok", "create with argv and env that are not UTF-8 (%s)" % what(m))
+    state = {"cid3": cid3 if m and m[0] == "ok" else None}
+
+    # 7. memory stays bounded: 300 rounds of garbage, oversize headers, junk
+    # payloads and refused hellos on fresh connections
+    rss0 = vm_rss_kb(tpid) if tpid else -1
+    for i in range(300):
+        q = Peer.unix(sock)
+        q.send(bytes(range(256)) * 8 + header(CONTROL, 0, 0x7FFFFFF0) + header(CONTROL, 0, 4, version=9) + b"abcd")
+        q.send(msg(1, 10, f_int(1, 7) + f_int(2, 8)) + frame(CONTROL, 0, b"\xff" * 64))
+        if i % 50 == 0:
+            q.recv_until(lambda m: False, 0.05)
+        q.sock.close()
+    check(ping(p, 14) is not None, "ping answered after 300 hostile connections")
+    if tpid:
+        rss1 = vm_rss_kb(tpid)
+        check(rss1 - rss0 <= rss_slack_kb, "tether RSS %d -> %d kB (growth <= %d kB)" % (rss0, rss1, rss_slack_kb))
+    for rid, ref in ((15, cid), (16, cid2)):
+        m = p.request(rid, 25, f_bytes(1, ref) + f_int(2, 1))
+        check(m is not None and m[0] == "ok", "remove %s (%s)" % (ref[:12], what(m)))
+    if state["cid3"]:
+        print("UTF8CID", state["cid3"])
+    return not FAILS
+
+
 def raw(sock, hexstr):
     p = Peer.unix(sock)
     p.send(bytes.fromhex(hexstr))
@@ -719,5 +856,6 @@ if __name__ == "__main__":
           "times": lambda: times(sys.argv[2]),
           "earlystdin": lambda: early_stdin(sys.argv[2]),
           "restarts": lambda: restarts(sys.argv[2], sys.argv[3]),
+          "hostile": lambda: hostile(sys.argv[2], *[int(a) for a in sys.argv[3:5]]),
           "raw": lambda: raw(sys.argv[2], sys.argv[3])}[cmd]()
     sys.exit(0 if ok else 1)
