@@ -1,0 +1,49 @@
+# mk/fuzz.mk — libFuzzer targets (docs/fuzzing.md), included by the Makefile.
+# The rooms are compiled once more into a fuzz flavour (clang, ASan + UBSan,
+# coverage for libFuzzer) under build/o/fuzz; each target is one file of
+# tests/fuzz/ linked against the libraries of what it drives.
+#   make fuzz [FUZZ_SECONDS=300]   every target for that long, execs per target
+#   make test-fuzz                 every target for FUZZ_TEST_SECONDS (20): a crash fails
+#   build/fuzz/NAME -max_total_time=60 tests/fuzz/corpus/NAME   one by hand
+
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wpedantic -Werror \
+  -Wno-gnu-zero-variadic-macro-arguments -Wno-gnu-statement-expression -fno-omit-frame-pointer \
+  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 20
+
+$(O)/fuzz/%.o: %.c | $(GEN_FIRST)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call inc_of,$<) $(DEPFLAGS) -c -o $@ $<
+
+define fuzz_room_lib
+$(O)/fuzz/lib$(1).a: $(call objs,fuzz,$(call room_srcs,$(1)) $(if $(filter proto,$(1)),$(PROTO_GEN_C)))
+	@rm -f $$@
+	$(AR_HOST) rcs $$@ $$^
+endef
+$(foreach r,$(ROOMS),$(eval $(call fuzz_room_lib,$(word 1,$(subst :, ,$(r))))))
+
+INC_tests/fuzz := $(HOST_INC) -Itether -Ihost/store -Ihost/docker
+
+# target: libraries, system libraries, extra link flags (seams, docs/fuzzing.md)
+FUZZ_TARGETS := frame user cfg
+FUZZ_LIBS_frame := $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
+FUZZ_SYS_frame := -lprotobuf-c
+FUZZ_LIBS_user := $(call TETHER_LIBS,$(O)/fuzz)
+FUZZ_LIBS_cfg := $(O)/fuzz/tests/fuzz/tether_glue.o $(call TETHER_LIBS,$(O)/fuzz)
+FUZZ_SYS_cfg := -lprotobuf-c -lseccomp -lcap
+
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(B)/fuzz/%)
+.SECONDEXPANSION:
+$(FUZZ_BINS): $(B)/fuzz/%: $(O)/fuzz/tests/fuzz/%.o $$(FUZZ_LIBS_$$*)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $(FUZZ_WRAP_$*) -o $@ $< $(call group,$(FUZZ_LIBS_$*)) $(FUZZ_SYS_$*)
+
+.PHONY: fuzz-build fuzz test-fuzz
+fuzz-build: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+test-fuzz: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
