@@ -28,12 +28,16 @@ $(foreach r,$(ROOMS),$(eval $(call fuzz_room_lib,$(word 1,$(subst :, ,$(r))))))
 INC_tests/fuzz := $(HOST_INC) -Itether -Ihost/store -Ihost/docker
 
 # target: libraries, system libraries, extra link flags (seams, docs/fuzzing.md)
-FUZZ_TARGETS := frame user cfg
+FUZZ_TARGETS := frame user cfg tether
 FUZZ_LIBS_frame := $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
 FUZZ_SYS_frame := -lprotobuf-c
 FUZZ_LIBS_user := $(call TETHER_LIBS,$(O)/fuzz)
 FUZZ_LIBS_cfg := $(O)/fuzz/tests/fuzz/tether_glue.o $(call TETHER_LIBS,$(O)/fuzz)
 FUZZ_SYS_cfg := -lprotobuf-c -lseccomp -lcap
+FUZZ_LIBS_tether := $(O)/fuzz/tests/fuzz/tether_stub.o $(FUZZ_LIBS_cfg)
+FUZZ_SYS_tether := $(FUZZ_SYS_cfg)
+# the stub process seam (tests/fuzz/tether_stub.h): nothing is forked, signalled or waited for
+FUZZ_WRAP_tether := $(foreach f,syscall pipe2 socketpair setns kill waitpid epoll_wait now_mono_ms   log_warn log_note log_info,-Wl,--wrap=$(f))
 
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 .SECONDEXPANSION:

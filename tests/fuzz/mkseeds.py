@@ -41,3 +41,70 @@ write("cfg", "health", config(extra=f_bytes(22, f_bytes(1, "CMD-SHELL") + f_byte
                                            + f_int(2, 1000000000) + f_int(3, 500000000) + f_int(5, 3))
                              + f_bytes(23, f_bytes(1, "on-failure") + f_int(2, 2))))
 write("cfg", "bad-env", config(extra=f_bytes(4, "=x")))
+
+
+# ---- tether: operations of tests/fuzz/tether.c ----
+def m(rid, field, body):
+    return f_int(1, rid) + f_bytes(field, body)
+
+
+def ctrl(msgbytes, client=0):
+    return bytes([0 | client << 4]) + struct.pack("<H", len(msgbytes)) + msgbytes
+
+
+def data(handle, stream, off, b, client=0):
+    return bytes([1 | client << 4, handle, stream]) + struct.pack("<HH", off, len(b)) + b
+
+
+def ack(handle, client=0):
+    return bytes([3 | client << 4, handle])
+
+
+def proc(k, act, arg=0, b=None):
+    out = bytes([4, k, act]) + struct.pack("<H", arg)
+    if act in (0, 1, 7):
+        out += struct.pack("<H", len(b or b"")) + (b or b"")
+    return out
+
+
+def tick(ms):
+    return bytes([5]) + struct.pack("<H", ms // 4)
+
+
+def create(rid, cfg):
+    return ctrl(m(rid, 12, f_bytes(1, cfg)))
+
+
+def attach(rid, ref, handle, stdin=False, client=0):
+    return ctrl(m(rid, 17, f_bytes(1, ref) + f_int(2, handle) + (f_int(5, 1) if stdin else b"")), client)
+
+
+def start(rid, ref):
+    return ctrl(m(rid, 13, f_bytes(1, ref)))
+
+
+run_out = (create(2, config()) + attach(3, CID, 5) + start(4, CID) + proc(0, 6) + proc(0, 9)
+           + proc(0, 0, 0, b"hello\n") + proc(0, 1, 0, b"oops\n") + ack(5) + proc(0, 12, 0x0300) + ack(5)
+           + ctrl(m(6, 27, f_bytes(1, "abab"))) + ctrl(m(7, 25, f_bytes(1, CID))))
+write("tether", "run-output-exit", run_out)
+write("tether", "tty-stdin", create(2, config(extra=f_int(7, 1) + f_int(8, 1))) + attach(3, CID, 2, True)
+      + start(4, CID) + proc(0, 10) + proc(0, 6) + ctrl(m(5, 21, f_int(1, 2) + f_int(2, 40) + f_int(3, 100)))
+      + data(2, 0, 0, b"ls\n") + proc(0, 4) + proc(0, 0, 0, b"bin etc\r\n") + ack(2)
+      + ctrl(m(6, 22, f_int(1, 2) + f_int(2, 3))) + proc(0, 12, 0) + ack(2))
+write("tether", "exec", create(2, config()) + start(3, CID) + proc(0, 6) + proc(0, 9)
+      + ctrl(m(4, 15, f_bytes(1, CID) + f_bytes(2, "e1") + f_int(3, 7) + f_bytes(4, "ps") + f_int(9, 1)))
+      + proc(1, 6) + proc(1, 11) + proc(1, 0, 0, b"PID\n") + ack(7) + proc(1, 12, 0x0100) + tick(1200) + ack(7)
+      + ctrl(m(5, 17, f_bytes(1, "e1") + f_int(2, 8))) + ctrl(m(6, 20, f_bytes(1, CID) + f_int(2, 15))))
+write("tether", "stop-timeout", create(2, config(extra=f_int(10, 2))) + start(3, CID) + proc(0, 6)
+      + ctrl(m(4, 24, f_bytes(1, CID)), 1) + ctrl(m(5, 23, f_bytes(1, CID))) + tick(2500) + ack(0, 1))
+write("tether", "init-restart", create(2, config(extra=f_int(24, 1) + f_bytes(23, f_bytes(1, "always"))))
+      + start(3, CID) + proc(0, 6) + proc(0, 9) + proc(0, 8, 0x0100) + proc(0, 12, 0) + tick(200)
+      + proc(0, 6) + ctrl(m(4, 20, f_bytes(1, CID) + f_int(2, 2))) + proc(0, 13)
+      + ctrl(m(5, 26, f_int(1, 1))) + ctrl(m(6, 31, f_int(1, 5))))
+write("tether", "health-two-clients", create(2, config(extra=f_bytes(2, "web") + f_bytes(22, f_bytes(1, "CMD")
+                                                            + f_bytes(1, "true") + f_int(2, 1000000000))))
+      + attach(3, "web", 1) + attach(4, "web", 1, client=1) + start(5, "web") + proc(0, 6)
+      + tick(1100) + proc(1, 6) + proc(1, 0, 0, b"ok") + proc(1, 12, 0) + tick(100) + create(6, config(CID2))
+      + bytes([6, 0]) + ctrl(m(7, 25, f_bytes(1, "web") + f_int(2, 1))))
+write("tether", "garbage", bytes([2]) + struct.pack("<H", 9) + b"Th\x01\x01garb" + ctrl(b"\xff\xff")
+      + data(9, 3, 0, b"x"))
