@@ -14,9 +14,13 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 300
 FUZZ_TEST_SECONDS ?= 20
 
+# A harness takes the include path of the room it drives (tether/ has a spawn.h
+# that would hide <spawn.h> from a host harness).
+FUZZ_GUEST := frame user cfg tether tether_glue tether_stub
+fuzz_inc = $(if $(filter tests/fuzz/%,$(1)),$(if $(filter $(FUZZ_GUEST),$(basename $(notdir $(1)))),$(INC_tether),$(INC_host/docker)),$(call inc_of,$(1)))
 $(O)/fuzz/%.o: %.c | $(GEN_FIRST)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call inc_of,$<) $(DEPFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call fuzz_inc,$<) $(DEPFLAGS) -c -o $@ $<
 
 define fuzz_room_lib
 $(O)/fuzz/lib$(1).a: $(call objs,fuzz,$(call room_srcs,$(1)) $(if $(filter proto,$(1)),$(PROTO_GEN_C)))
@@ -25,10 +29,9 @@ $(O)/fuzz/lib$(1).a: $(call objs,fuzz,$(call room_srcs,$(1)) $(if $(filter proto
 endef
 $(foreach r,$(ROOMS),$(eval $(call fuzz_room_lib,$(word 1,$(subst :, ,$(r))))))
 
-INC_tests/fuzz := $(HOST_INC) -Itether -Ihost/store -Ihost/docker
 
 # target: libraries, system libraries, extra link flags (seams, docs/fuzzing.md)
-FUZZ_TARGETS := frame user cfg tether
+FUZZ_TARGETS := frame user cfg tether router
 FUZZ_LIBS_frame := $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
 FUZZ_SYS_frame := -lprotobuf-c
 FUZZ_LIBS_user := $(call TETHER_LIBS,$(O)/fuzz)
@@ -36,6 +39,9 @@ FUZZ_LIBS_cfg := $(O)/fuzz/tests/fuzz/tether_glue.o $(call TETHER_LIBS,$(O)/fuzz
 FUZZ_SYS_cfg := -lprotobuf-c -lseccomp -lcap
 FUZZ_LIBS_tether := $(O)/fuzz/tests/fuzz/tether_stub.o $(FUZZ_LIBS_cfg)
 FUZZ_SYS_tether := $(FUZZ_SYS_cfg)
+FUZZ_LIBS_router := $(call DOCKER_LIBS,$(O)/fuzz)
+FUZZ_SYS_router := $(DOCKER_SYSLIBS)
+FUZZ_WRAP_router := -Wl,--wrap=fork -Wl,--wrap=posix_spawn
 # the stub process seam (tests/fuzz/tether_stub.h): nothing is forked, signalled or waited for
 FUZZ_WRAP_tether := $(foreach f,syscall pipe2 socketpair setns kill waitpid epoll_wait now_mono_ms   log_warn log_note log_info,-Wl,--wrap=$(f))
 
