@@ -31,7 +31,7 @@ $(foreach r,$(ROOMS),$(eval $(call fuzz_room_lib,$(word 1,$(subst :, ,$(r))))))
 
 
 # target: libraries, system libraries, extra link flags (seams, docs/fuzzing.md)
-FUZZ_TARGETS := frame user cfg tether router
+FUZZ_TARGETS := frame user cfg tether router image
 FUZZ_LIBS_frame := $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
 FUZZ_SYS_frame := -lprotobuf-c
 FUZZ_LIBS_user := $(call TETHER_LIBS,$(O)/fuzz)
@@ -42,6 +42,8 @@ FUZZ_SYS_tether := $(FUZZ_SYS_cfg)
 FUZZ_LIBS_router := $(call DOCKER_LIBS,$(O)/fuzz)
 FUZZ_SYS_router := $(DOCKER_SYSLIBS)
 FUZZ_WRAP_router := -Wl,--wrap=fork -Wl,--wrap=posix_spawn
+FUZZ_LIBS_image := $(FUZZ_LIBS_router)
+FUZZ_SYS_image := $(DOCKER_SYSLIBS)
 # the stub process seam (tests/fuzz/tether_stub.h): nothing is forked, signalled or waited for
 FUZZ_WRAP_tether := $(foreach f,syscall pipe2 socketpair setns kill waitpid epoll_wait now_mono_ms   log_warn log_note log_info,-Wl,--wrap=$(f))
 

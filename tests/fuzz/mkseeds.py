@@ -108,3 +108,30 @@ write("tether", "health-two-clients", create(2, config(extra=f_bytes(2, "web") +
       + bytes([6, 0]) + ctrl(m(7, 25, f_bytes(1, "web") + f_int(2, 1))))
 write("tether", "garbage", bytes([2]) + struct.pack("<H", 9) + b"Th\x01\x01garb" + ctrl(b"\xff\xff")
       + data(9, 3, 0, b"x"))
+
+
+# ---- image: parts of tests/fuzz/image.c, NUL-separated; "@N"/"#N" = part N's digest/size ----
+DIFF = "sha256:" + "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+CONFIG = ('{"architecture":"amd64","os":"linux","created":"2024-01-02T03:04:05Z","config":{"Cmd":["sh"],'
+          '"Entrypoint":["/init"],"Env":["PATH=/bin","A=2"],"User":"nobody","WorkingDir":"/w",'
+          '"Labels":{"a":"b"},"ExposedPorts":{"80/tcp":{}},"Volumes":{"/data":{}},"StopSignal":"SIGINT",'
+          '"Healthcheck":{"Test":["CMD","true"],"Interval":1000000000,"Retries":3}},'
+          '"rootfs":{"type":"layers","diff_ids":["%s"]}}' % DIFF)
+write("image", "docker-save", b"\0".join([
+    b'[{"Config":"p1","RepoTags":["busybox:latest","localhost:5000/x/y:1"],"Layers":["p2"]}]',
+    CONFIG.encode(), b"layer tar bytes"]))
+OCI_MANIFEST = ('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+                '"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@%d","size":#%d},'
+                '"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"@%d","size":#%d}]}')
+write("image", "oci", b"\0".join([
+    b'{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+    b'"digest":"@1","size":#1,"annotations":{"io.containerd.image.name":"docker.io/library/alpine:3"},'
+    b'"platform":{"architecture":"amd64","os":"linux"}}]}',
+    (OCI_MANIFEST % (2, 2, 3, 3)).encode(), CONFIG.encode(), b"gzip bytes"]))
+write("image", "oci-nested", b"\0".join([
+    b'{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"@1",'
+    b'"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}',
+    b'{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"@2",'
+    b'"platform":{"architecture":"arm64"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+    b'"digest":"@3","annotations":{"org.opencontainers.image.ref.name":"example.com/app:v1"}}]}',
+    (OCI_MANIFEST % (4, 4, 5, 5)).encode(), (OCI_MANIFEST % (4, 4, 5, 5)).encode(), CONFIG.encode(), b"l"]))
