@@ -31,7 +31,7 @@ $(foreach r,$(ROOMS),$(eval $(call fuzz_room_lib,$(word 1,$(subst :, ,$(r))))))
 
 
 # target: libraries, system libraries, extra link flags (seams, docs/fuzzing.md)
-FUZZ_TARGETS := frame user cfg tether router image
+FUZZ_TARGETS := frame user cfg tether router image proxy
 FUZZ_LIBS_frame := $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
 FUZZ_SYS_frame := -lprotobuf-c
 FUZZ_LIBS_user := $(call TETHER_LIBS,$(O)/fuzz)
@@ -39,9 +39,12 @@ FUZZ_LIBS_cfg := $(O)/fuzz/tests/fuzz/tether_glue.o $(call TETHER_LIBS,$(O)/fuzz
 FUZZ_SYS_cfg := -lprotobuf-c -lseccomp -lcap
 FUZZ_LIBS_tether := $(O)/fuzz/tests/fuzz/tether_stub.o $(FUZZ_LIBS_cfg)
 FUZZ_SYS_tether := $(FUZZ_SYS_cfg)
-FUZZ_LIBS_router := $(call DOCKER_LIBS,$(O)/fuzz)
+FUZZ_LIBS_router := $(O)/fuzz/tests/fuzz/fuzz_tmpdir.o $(call DOCKER_LIBS,$(O)/fuzz)
 FUZZ_SYS_router := $(DOCKER_SYSLIBS)
 FUZZ_WRAP_router := -Wl,--wrap=fork -Wl,--wrap=posix_spawn
+FUZZ_LIBS_proxy := $(O)/fuzz/tests/fuzz/fuzz_tmpdir.o $(call HOST_LIBS,$(O)/fuzz)
+FUZZ_SYS_proxy := -lprotobuf-c -lmd -ljansson
+FUZZ_WRAP_proxy := -Wl,--wrap=ep_fail -Wl,--wrap=ep_finish -Wl,--wrap=ep_log
 FUZZ_LIBS_image := $(FUZZ_LIBS_router)
 FUZZ_SYS_image := $(DOCKER_SYSLIBS)
 # the stub process seam (tests/fuzz/tether_stub.h): nothing is forked, signalled or waited for

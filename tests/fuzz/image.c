@@ -12,8 +12,6 @@
  * directory emptied after each input. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
-#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "fuzz_tmpdir.h"
 #include "imgmerge.h"
 #include "loadplan.h"
 
@@ -45,42 +44,13 @@ struct part {
   char digest[80];
 };
 
-static void remove_top (void)
-{
-  for (int i = 0; i < n_written; i++)
-    unlinkat (root_fd, written[i], 0);
-  unlinkat (root_fd, "blobs/sha256", AT_REMOVEDIR);
-  unlinkat (root_fd, "blobs", AT_REMOVEDIR);
-  rmdir (top);
-}
-
-/* The trees of earlier runs that crashed (atexit did not run). */
-static void sweep_stale (void)
-{
-  glob_t g;
-  if (glob ("/dev/shm/tether-fuzz-image.*", 0, NULL, &g) != 0)
-    return;
-  for (size_t i = 0; i < g.gl_pathc; i++)
-    {
-      int pid = atoi (strrchr (g.gl_pathv[i], '.') + 1);
-      char cmd[128];
-      if (pid > 0 && kill (pid, 0) < 0 && errno == ESRCH
-          && snprintf (cmd, sizeof cmd, "rm -rf %s", g.gl_pathv[i]) < (int) sizeof cmd && system (cmd) != 0)
-        fprintf (stderr, "could not remove %s\n", g.gl_pathv[i]);
-    }
-  globfree (&g);
-}
-
 static void setup (void)
 {
-  sweep_stale ();
-  snprintf (top, sizeof top, "/dev/shm/tether-fuzz-image.%d", (int) getpid ());
-  CHECK (mkdir (top, 0700) == 0 || errno == EEXIST);
+  snprintf (top, sizeof top, "%s", fuzz_tmpdir ("image"));
   root_fd = open (top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   CHECK (root_fd >= 0);
   CHECK (mkdirat (root_fd, "blobs", 0700) == 0 || errno == EEXIST);
   CHECK (mkdirat (root_fd, "blobs/sha256", 0700) == 0 || errno == EEXIST);
-  atexit (remove_top);
 }
 
 static void put (const char *name, const char *p, size_t n)

@@ -135,3 +135,42 @@ write("image", "oci-nested", b"\0".join([
     b'"platform":{"architecture":"arm64"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json",'
     b'"digest":"@3","annotations":{"org.opencontainers.image.ref.name":"example.com/app:v1"}}]}',
     (OCI_MANIFEST % (4, 4, 5, 5)).encode(), (OCI_MANIFEST % (4, 4, 5, 5)).encode(), CONFIG.encode(), b"l"]))
+
+
+# ---- proxy: operations of tests/fuzz/proxy.c ----
+PCID = "fedcba9876543210" * 4
+
+
+def guest(msgbytes):
+    return bytes([0]) + struct.pack("<H", len(msgbytes)) + msgbytes
+
+
+def gdata(h, stream, off, b):
+    return bytes([1, h, stream]) + struct.pack("<HH", off, len(b)) + b
+
+
+def client(cl, msgbytes, data_handle=None):
+    if data_handle is None:
+        return bytes([2, cl, 0, 0]) + struct.pack("<H", len(msgbytes)) + msgbytes
+    return bytes([2, cl, 1, data_handle]) + struct.pack("<H", len(msgbytes)) + msgbytes
+
+
+exit_body = (f_bytes(1, PCID) + f_int(2, 2) + f_int(3, 1) + f_int(4, 3) + f_int(6, 1700000000000000000)
+             + f_int(7, 1700000001000000000) + f_int(8, 5) + f_int(9, 0) + f_bytes(10, "why"))
+write("proxy", "attach-data-exit",
+      client(0, m(7, 17, f_bytes(1, PCID) + f_int(2, 5) + f_int(5, 1)))
+      + guest(m(1, 18, f_int(1, 2) + f_int(2, 0) + f_int(3, 0) + f_bytes(5, PCID)))
+      + gdata(2, 1, 0, b"hello") + client(0, m(0, 28, f_int(1, 5) + f_int(2, 5)))
+      + client(0, b"\x01" + bytes(16) + b"in", data_handle=5)
+      + guest(m(0, 29, exit_body)) + bytes([3, 0]))
+write("proxy", "log-and-info", bytes([4]) + gdata(1, 1, 0, b"out\n") + gdata(1, 2, 0, b"err\n")
+      + guest(m(0, 33, f_int(1, 1) + f_int(2, 1700000000000000000) + f_int(3, 1)))
+      + guest(m(2, 30, f_bytes(1, f_bytes(1, config(PCID)) + f_bytes(2, "running") + f_int(3, 42) + f_int(9, 1))))
+      + guest(m(0, 14, f_bytes(1, PCID) + f_int(2, 1) + f_int(3, 42) + f_int(5, 1)))
+      + guest(m(0, 29, exit_body.replace(f_int(2, 2), f_int(2, 1)))) + bytes([5, 1]))
+write("proxy", "exec-two-clients",
+      client(1, m(3, 15, f_bytes(1, PCID) + f_bytes(2, "x1") + f_int(3, 9) + f_bytes(4, "ls")))
+      + client(0, m(4, 26, f_int(1, 1))) + guest(m(1, 16, f_bytes(1, "x1") + f_int(2, 77)))
+      + guest(m(2, 30, f_int(2, 1))) + guest(m(2, 30, b"")) + gdata(2, 1, 0, b"a")
+      + guest(m(0, 29, f_bytes(1, "x1") + f_int(2, 2))) + guest(m(9, 35, f_int(1, 3) + f_bytes(2, "bad")))
+      + bytes([6]))

@@ -15,7 +15,6 @@
  * removed and the image store put back, so inputs do not see each other. */
 #include <dirent.h>
 #include <errno.h>
-#include <glob.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_tmpdir.h"
 #include "jobs.h"
 #include "loop.h"
 #include "mkdirp.h"
@@ -133,39 +133,16 @@ static void put_container (void)
   snprintf (ctr_pb, sizeof ctr_pb, "%s/state.pb", v.dir);
 }
 
-static void empty_dir (const char *dir);
-static void remove_top (void);
 static void watch_paths (void);
-
-/* The state dirs of earlier runs that crashed (atexit did not run). */
-static void sweep_stale (void)
-{
-  glob_t g;
-  if (glob ("/dev/shm/tether-fuzz-router.*", 0, NULL, &g) != 0)
-    return;
-  for (size_t i = 0; i < g.gl_pathc; i++)
-    {
-      int pid = atoi (strrchr (g.gl_pathv[i], '.') + 1);
-      if (pid > 0 && kill (pid, 0) < 0 && errno == ESRCH)
-        {
-          empty_dir (g.gl_pathv[i]);
-          rmdir (g.gl_pathv[i]);
-        }
-    }
-  globfree (&g);
-}
 
 static void setup (void)
 {
-  sweep_stale ();
-  snprintf (top, sizeof top, "/dev/shm/tether-fuzz-router.%d", (int) getpid ());
-  CHECK (mkdir (top, 0700) == 0 || errno == EEXIST);
+  snprintf (top, sizeof top, "%s", fuzz_tmpdir ("router"));
   setenv ("TETHER_STATE_DIR", top, 1);
   setenv ("TETHER_RUN_DIR", top, 1);
   struct terr err = { 0 };
   CHECK (state_dir_make (&err) == 0);
   CHECK (loop_init (&err) == 0);
-  atexit (remove_top);
   put_image ();
   tags_saved = slurp (tags_path, &tags_saved_len);
   CHECK (tags_saved != NULL);
@@ -173,31 +150,6 @@ static void setup (void)
   ctr_saved = slurp (ctr_pb, &ctr_saved_len);
   CHECK (ctr_saved != NULL);
   watch_paths ();
-}
-
-/* rm -r of what is under dir (not dir itself). */
-static void empty_dir (const char *dir)
-{
-  DIR *d = opendir (dir);
-  if (d == NULL)
-    return;
-  struct dirent *e;
-  while ((e = readdir (d)) != NULL)
-    {
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
-      char p[PATH_MAX];
-      snprintf (p, sizeof p, "%s/%s", dir, e->d_name);
-      struct stat st;
-      if (lstat (p, &st) == 0 && S_ISDIR (st.st_mode))
-        {
-          empty_dir (p);
-          rmdir (p);
-        }
-      else
-        unlink (p);
-    }
-  closedir (d);
 }
 
 /* Entries of the containers directory. */
@@ -213,12 +165,6 @@ static int count_entries (char *dir)
   if (d)
     closedir (d);
   return n;
-}
-
-static void remove_top (void)
-{
-  empty_dir (top);
-  rmdir (top);
 }
 
 /* stat of everything an input may change, to skip restore when nothing did
@@ -274,11 +220,11 @@ static void restore (void)
   if (!same || count_entries (dir) != 1)
     {
       if (state_containers_dir (dir, sizeof dir, &err) == 0)
-        empty_dir (dir);
+        fuzz_empty_dir (dir);
       put_container ();
     }
   if (state_volumes_dir (dir, sizeof dir, &err) == 0)
-    empty_dir (dir);
+    fuzz_empty_dir (dir);
   now = slurp (tags_path, &len);
   struct stat st;
   if (now == NULL || len != tags_saved_len || memcmp (now, tags_saved, len) != 0 || stat (config_file, &st) < 0)
