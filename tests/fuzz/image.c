@@ -5,12 +5,14 @@
  * request as tetherd does (host/docker/imgmerge.c).
  *
  * Input: parts separated by NUL bytes. Part 0 is manifest.json when it starts
- * with '[' (docker save), else index.json (OCI). Parts 1..9 are written both as
- * pN and as blobs/sha256/<their digest>; in any part "@N" becomes part N's
- * digest ("sha256:<hex>") and "#N" its size, so a fuzzed index can name real
- * blobs (a part may refer only to parts after it). The tree is a private tmpfs
- * directory emptied after each input. */
+ * with '[' (docker save), else index.json (OCI). Parts 1..9 are written as
+ * blobs/sha256/<their digest>; in any part "@N" becomes part N's digest
+ * ("sha256:<hex>"), "%N" its path (for docker save's file names) and "#N" its
+ * size, so a fuzzed index or manifest can name real files (a part may refer
+ * only to parts after it). The tree is a private tmpfs
+ * directory (fuzz_tmpdir.c). */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -35,7 +37,7 @@
 
 static char top[64];
 static int root_fd = -1;
-static char written[2 * MAX_PARTS][96];
+static char written[MAX_PARTS][96];
 static int n_written;
 
 struct part {
@@ -53,28 +55,59 @@ static void setup (void)
   CHECK (mkdirat (root_fd, "blobs/sha256", 0700) == 0 || errno == EEXIST);
 }
 
+static void put (const char *name, const char *p, size_t n);
+
+/* The files of the last input stay: a blob's name is its digest, so one
+ * already there holds these very bytes. Only what this input does not have is
+ * removed, only what is new is written (most mutations change one part). */
+static void sync_files (char names[][96], const struct part *parts, int n)
+{
+  for (int i = 0; i < n_written; i++)
+    {
+      bool keep = false;
+      for (int k = 1; k < n && !keep; k++)
+        keep = strcmp (written[i], names[k]) == 0;
+      if (!keep)
+        unlinkat (root_fd, written[i], 0);
+    }
+  for (int k = 1; k < n; k++)
+    {
+      bool have = false;
+      for (int i = 0; i < n_written && !have; i++)
+        have = strcmp (written[i], names[k]) == 0;
+      for (int j = 1; j < k && !have; j++)
+        have = strcmp (names[j], names[k]) == 0;
+      if (!have)
+        put (names[k], parts[k].text, parts[k].len);
+    }
+  for (int k = 1; k < n; k++)
+    memcpy (written[k - 1], names[k], sizeof written[0]);
+  n_written = n - 1;
+}
+
 static void put (const char *name, const char *p, size_t n)
 {
   int fd = openat (root_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   CHECK (fd >= 0);
   CHECK (write (fd, p, n) == (ssize_t) n);
   close (fd);
-  snprintf (written[n_written++], sizeof written[0], "%s", name);
 }
 
 /* raw with "@N" and "#N" replaced from the parts after it. */
 static void substitute (struct part *out, const uint8_t *raw, size_t n, const struct part *parts, int n_parts)
 {
-  out->text = malloc (n * 36 + 1); /* "@N" (2 bytes) grows to 71 */
+  out->text = malloc (n * 40 + 1); /* "%N" (2 bytes) grows to 77 */
   CHECK (out->text != NULL);
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     {
       int ref = i + 1 < n && raw[i + 1] >= '1' && raw[i + 1] <= '9' ? raw[i + 1] - '0' : 0;
-      if ((raw[i] == '@' || raw[i] == '#') && ref && ref < n_parts && parts[ref].text)
+      if ((raw[i] == '@' || raw[i] == '%' || raw[i] == '#') && ref && ref < n_parts && parts[ref].text)
         {
           if (raw[i] == '@')
             k += (size_t) sprintf (out->text + k, "%s", parts[ref].digest);
+          else if (raw[i] == '%')
+            k += (size_t) sprintf (out->text + k, "blobs/sha256/%s", parts[ref].digest + 7);
           else
             k += (size_t) sprintf (out->text + k, "%zu", parts[ref].len);
           i++;
@@ -137,16 +170,13 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   struct part parts[MAX_PARTS] = { { 0 } };
   for (int i = n - 1; i >= 0; i--)
     substitute (&parts[i], start[i], len[i], parts, n);
-  n_written = 0;
-  put (parts[0].len && parts[0].text[0] == '[' ? "manifest.json" : "index.json", parts[0].text, parts[0].len);
+  bool docker_save = parts[0].len && parts[0].text[0] == '[';
+  unlinkat (root_fd, docker_save ? "index.json" : "manifest.json", 0);
+  put (docker_save ? "manifest.json" : "index.json", parts[0].text, parts[0].len);
+  char names[MAX_PARTS][96];
   for (int i = 1; i < n; i++)
-    {
-      char name[96];
-      snprintf (name, sizeof name, "p%d", i);
-      put (name, parts[i].text, parts[i].len);
-      snprintf (name, sizeof name, "blobs/sha256/%s", parts[i].digest + 7);
-      put (name, parts[i].text, parts[i].len);
-    }
+    snprintf (names[i], sizeof names[i], "blobs/sha256/%s", parts[i].digest + 7);
+  sync_files (names, parts, n);
 
   static struct load_plan plan;
   struct terr err = { 0 };
@@ -162,9 +192,6 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   else
     CHECK (err.msg[0] != '\0');
   load_plan_free (&plan);
-
-  for (int i = 0; i < n_written; i++)
-    unlinkat (root_fd, written[i], 0);
   for (int i = 0; i < n; i++)
     free (parts[i].text);
   return 0;

@@ -110,7 +110,7 @@ write("tether", "garbage", bytes([2]) + struct.pack("<H", 9) + b"Th\x01\x01garb"
       + data(9, 3, 0, b"x"))
 
 
-# ---- image: parts of tests/fuzz/image.c, NUL-separated; "@N"/"#N" = part N's digest/size ----
+# ---- image: parts of tests/fuzz/image.c, NUL-separated; "@N"/"%N"/"#N" = part N's digest/path/size ----
 DIFF = "sha256:" + "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
 CONFIG = ('{"architecture":"amd64","os":"linux","created":"2024-01-02T03:04:05Z","config":{"Cmd":["sh"],'
           '"Entrypoint":["/init"],"Env":["PATH=/bin","A=2"],"User":"nobody","WorkingDir":"/w",'
@@ -118,7 +118,7 @@ CONFIG = ('{"architecture":"amd64","os":"linux","created":"2024-01-02T03:04:05Z"
           '"Healthcheck":{"Test":["CMD","true"],"Interval":1000000000,"Retries":3}},'
           '"rootfs":{"type":"layers","diff_ids":["%s"]}}' % DIFF)
 write("image", "docker-save", b"\0".join([
-    b'[{"Config":"p1","RepoTags":["busybox:latest","localhost:5000/x/y:1"],"Layers":["p2"]}]',
+    b'[{"Config":"%1","RepoTags":["busybox:latest","localhost:5000/x/y:1"],"Layers":["%2"]}]',
     CONFIG.encode(), b"layer tar bytes"]))
 OCI_MANIFEST = ('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
                 '"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"@%d","size":#%d},'
