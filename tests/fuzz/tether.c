@@ -128,7 +128,7 @@ static void client_read (struct client *cl)
 /* The loop until nothing is left to do now, as main.c runs it. */
 static void settle (void)
 {
-  for (int round = 0, idle = 0; round < 64 && idle < 2; round++)
+  for (int round = 0, idle = 0; round < 64 && idle < 1; round++)
     {
       unsigned before = stub_events;
       loop_run_once ();
