@@ -1,6 +1,6 @@
 # tether — top-level build. `make` builds the shipped binaries (release only);
 # `make test` builds sanitizer/test binaries under build/san and runs every suite.
-# The parts: mk/deps.mk (toolchain), mk/proto.mk (generated code, fuzzer),
+# The parts: mk/deps.mk (toolchain), mk/proto.mk (generated code), mk/fuzz.mk (fuzzers),
 # mk/build.mk (objects, room libraries, binaries), mk/unit.mk (unit tests),
 # mk/vm.mk (guest images), mk/test-*.mk (suites: host, vm, docker).
 
@@ -23,6 +23,7 @@ include mk/test-host.mk
 include mk/test-docker.mk
 include mk/test-net.mk
 include mk/mutants.mk
+include mk/fuzz.mk
 
 # The main job: boot a container VM from the built-in default image and run CMD in it.
 CMD ?= sh -c 'echo "hello from container $$(hostname), kernel $$(uname -r)"'
@@ -31,7 +32,7 @@ run: $(DEPS_STAMP) all build/initramfs.cpio.gz
 	$(B)/tetherctl run -- $(CMD)
 
 # Every suite runs even after another failed; the exit status says if any did.
-TEST_SUITES := test-includes test-unit test-host test-ctl-host test-net test-image test-docker test-vm
+TEST_SUITES := test-includes test-unit test-fuzz test-host test-ctl-host test-net test-image test-docker test-vm
 .PHONY: test
 test: $(DEPS_STAMP)
 	@rc=0; for t in $(TEST_SUITES); do echo "=== $$t"; $(MAKE) --no-print-directory $$t || { rc=1; echo "=== $$t FAILED"; }; done; \

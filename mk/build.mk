@@ -49,7 +49,6 @@ INC_host/endpoint := $(HOST_INC)
 INC_host/cli := $(HOST_INC)
 INC_host/store := $(HOST_INC) -Ihost/store
 INC_host/docker := $(HOST_INC) -Ihost/store -Ihost/docker
-INC_tests/fuzz := $(INC_proto)
 inc_of = $(INC_$(patsubst %/,%,$(dir $(1))))
 
 # The generated header must exist before anything that may include it compiles.

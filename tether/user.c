@@ -80,8 +80,8 @@ static bool scan_groups (const char *path, const char *group, gid_t *gid, const 
           *gid = (gid_t) fgid;
           found = true;
         }
-      if (uname && *uname && u->n_groups < USER_MAX_GROUPS)
-        for (char *m = strtok (fl[3], ","); m; m = strtok (NULL, ","))
+      if (uname && *uname)
+        for (char *m = strtok (fl[3], ","); m && u->n_groups < USER_MAX_GROUPS; m = strtok (NULL, ","))
           if (strcmp (m, uname) == 0)
             u->groups[u->n_groups++] = (gid_t) fgid;
     }

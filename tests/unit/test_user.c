@@ -108,6 +108,29 @@ static void missing_files_still_allow_numeric_ids (void **state)
   assert_int_equal (user_resolve ("name", "/nonexistent/passwd", "/nonexistent/group", &u, &e), -1);
 }
 
+/* A group line naming the user more often than USER_MAX_GROUPS (found by
+ * tests/fuzz/user.c): the list stops at its cap instead of running past it. */
+static void a_user_listed_too_often_stays_within_the_cap (void **state)
+{
+  (void) state;
+  char path[80];
+  snprintf (path, sizeof path, "/tmp/tether-test-group-many.%d", (int) getpid ());
+  FILE *f = fopen (path, "w");
+  assert_non_null (f);
+  fputs ("many:x:77:", f);
+  for (int i = 0; i < USER_MAX_GROUPS + 20; i++)
+    fputs (i ? ",app" : "app", f);
+  fputs ("\nmore:x:78:app\n", f);
+  fclose (f);
+  struct user_ids u;
+  struct terr e = { 0 };
+  int rc = user_resolve ("app", passwd_path, path, &u, &e);
+  unlink (path);
+  assert_int_equal (rc, 0);
+  assert_true (u.n_groups <= USER_MAX_GROUPS);
+  assert_int_equal (u.gid, 1001);
+}
+
 int main (void)
 {
   const struct CMUnitTest tests[] = {
@@ -117,6 +140,7 @@ int main (void)
     cmocka_unit_test (group_by_name),
     cmocka_unit_test (unknown_names_are_126),
     cmocka_unit_test (missing_files_still_allow_numeric_ids),
+    cmocka_unit_test (a_user_listed_too_often_stays_within_the_cap),
   };
   return cmocka_run_group_tests (tests, write_fixtures, remove_fixtures);
 }
