@@ -88,7 +88,8 @@ static int shm_mount (const ContainerConfig *cfg, bool host_mode, struct terr *e
   if (!host_mode && cfg->shm_size == 0)
     return 0; /* rootfs_enter's is docker's default */
   char data[64];
-  snprintf (data, sizeof data, "mode=1777,size=%llu",
+  /* a remount changes the size only (tmpfs keeps its mode) */
+  snprintf (data, sizeof data, "%ssize=%llu", host_mode ? "mode=1777," : "",
             (unsigned long long) (cfg->shm_size ? cfg->shm_size : SHM_DEFAULT));
   unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (host_mode ? 0 : MS_REMOUNT);
   if (mount ("shm", "/dev/shm", "tmpfs", flags, data) < 0)

@@ -14,8 +14,6 @@
 #include "tether.h"
 #include "vm.h"
 
-extern const char *run_rootfs; /* run.c: NULL in host mode */
-
 
 struct container *containers;
 
@@ -64,7 +62,7 @@ struct container *container_create (const ContainerConfig *cfg, bool *existed, s
   if (cfg->name && strlen (cfg->name) >= sizeof ((struct container *) 0)->name)
     return (terr_set (err, 0, "name too long"), NULL);
   char why[300];
-  if (cfg_check (cfg, why, sizeof why) < 0 || cmounts_check (cfg, run_rootfs == NULL, why, sizeof why) < 0)
+  if (cfg_check (cfg, why, sizeof why) < 0 || cmounts_check (cfg, !vm_mode, why, sizeof why) < 0)
     return (terr_set (err, 0, "%s", why), NULL);
   size_t len = container_config__get_packed_size (cfg);
   uint8_t *packed = malloc (len ? len : 1);
