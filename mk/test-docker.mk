@@ -4,7 +4,8 @@
 # through the CLIs (tests/docker/life.sh: ~15 VMs, ~90 s), then images
 # (tests/docker/images.sh: load, OCI, hostile archives, ~8 VMs, ~60 s), then
 # seccomp (tests/docker/seccomp.sh: 4 VMs, ~20 s), then the default network
-# (tests/docker/net.sh: -p, -P, port, ps, a port in use; 5 VMs, ~20 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
+# (tests/docker/net.sh: -p, -P, port, ps, a port in use; 5 VMs, ~20 s), then hardening
+# (tests/docker/hardening.sh: --read-only, --tmpfs, --ulimit, ...; 2 VMs, ~20 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
 # /usr/bin/docker (Debian's docker.io 20.10), curl, socat, python3: a missing
 # one is a failure, never a skip. Runs the sanitizer tetherd, then the release one.
 
@@ -17,3 +18,4 @@ test-docker: $(SAN)/tetherd $(B)/tetherd $(B)/tetherctl build/initramfs.cpio.gz
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/images.sh $(abspath $(SAN)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/seccomp.sh $(abspath $(SAN)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/net.sh $(abspath $(SAN)/tetherd)
+	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/hardening.sh $(abspath $(SAN)/tetherd)

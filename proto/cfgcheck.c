@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "netspec.h"
+#include "hardspec.h"
 #include "seccompcheck.h"
 
 static bool name_byte (char c, bool first)
@@ -47,6 +48,8 @@ int cfg_check (const ContainerConfig *cfg, char *why, size_t cap)
   if (cfg->seccomp_mode > SECCOMP_MODE__SECCOMP_CUSTOM)
     return snprintf (why, cap, "invalid seccomp mode %d", (int) cfg->seccomp_mode), -1;
   if (cfg->seccomp_mode == SECCOMP_MODE__SECCOMP_CUSTOM && seccomp_profile_check (cfg->seccomp_profile, why, cap) < 0)
+    return -1;
+  if (hard_check (cfg, why, cap) < 0)
     return -1;
   return net_check (cfg, why, cap);
 }

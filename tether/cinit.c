@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmounts.h"
 #include "report.h"
 #include "rootfs.h"
 
@@ -124,6 +125,12 @@ _Noreturn void cinit_main (const struct cinit_args *a)
     }
   else
     setup_host_mounts (rfd);
+  if (a->cfg)
+    {
+      struct terr err = { 0 };
+      if (cmounts_apply (a->cfg, a->rootfs == NULL, &err) < 0)
+        launch_fail (rfd, 125, "%s", err.msg);
+    }
 
   int tty_slave = a->launch.tty ? pty_open_for_tether (rfd, a->rows, a->cols) : -1;
   /* docker's default: the command itself is PID 1; the tether reaps it and takes

@@ -12,6 +12,7 @@ struct cinit_args {
   const char *rootfs;         /* NULL: host mode (the host's root, a new /proc and devpts) */
   unsigned rows, cols;
   bool init;                  /* docker --init: we stay PID 1, the command is PID 2 */
+  const ContainerConfig *cfg; /* its mounts and sysctls (cmounts.h); NULL: none */
 };
 
 /* Runs in the clone()d child; never returns. */

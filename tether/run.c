@@ -51,6 +51,7 @@ int run_start (struct container *c, struct terr *err)
     .rows = cfg->rows,
     .cols = cfg->cols,
     .init = cfg->init,
+    .cfg = cfg,
   };
   char host[13];
   if (!a.launch.hostname)

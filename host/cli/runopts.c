@@ -52,7 +52,8 @@ static const struct opt_def defs[] = {
   { "init", O_INIT, NULL, RUN, "run an init as PID 1 that forwards signals and reaps\n"
                                 "(default: the command is PID 1, as docker's)" },
   { "security-opt", O_SECURITY_OPT, "OPT", RUN, "seccomp=unconfined, or seccomp=PROFILE.json in docker's\n"
-                                                 "format (default: docker 20.10's profile)" },
+                                                 "format (default: docker 20.10's profile);\n"
+                                                 "systempaths=unconfined: no masked or read-only /proc paths" },
   { "stop-signal", O_STOP_SIGNAL, "SIG", RUN, "signal `stop` sends first (default SIGTERM)" },
   { "stop-timeout", O_STOP_TIMEOUT, "S", RUN, "seconds `stop` waits before SIGKILL (default 10)" },
   { "health-cmd", HEALTHOPT_HEALTH_CMD, "CMD", RUN, "run CMD (/bin/sh -c) in the container to check its health" },
@@ -78,6 +79,13 @@ static const struct opt_def defs[] = {
   { "dns", NETOPT_DNS, "IP", OPTS_RUN_VM, "a nameserver for /etc/resolv.conf (repeatable)" },
   { "add-host", NETOPT_ADD_HOST, "NAME:IP", OPTS_RUN_VM, "a line for /etc/hosts (repeatable)" },
   { "hostname", NETOPT_HOSTNAME, "NAME", RUN, "the container's host name (default: its short id)" },
+  { "ulimit", HARDOPT_ULIMIT, "NAME=SOFT[:HARD]", RUN, "a resource limit (nofile, nproc, core, ...; repeatable)" },
+  { "read-only", HARDOPT_READ_ONLY, NULL, RUN, "mount the container's root read-only" },
+  { "tmpfs", HARDOPT_TMPFS, "PATH[:OPTS]", RUN, "a tmpfs at PATH (default rw,nosuid,nodev,noexec;\n"
+                                                 "OPTS: size=64m,mode=1777,exec,...; repeatable)" },
+  { "sysctl", HARDOPT_SYSCTL, "KEY=VALUE", RUN, "a namespaced sysctl (kernel.msg*, kernel.sem,\n"
+                                                "kernel.shm*, fs.mqueue.*, net.* in a VM; repeatable)" },
+  { "shm-size", HARDOPT_SHM_SIZE, "SIZE", RUN, "/dev/shm's size (default 64m)" },
   { "help", O_HELP, NULL, ALL, "print this help" },
 };
 
@@ -212,6 +220,11 @@ static int security_opt (struct run_opts *o, const char *verb, const char *arg)
   SeccompMode mode;
   SeccompProfile *p = NULL;
   const char *path = strchr (arg, '=') ? strchr (arg, '=') + 1 : "";
+  if (strcmp (arg, "systempaths=unconfined") == 0)
+    {
+      o->hard.systempaths_unconfined = true;
+      return 0;
+    }
   if (strncmp (arg, "seccomp=", 8) != 0 || !strcmp (path, "unconfined") || !strcmp (path, "builtin"))
     {
       int r = seccomp_opt_parse (arg, &mode, &p, why, sizeof why);
@@ -256,6 +269,8 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
     key = NETOPT_PUBLISH;
   if (key >= NETOPT_NETWORK && key < NETOPT_END)
     return net_opts_take (&o->net, key, arg);
+  if (key >= HARDOPT_ULIMIT && key < HARDOPT_END)
+    return hard_opts_take (&o->hard, key, arg);
   switch (key)
     {
     case 'd': o->detach = true; return 0;
@@ -388,6 +403,7 @@ int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, Contain
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
   net_opts_apply (&o->net, cfg);
+  hard_opts_apply (&o->hard, cfg);
   return health_opts_apply (&o->health, cfg);
 }
 

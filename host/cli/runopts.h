@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "disklimits.h"
+#include "hardopts.h"
 #include "healthopts.h"
 #include "netopts.h"
 #include "tether.pb-c.h"
@@ -50,6 +51,7 @@ struct run_opts {
   int memory_mib, cpus;      /* 0: the defaults */
   struct health_opts health; /* run: --health-*, --no-healthcheck, --restart */
   struct net_opts net;       /* run: --network, -p, --dns, --add-host, --hostname */
+  struct hard_opts hard;     /* run: --ulimit, --read-only, --tmpfs, --sysctl, --shm-size */
   uint64_t log_max_size;     /* --log-opt max-size (0: unbounded, docker's default) */
   uint32_t log_max_file;     /* --log-opt max-file (0: 1) */
 };

@@ -60,6 +60,10 @@ int create_check_rest (struct ctx *c, const json_t *o, const char *prefix, const
 /* hostconfig.c: the HostConfig and NetworkingConfig objects into c->r. */
 int create_take_host_config (struct ctx *c, const json_t *hj);
 int create_take_networking (struct ctx *c, const json_t *nj);
+/* hardconfig.c: Ulimits, ReadonlyRootfs, Tmpfs, Sysctls, ShmSize, Masked and
+ * ReadonlyPaths; one entry of Mounts of type tmpfs. */
+int create_take_hardening (struct ctx *c, const json_t *hj);
+int create_take_tmpfs_mount (struct ctx *c, const json_t *mount);
 /* netconfig.c: ports, the network, DNS and hosts (after both objects' own checks). */
 int create_take_network (struct ctx *c, const json_t *cfgj, const json_t *hj);
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "disklimits.h"
+#include "hardspec.h"
 #include "netspec.h"
 #include "tether.pb-c.h"
 
@@ -49,6 +50,19 @@ struct create_net {
   size_t n_dns, n_hosts;
 };
 
+/* The hardening part of a create (hardconfig.c): Ulimits, ReadonlyRootfs,
+ * Tmpfs and Mounts of type tmpfs, Sysctls, ShmSize, Masked/ReadonlyPaths. */
+struct create_hard {
+  Rlimit ulimits[HARD_MAX_ULIMITS];
+  Rlimit *ulimit_ptrs[HARD_MAX_ULIMITS];
+  TmpfsMount tmpfs[HARD_MAX_TMPFS];
+  TmpfsMount *tmpfs_ptrs[HARD_MAX_TMPFS];
+  char tmpfs_data[HARD_MAX_TMPFS][HARD_TMPFS_DATA];
+  char sysctls[HARD_MAX_SYSCTLS][HARD_SYSCTL_MAX]; /* "key=value" from the map */
+  char *sysctl_ptrs[HARD_MAX_SYSCTLS];
+  char *masked[HARD_MAX_PATHS], *readonly[HARD_MAX_PATHS]; /* into the body */
+};
+
 struct create_req {
   /* Filled; its strings point into `root`, `arena` or the arrays below. id is
    * "" (the route picks it); name and image point at the fields below. */
@@ -69,6 +83,7 @@ struct create_req {
   char *anon[CREATE_MAX_VOLUMES]; /* the anonymous volumes' names (cfg.anon_volumes) */
   struct create_net net;      /* netconfig.c's */
   SeccompProfile *seccomp;    /* cfg.seccomp_profile: HostConfig.SecurityOpt's seccomp=<json> */
+  struct create_hard hard;    /* hardconfig.c's */
 };
 
 /* Parses body (the JSON text, len bytes) and the name query value (NULL or "":

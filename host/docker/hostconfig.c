@@ -41,14 +41,14 @@ static const struct field host_fields[] = {
   { "PidMode", R_ZERO, "--pid" },
   { "Privileged", R_ZERO, "--privileged" },
   { "PublishAllPorts", R_TAKE, NULL }, /* netconfig.c */
-  { "ReadonlyRootfs", R_ZERO, "--read-only" },
+  { "ReadonlyRootfs", R_TAKE, NULL }, /* hardconfig.c */
   { "SecurityOpt", R_TAKE, NULL },
   { "StorageOpt", R_ZERO, "--storage-opt" },
-  { "Tmpfs", R_ZERO, "--tmpfs" },
+  { "Tmpfs", R_TAKE, NULL }, /* hardconfig.c */
   { "UTSMode", R_ZERO, "--uts" },
   { "UsernsMode", R_ZERO, "--userns" },
-  { "ShmSize", R_ZERO, "--shm-size" },
-  { "Sysctls", R_ZERO, "--sysctl" },
+  { "ShmSize", R_TAKE, NULL }, /* hardconfig.c */
+  { "Sysctls", R_TAKE, NULL }, /* hardconfig.c */
   { "Runtime", R_ZERO, "--runtime" },
   { "Isolation", R_TAKE, NULL },
   { "CpuShares", R_ZERO, "-c, --cpu-shares" },
@@ -60,9 +60,9 @@ static const struct field host_fields[] = {
   { "MemorySwap", R_ZERO, "--memory-swap" },
   { "MemorySwappiness", R_TAKE, NULL },
   { "PidsLimit", R_ZERO, "--pids-limit" },
-  { "Ulimits", R_ZERO, "--ulimit" },
-  { "MaskedPaths", R_NULL, "--security-opt systempaths=unconfined" },
-  { "ReadonlyPaths", R_NULL, "--security-opt systempaths=unconfined" },
+  { "Ulimits", R_TAKE, NULL }, /* hardconfig.c */
+  { "MaskedPaths", R_TAKE, NULL }, /* hardconfig.c */
+  { "ReadonlyPaths", R_TAKE, NULL }, /* hardconfig.c */
   { "Mounts", R_TAKE, NULL },
   { "Init", R_TAKE, NULL },
   /* the rest (Blkio*, Cpu*, Kernel*, MemoryReservation, OomKillDisable, ...)
@@ -177,7 +177,8 @@ static int take_log (struct ctx *c, const json_t *hj)
 }
 
 /* Binds: named volumes ("NAME:/PATH", read-write) reach a container VM as
- * disks of their own; host paths, options and Mounts do not yet. */
+ * disks of their own; Mounts of type tmpfs go to hardconfig.c; host paths,
+ * options and other Mounts do not yet. */
 static int take_mounts (struct ctx *c, const json_t *hj)
 {
   struct create_req *r = c->r;
@@ -220,10 +221,17 @@ static int take_mounts (struct ctx *c, const json_t *hj)
     {
       if (!json_is_array (mj))
         return create_type_error (c, "HostConfig.Mounts", mj, "[]mount.Mount");
-      const json_t *e = json_array_get (mj, 0);
-      if (e)
+      size_t i;
+      const json_t *e;
+      json_array_foreach (mj, i, e)
         {
           const char *type = json_string_value (json_object_get (e, "Type"));
+          if (type && strcmp (type, "tmpfs") == 0)
+            {
+              if (create_take_tmpfs_mount (c, e) < 0)
+                return -1;
+              continue;
+            }
           const char *dst = json_string_value (json_object_get (e, "Target"));
           type = type ? type : "";
           return create_fail (c, 501, "HostConfig.Mounts (%s%s mounts, on %.200s) is not supported by tetherd yet",
@@ -314,7 +322,8 @@ int create_take_host_config (struct ctx *c, const json_t *hj)
   ContainerConfig *cfg = &c->r->cfg;
   const char *s;
   bool b;
-  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0 || take_security_opt (c, hj) < 0)
+  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0 || take_security_opt (c, hj) < 0
+      || create_take_hardening (c, hj) < 0)
     return -1;
   if (create_get_bool (c, hj, "AutoRemove", "HostConfig.AutoRemove", &b) < 0)
     return -1;

@@ -11,7 +11,7 @@ TETHER=${TETHER:-$ROOT/build/san/tether}
 CTL=${CTL:-$ROOT/build/san/tetherctl}
 TETHER_REL=${TETHER_REL:-$ROOT/build/tether}
 CTL_REL=${CTL_REL:-$ROOT/build/tetherctl}
-HT_GROUPS=(exit_codes pid1 exec times streams resume memory tty many reap bad_input channel reliab health attach confine seccomp)
+HT_GROUPS=(exit_codes pid1 exec times streams resume memory tty many reap bad_input channel reliab health attach confine seccomp hardening)
 ((${#@})) && HT_GROUPS=("$@")
 
 for b in "$TETHER" "$CTL" "$TETHER_REL" "$CTL_REL"; do

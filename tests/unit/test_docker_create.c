@@ -320,32 +320,27 @@ static void each_refused_field (void **state)
     { "HostConfig.Binds", "[\"anon:/y:ro\"]", "HostConfig.Binds (volume options :ro)" },
     { "HostConfig.Mounts", "[{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/v\"}]",
       "HostConfig.Mounts (named volume mounts, on /v)" },
-    { "HostConfig.Mounts", "[{\"Type\":\"tmpfs\",\"Target\":\"/t\"}]", "HostConfig.Mounts (type tmpfs mounts" },
+    { "HostConfig.Mounts", "[{\"Type\":\"tmpfs\",\"Target\":\"/t\"},{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\"}]",
+      "HostConfig.Mounts (host path bind mounts, on /b)" },
     { "HostConfig.Privileged", "true", "HostConfig.Privileged (--privileged)" },
     { "HostConfig.CapAdd", "[\"NET_ADMIN\"]", "HostConfig.CapAdd (--cap-add)" },
     { "HostConfig.CapDrop", "[\"ALL\"]", "HostConfig.CapDrop (--cap-drop)" },
     { "HostConfig.Devices", "[{\"PathOnHost\":\"/dev/null\"}]", "HostConfig.Devices (--device)" },
     { "HostConfig.NetworkMode", "\"host\"", "HostConfig.NetworkMode 'host' (--network)" },
     { "HostConfig.NetworkMode", "\"container:abc\"", "HostConfig.NetworkMode 'container:abc'" },
-    { "HostConfig.ReadonlyRootfs", "true", "HostConfig.ReadonlyRootfs (--read-only)" },
     { "HostConfig.SecurityOpt", "[\"no-new-privileges\"]", "HostConfig.SecurityOpt (--security-opt)" },
-    { "HostConfig.Ulimits", "[{\"Name\":\"nofile\",\"Soft\":10,\"Hard\":10}]", "HostConfig.Ulimits (--ulimit)" },
     { "HostConfig.DnsSearch", "[\"x\"]", "HostConfig.DnsSearch (--dns-search)" },
     { "HostConfig.PidMode", "\"host\"", "HostConfig.PidMode (--pid)" },
     { "HostConfig.IpcMode", "\"host\"", "HostConfig.IpcMode (--ipc)" },
     { "HostConfig.UTSMode", "\"host\"", "HostConfig.UTSMode (--uts)" },
     { "HostConfig.UsernsMode", "\"host\"", "HostConfig.UsernsMode (--userns)" },
-    { "HostConfig.Sysctls", "{\"net.ipv4.ip_forward\":\"1\"}", "HostConfig.Sysctls (--sysctl)" },
-    { "HostConfig.Tmpfs", "{\"/t\":\"\"}", "HostConfig.Tmpfs (--tmpfs)" },
     { "HostConfig.CgroupParent", "\"x\"", "HostConfig.CgroupParent" },
-    { "HostConfig.ShmSize", "1048576", "HostConfig.ShmSize (--shm-size)" },
     { "HostConfig.PidsLimit", "10", "HostConfig.PidsLimit (--pids-limit)" },
     { "HostConfig.CpuShares", "512", "HostConfig.CpuShares" },
     { "HostConfig.BlkioWeight", "100", "HostConfig.BlkioWeight is not supported" },   /* by its key */
     { "HostConfig.OomKillDisable", "true", "HostConfig.OomKillDisable is not supported" },
     { "HostConfig.SomethingNew", "\"x\"", "HostConfig.SomethingNew is not supported" }, /* unknown */
     { "HostConfig.MemorySwappiness", "10", "HostConfig.MemorySwappiness" },
-    { "HostConfig.MaskedPaths", "[]", "HostConfig.MaskedPaths" },
     { "HostConfig.CgroupnsMode", "\"host\"", "HostConfig.CgroupnsMode 'host'" },
     { "HostConfig.LogConfig", "{\"Type\":\"syslog\",\"Config\":{}}", "LogConfig.Type 'syslog' (--log-driver)" },
     { "HostConfig.LogConfig", "{\"Type\":\"json-file\",\"Config\":{\"compress\":\"true\"}}",
@@ -373,6 +368,69 @@ static void each_refused_field (void **state)
   expect_ok ("NetworkingConfig", "{\"EndpointsConfig\":{}}");
   expect_ok ("NetworkingConfig", "null");
   expect_ok ("HostConfig", "null");
+}
+
+/* Ulimits, ReadonlyRootfs, Tmpfs, Mounts of type tmpfs, Sysctls, ShmSize and
+ * the system paths reach the config; bad values get dockerd's texts. */
+static void hardening_fields (void **state)
+{
+  (void) state;
+  struct result *x = parse_with ("HostConfig.Ulimits", "[{\"Name\":\"nofile\",\"Soft\":10,\"Hard\":20}]");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_rlimits, 1);
+  assert_int_equal (x->r.cfg.rlimits[0]->resource, 7); /* RLIMIT_NOFILE */
+  assert_int_equal (x->r.cfg.rlimits[0]->soft, 10);
+  assert_int_equal (x->r.cfg.rlimits[0]->hard, 20);
+  done (x);
+  x = parse_with ("HostConfig.ReadonlyRootfs", "true");
+  assert_int_equal (x->rc, 0);
+  assert_true (x->r.cfg.readonly_rootfs);
+  done (x);
+  x = parse_with ("HostConfig.Tmpfs", "{\"/t\":\"size=1m,exec\"}");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_tmpfs, 1);
+  assert_string_equal (x->r.cfg.tmpfs[0]->path, "/t");
+  assert_string_equal (x->r.cfg.tmpfs[0]->data, "size=1m");
+  assert_int_equal (x->r.cfg.tmpfs[0]->flags, 6); /* MS_NOSUID | MS_NODEV */
+  done (x);
+  x = parse_with ("HostConfig.Mounts", "[{\"Type\":\"tmpfs\",\"Target\":\"/m\",\"ReadOnly\":true,"
+                                       "\"TmpfsOptions\":{\"SizeBytes\":2097152,\"Mode\":448}}]");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_tmpfs, 1);
+  assert_string_equal (x->r.cfg.tmpfs[0]->data, "size=2097152,mode=700");
+  assert_int_equal (x->r.cfg.tmpfs[0]->flags, 15); /* MS_RDONLY and the defaults */
+  done (x);
+  x = parse_with ("HostConfig.Sysctls", "{\"kernel.msgmax\":\"100\"}");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_sysctls, 1);
+  assert_string_equal (x->r.cfg.sysctls[0], "kernel.msgmax=100");
+  done (x);
+  x = parse_with ("HostConfig.ShmSize", "1048576");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.shm_size, 1048576);
+  done (x);
+  /* the CLI's systempaths=unconfined: both lists empty; one list alone keeps the other's defaults */
+  x = parse_with ("HostConfig.MaskedPaths", "[]");
+  assert_int_equal (x->rc, 0);
+  assert_true (x->r.cfg.paths_given);
+  assert_int_equal (x->r.cfg.n_masked_paths, 0);
+  assert_int_equal (x->r.cfg.n_readonly_paths, 5);
+  done (x);
+  x = parse_with ("HostConfig.MaskedPaths", "null");
+  assert_int_equal (x->rc, 0);
+  assert_false (x->r.cfg.paths_given);
+  done (x);
+  expect_refused ("HostConfig.Ulimits", "[{\"Name\":\"foo\",\"Soft\":1,\"Hard\":1}]", 400, "invalid ulimit type: foo");
+  expect_refused ("HostConfig.Ulimits", "[{\"Name\":\"nofile\",\"Soft\":20,\"Hard\":10}]", 400,
+                  "ulimit soft limit must be less than or equal to hard limit: 20 > 10");
+  expect_refused ("HostConfig.Tmpfs", "{\"rel\":\"\"}", 400, "invalid mount path: 'rel' mount path must be absolute");
+  expect_refused ("HostConfig.Tmpfs", "{\"/\":\"\"}", 400, "invalid specification: destination can't be '/'");
+  expect_refused ("HostConfig.Tmpfs", "{\"/x\":\"bogus\"}", 400, "invalid tmpfs option [\"bogus\"]");
+  expect_refused ("HostConfig.Mounts", "[{\"Type\":\"tmpfs\",\"Target\":\"rel\"}]", 400,
+                  "invalid mount config for type \"tmpfs\": invalid mount path: 'rel' mount path must be absolute");
+  expect_refused ("HostConfig.Sysctls", "{\"kernel.foo\":\"1\"}", 400,
+                  "sysctl \"kernel.foo\" is not in a separate kernel namespace");
+  expect_refused ("HostConfig.ShmSize", "-1", 400, "SHM size can not be less than 0");
 }
 
 static void docker_rules_with_docker_texts (void **state)
@@ -733,4 +791,4 @@ UNIT_MAIN (cmocka_unit_test (echo_bodies_of_both_clis), cmocka_unit_test (it_rm_
            cmocka_unit_test (healthcheck_fields), cmocka_unit_test (labels_sorted),
            cmocka_unit_test (entrypoint_and_cmd), cmocka_unit_test (bad_json), cmocka_unit_test (oversize_lists),
            cmocka_unit_test (name_rules), cmocka_unit_test (generated_names), cmocka_unit_test (free_is_idempotent), cmocka_unit_test (network_fields),
-           cmocka_unit_test (security_opt_seccomp))
+           cmocka_unit_test (security_opt_seccomp), cmocka_unit_test (hardening_fields))

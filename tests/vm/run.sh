@@ -85,6 +85,7 @@ wedge_check () {
 . "$(dirname "$0")/clone.sh"
 . "$(dirname "$0")/net.sh"
 . "$(dirname "$0")/vmware.sh"
+. "$(dirname "$0")/hardening.sh"
 
 # The endpoint's log (docs/endpoint.md "The log"), three VMs one after another:
 # times and interleaving, --tail, --since/--until, -f of an ended container;
@@ -342,6 +343,7 @@ t_vm_restart
 t_vm_health
 t_cuts
 t_vmware_probe
+t_vm_hardening
 
 # 16. the default network (#13): published ports, the host's loopback closed, outbound, none
 t_net
