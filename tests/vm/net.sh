@@ -48,7 +48,7 @@ print(n["IPAddress"], n["IPPrefixLen"], n["Gateway"], n["MacAddress"] == "02:" +
 t_net_host_loopback () {
   local port=$((20000 + RANDOM % 20000)) srv out
   srv=$(net_listen 127.0.0.1 "$port")
-  sleep 0.5
+  for _ in $(seq 100); do timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break; sleep 0.1; done
   out=$(timeout 120 "$CTL" run -- sh -c "nc -w 3 10.0.2.2 $port </dev/null; echo rc=\$?; nc -w 3 127.0.0.1 $port </dev/null; echo rc=\$?" 2>&1)
   kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
   case "$out" in
@@ -75,7 +75,8 @@ while True:
     c, a = s.accept(); c.sendall(b"outside-service\n"); c.close()
 ' "$port" >/dev/null 2>&1 &
   srv=$!
-  sleep 0.5
+  # the server listens once python has started in the namespace (slow under load)
+  for _ in $(seq 100); do timeout 1 bash -c "exec 3<>/dev/tcp/10.213.7.2/$port" 2>/dev/null && break; sleep 0.1; done
   out=$(timeout 120 "$CTL" run -- nc -w 5 10.213.7.2 "$port" </dev/null 2>&1)
   kill "$srv" 2>/dev/null; pkill -f "10.213.7.2.*$port" 2>/dev/null
   ip netns del "$ns"; ip link del "v$ns" 2>/dev/null
