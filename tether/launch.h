@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "security.h"
 #include "tether.pb-c.h"
 
 struct launch_spec {
@@ -18,6 +19,9 @@ struct launch_spec {
   const char *cwd;     /* NULL or "" = "/" */
   bool create_cwd;
   const char *user;
+  char **group_add;      /* --group-add: names or gids */
+  size_t n_group_add;
+  struct confine confine; /* capabilities, seccomp, no_new_privs */
   const char *hostname;
   bool tty;
   Rlimit **rlimits;

@@ -42,6 +42,10 @@ int run_start (struct container *c, struct terr *err)
   struct cinit_args a = {
     .launch = { .argv = cfg->argv, .argc = cfg->n_argv, .env = cfg->env, .n_env = cfg->n_env,
                 .cwd = cfg->cwd, .create_cwd = cfg->create_cwd, .user = cfg->user,
+                .group_add = cfg->group_add, .n_group_add = cfg->n_group_add,
+                .confine = { .cap_add = cfg->cap_add, .n_cap_add = cfg->n_cap_add, .cap_drop = cfg->cap_drop,
+                             .n_cap_drop = cfg->n_cap_drop, .privileged = cfg->privileged,
+                             .no_new_privs = cfg->no_new_privileges },
                 .hostname = cfg->hostname && cfg->hostname[0] ? cfg->hostname : NULL, .tty = cfg->tty,
                 .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = f.rep[1],
                 .die_with_parent = !cfg->init },
