@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capnames.h"
 #include "cfgcheck.h"
 #include "cli.h"
 #include "humansize.h"
@@ -18,6 +19,7 @@
 enum {
   O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT,
   O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT, O_NO_TEMPLATE,
+  O_GROUP_ADD, O_CAP_ADD, O_CAP_DROP, O_PRIVILEGED, O_SECURITY_OPT,
 };
 
 #define RUN (OPTS_RUN_HOST | OPTS_RUN_VM)
@@ -39,7 +41,14 @@ static const struct opt_def defs[] = {
   { "env", 'e', "K=V", ALL, "set an environment variable (K alone: take it from here)" },
   { "interactive", 'i', NULL, ALL, "keep stdin open and relay it" },
   { "tty", 't', NULL, ALL, "allocate a pseudo-tty" },
-  { "user", 'u', "UID[:GID]", ALL, "run as this user" },
+  { "user", 'u', "USER[:GROUP]", ALL, "run as this user (a name or uid, a group name or gid)" },
+  { "group-add", O_GROUP_ADD, "GROUP", RUN, "an additional group, a name or gid (repeatable)" },
+  { "cap-add", O_CAP_ADD, "CAP", RUN, "add a capability (NET_ADMIN, cap_sys_time, ALL; repeatable)" },
+  { "cap-drop", O_CAP_DROP, "CAP", RUN, "drop a capability (repeatable)" },
+  { "privileged", O_PRIVILEGED, NULL, RUN, "every capability, no seccomp filter, writable /sys\n"
+                                           "(a VM: the VM's devices too)" },
+  { "privileged", O_PRIVILEGED, NULL, OPTS_EXEC, "every capability" },
+  { "security-opt", O_SECURITY_OPT, "OPT", RUN, "no-new-privileges[:true|false]" },
   { "workdir", 'w', "DIR", RUN, "working directory (created if missing)" },
   { "workdir", 'w', "DIR", OPTS_EXEC, "working directory" },
   { "volume", 'v', "NAME:/PATH", OPTS_RUN_VM, "a named volume (created on first use, kept)" },
@@ -155,6 +164,38 @@ static int too_many (const struct run_opts *o)
   return 0;
 }
 
+static void list_add (char ***list, size_t *n, const char *v)
+{
+  *list = grow (*list, *n + 1, sizeof **list);
+  (*list)[(*n)++] = (char *) v;
+}
+
+/* docker's --security-opt: the CLI refuses a bare word, the daemon what it
+ * does not know (20.10 daemon parseSecurityOpt, Go's strconv.ParseBool). */
+static int security_opt (struct run_opts *o, const char *opt)
+{
+  if (strcmp (opt, "no-new-privileges") == 0)
+    return o->no_new_privileges = true, 0;
+  const char *sep = strpbrk (opt, "=:");
+  if (sep == NULL)
+    return cli_err ("Invalid --security-opt: \"%s\"", opt), -1;
+  size_t kl = (size_t) (sep - opt);
+  const char *v = sep + 1;
+  if (kl == 17 && strncmp (opt, "no-new-privileges", 17) == 0)
+    {
+      static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+      static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+      for (size_t i = 0; i < 6; i++)
+        if (strcmp (v, yes[i]) == 0 || strcmp (v, no[i]) == 0)
+          return o->no_new_privileges = strcmp (v, yes[i]) == 0, 0;
+      return cli_err ("invalid --security-opt 2: \"%s\"", opt), -1;
+    }
+  if ((kl == 7 && strncmp (opt, "seccomp", 7) == 0) || (kl == 8 && strncmp (opt, "apparmor", 8) == 0)
+      || (kl == 5 && strncmp (opt, "label", 5) == 0))
+    return cli_err ("--security-opt %.*s is not supported yet", (int) kl, opt), -1;
+  return cli_err ("invalid --security-opt 2: \"%s\"", opt), -1;
+}
+
 /* A decimal in [min, max] into *out; -1 after "verb: what: arg". */
 static int number (const char *verb, const char *arg, int min, int max, const char *what, int *out)
 {
@@ -210,6 +251,11 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
     case 'i': o->interactive = true; return 0;
     case 't': o->tty = true; return 0;
     case 'u': o->user = arg; return 0;
+    case O_GROUP_ADD: list_add (&o->group_add, &o->n_group_add, arg); return 0;
+    case O_CAP_ADD: list_add (&o->cap_add, &o->n_cap_add, arg); return 0;
+    case O_CAP_DROP: list_add (&o->cap_drop, &o->n_cap_drop, arg); return 0;
+    case O_PRIVILEGED: o->privileged = true; return 0;
+    case O_SECURITY_OPT: return security_opt (o, arg);
     case 'w':
       if (!cfg_cwd_valid (arg))
         return cli_err ("the working directory '%s' is invalid, it needs to be an absolute path", arg), -1;
@@ -286,6 +332,12 @@ int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts 
     }
   if (too_many (o) < 0)
     return -1;
+  /* the daemon's check at create, before anything starts */
+  uint64_t caps;
+  char why[200];
+  if (capset_of (o->privileged, o->cap_add, o->n_cap_add, o->cap_drop, o->n_cap_drop, ~0ull, &caps, why, sizeof why)
+      < 0)
+    return cli_err ("%s", why), -1;
   if (!(verb & RUN))
     return optind;
   if (optind < argc && strcmp (argv[optind], "--") == 0)
@@ -301,8 +353,11 @@ void run_opts_free (struct run_opts *o)
     free (o->owned[i]);
   free (o->owned);
   free (o->env);
-  o->owned = o->env = NULL;
-  o->n_owned = o->n_env = 0;
+  free (o->group_add);
+  free (o->cap_add);
+  free (o->cap_drop);
+  o->owned = o->env = o->group_add = o->cap_add = o->cap_drop = NULL;
+  o->n_owned = o->n_env = o->n_group_add = o->n_cap_add = o->n_cap_drop = 0;
 }
 
 int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg)
@@ -321,6 +376,14 @@ int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, Contain
   cfg->stop_signal = (uint32_t) o->stop_signal;
   cfg->stop_timeout_s = o->stop_timeout;
   cfg->init = o->init;
+  cfg->group_add = o->group_add;
+  cfg->n_group_add = o->n_group_add;
+  cfg->cap_add = o->cap_add;
+  cfg->n_cap_add = o->n_cap_add;
+  cfg->cap_drop = o->cap_drop;
+  cfg->n_cap_drop = o->n_cap_drop;
+  cfg->privileged = o->privileged;
+  cfg->no_new_privileges = o->no_new_privileges;
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
   return health_opts_apply (&o->health, cfg);
@@ -339,6 +402,7 @@ void run_opts_exec (const struct run_opts *o, char *container_id, char *exec_id,
   ex->tty = o->tty;
   ex->open_stdin = o->interactive && !o->detach;
   ex->detach = o->detach;
+  ex->privileged = o->privileged;
   if (o->tty)
     session_winsize (&ex->rows, &ex->cols);
   if (o->tty && o->rows && o->cols)

@@ -28,7 +28,11 @@ struct run_opts {
   char **owned;              /* the strings made for "-e K", freed with the options */
   size_t n_owned;
   const char *cwd, *user;
+  bool privileged;           /* run: the container's; exec: every capability for the exec */
   /* run */
+  char **group_add, **cap_add, **cap_drop; /* as given (docker keeps them so for inspect) */
+  size_t n_group_add, n_cap_add, n_cap_drop;
+  bool no_new_privileges;    /* --security-opt no-new-privileges */
   const char *name;
   int stop_signal;           /* 0: the default (SIGTERM) */
   int stop_timeout;          /* -1: the default (10 s) */
