@@ -326,5 +326,8 @@ void create_req_free (struct create_req *r)
   free (r->labels);
   free (r->test);
   free (r->arena);
+  free (r->group_add);
+  free (r->cap_add);
+  free (r->cap_drop);
   req_init (r);
 }

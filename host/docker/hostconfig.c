@@ -1,6 +1,7 @@
 /* HostConfig and NetworkingConfig of docker's create body (ctrcreate.h): what
  * the VM is given (memory, CPUs, named volumes, restart policy, json-file log
- * rotation, console size, init) and the host-side settings it cannot honour,
+ * rotation, console size, init, groups, capabilities, privileged,
+ * no-new-privileges) and the host-side settings it cannot honour,
  * refused by name. Config and the entry point are in ctrcreate.c. */
 #include "createctx.h"
 #include "humansize.h"
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capnames.h"
 #include "cfgcheck.h"
 #include "logstore.h"
 
@@ -25,23 +27,23 @@ static const struct field host_fields[] = {
   { "VolumesFrom", R_ZERO, "--volumes-from" },
   { "ConsoleSize", R_TAKE, NULL },
   { "Annotations", R_ZERO, "--annotation" },
-  { "CapAdd", R_ZERO, "--cap-add" },
-  { "CapDrop", R_ZERO, "--cap-drop" },
+  { "CapAdd", R_TAKE, NULL },
+  { "CapDrop", R_TAKE, NULL },
   { "CgroupnsMode", R_TAKE, NULL },
   { "Dns", R_ZERO, "--dns" },
   { "DnsOptions", R_ZERO, "--dns-option" },
   { "DnsSearch", R_ZERO, "--dns-search" },
   { "ExtraHosts", R_ZERO, "--add-host" },
-  { "GroupAdd", R_ZERO, "--group-add" },
+  { "GroupAdd", R_TAKE, NULL },
   { "IpcMode", R_ZERO, "--ipc" },
   { "Cgroup", R_ZERO, "--cgroup" },
   { "Links", R_ZERO, "--link" },
   { "OomScoreAdj", R_ZERO, "--oom-score-adj" },
   { "PidMode", R_ZERO, "--pid" },
-  { "Privileged", R_ZERO, "--privileged" },
+  { "Privileged", R_TAKE, NULL },
   { "PublishAllPorts", R_ZERO, "-P, --publish-all" },
   { "ReadonlyRootfs", R_ZERO, "--read-only" },
-  { "SecurityOpt", R_ZERO, "--security-opt" },
+  { "SecurityOpt", R_TAKE, NULL },
   { "StorageOpt", R_ZERO, "--storage-opt" },
   { "Tmpfs", R_ZERO, "--tmpfs" },
   { "UTSMode", R_ZERO, "--uts" },
@@ -235,6 +237,89 @@ static int take_mounts (struct ctx *c, const json_t *hj)
   return 0;
 }
 
+/* A []string of HostConfig into an array of its own (CREATE_MAX_LIST at most). */
+static int take_list (struct ctx *c, const json_t *hj, const char *key, const char *path, char ***owned, char ***field,
+                      size_t *n)
+{
+  const json_t *v = json_object_get (hj, key);
+  if (v == NULL || json_is_null (v))
+    return 0;
+  if (*owned == NULL && (*owned = calloc (CREATE_MAX_LIST, sizeof **owned)) == NULL)
+    return create_fail (c, 500, "out of memory");
+  *n = 0;
+  if (create_get_strings (c, hj, key, path, false, *owned, n, NULL) < 0)
+    return -1;
+  *field = *owned;
+  return 0;
+}
+
+/* docker 20.10's daemon parseSecurityOpt: no-new-privileges (Go's
+ * strconv.ParseBool after '=' or ':'); seccomp, apparmor and label are
+ * docker's but not the tether's yet; anything else is dockerd's 400. */
+static int take_security_opt (struct ctx *c, const char *opt)
+{
+  ContainerConfig *cfg = &c->r->cfg;
+  if (strcmp (opt, "no-new-privileges") == 0)
+    return cfg->no_new_privileges = true, 0;
+  const char *sep = strpbrk (opt, "=:");
+  size_t kl = sep ? (size_t) (sep - opt) : strlen (opt);
+  if (sep && kl == 17 && strncmp (opt, "no-new-privileges", 17) == 0)
+    {
+      static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+      static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+      for (size_t i = 0; i < 6; i++)
+        if (strcmp (sep + 1, yes[i]) == 0 || strcmp (sep + 1, no[i]) == 0)
+          return cfg->no_new_privileges = strcmp (sep + 1, yes[i]) == 0, 0;
+    }
+  else if (sep && ((kl == 7 && strncmp (opt, "seccomp", 7) == 0) || (kl == 8 && strncmp (opt, "apparmor", 8) == 0)
+                   || (kl == 5 && strncmp (opt, "label", 5) == 0)))
+    return create_fail (c, 501, "HostConfig.SecurityOpt '%.*s' (--security-opt %.*s) is not supported by tetherd yet",
+                        (int) kl, opt, (int) kl, opt);
+  else if (!sep && strcmp (opt, "disable") != 0)
+    return create_fail (c, 400, "invalid --security-opt 1: \"%.200s\"", opt);
+  else if (!sep)
+    return create_fail (c, 501, "HostConfig.SecurityOpt 'disable' (--security-opt label=disable) is not supported by "
+                                "tetherd yet");
+  return create_fail (c, 400, "invalid --security-opt 2: \"%.200s\"", opt);
+}
+
+/* Groups and capabilities (docs/security.md). Capability names are checked
+ * here, as dockerd checks them at create; groups are names in the container's
+ * /etc/group, found at start (dockerd's "Unable to find group" is a start error). */
+static int take_confine (struct ctx *c, const json_t *hj)
+{
+  struct create_req *r = c->r;
+  ContainerConfig *cfg = &r->cfg;
+  bool b;
+  if (take_list (c, hj, "GroupAdd", "HostConfig.GroupAdd", &r->group_add, &cfg->group_add, &cfg->n_group_add) < 0
+      || take_list (c, hj, "CapAdd", "HostConfig.CapAdd", &r->cap_add, &cfg->cap_add, &cfg->n_cap_add) < 0
+      || take_list (c, hj, "CapDrop", "HostConfig.CapDrop", &r->cap_drop, &cfg->cap_drop, &cfg->n_cap_drop) < 0
+      || create_get_bool (c, hj, "Privileged", "HostConfig.Privileged", &b) < 0)
+    return -1;
+  cfg->privileged = b;
+  uint64_t caps;
+  char why[200];
+  if (capset_of (cfg->privileged, cfg->cap_add, cfg->n_cap_add, cfg->cap_drop, cfg->n_cap_drop, ~0ull, &caps, why,
+                 sizeof why)
+      < 0)
+    return create_fail (c, 400, "%s", why);
+  const json_t *so = json_object_get (hj, "SecurityOpt");
+  if (so == NULL || json_is_null (so))
+    return 0;
+  if (!json_is_array (so))
+    return create_type_error (c, "HostConfig.SecurityOpt", so, "[]string");
+  size_t i;
+  const json_t *e;
+  json_array_foreach (so, i, e)
+  {
+    if (!json_is_string (e))
+      return create_type_error (c, "HostConfig.SecurityOpt", e, "string");
+    if (take_security_opt (c, json_string_value (e)) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static bool is_default_network (const char *mode)
 {
   return mode[0] == '\0' || strcmp (mode, "default") == 0 || strcmp (mode, "bridge") == 0
@@ -274,7 +359,7 @@ int create_take_host_config (struct ctx *c, const json_t *hj)
   ContainerConfig *cfg = &c->r->cfg;
   const char *s;
   bool b;
-  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0)
+  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0 || take_confine (c, hj) < 0)
     return -1;
   if (create_get_bool (c, hj, "AutoRemove", "HostConfig.AutoRemove", &b) < 0)
     return -1;
