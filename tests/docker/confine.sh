@@ -9,12 +9,14 @@
 # kernel, no seccomp filter, /sys writable, the VM's devices but never the
 # tether's channel.
 #   bash tests/docker/confine.sh TETHERD
-# Env: TETHER_ASSETS (build/), DOCKER20, DK_KEEP=1 (keep the temp dir).
+# Env: TETHER_ASSETS (build/), DOCKER20, DOCKER28 (its names go out as CAP_X),
+# DK_KEEP=1 (keep the temp dir).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=$(realpath "${1:-$ROOT/build/tetherd}")
 export TETHER_ASSETS=${TETHER_ASSETS:-$ROOT/build}
 DOCKER20=${DOCKER20:-/usr/bin/docker}
+DOCKER28=${DOCKER28:-/usr/local/bin/docker}
 T=$(mktemp -d /tmp/tdc.XXXXXX)
 export TETHER_STATE_DIR=$T/state TETHER_RUN_DIR=$T/run
 mkdir -p "$TETHER_STATE_DIR" "$TETHER_RUN_DIR"
@@ -95,6 +97,17 @@ tdk create --name ci --cap-add net_admin --cap-drop ALL --group-add staff ref/us
 ref create --name ci --cap-add net_admin --cap-drop ALL --group-add staff ref/users:1 true >/dev/null
 check "inspect: HostConfig's lists as dockerd's" "$(tdk inspect -f "$fmt" ci)" "$(ref inspect -f "$fmt" ci)"
 tdk rm ci >/dev/null; ref rm ci >/dev/null
+
+# the 28.x CLI upper-cases the names and puts CAP_ in front before it sends them
+t28 () { timeout 120 "$DOCKER28" -H "unix://$SOCK" "$@"; }
+r28 () { timeout 120 "$DOCKER28" -H "unix://$REFSOCK" "$@"; }
+check "docker 28: --cap-add net_admin --cap-drop chown as dockerd" \
+  "$(t28 run --rm --cap-add net_admin --cap-drop chown ref/users:1 sh -c "$S" 2>&1)" \
+  "$(r28 run --rm --cap-add net_admin --cap-drop chown ref/users:1 sh -c "$S" 2>&1)"
+t28 create --name ci28 --cap-add net_admin --group-add 7 ref/users:1 true >/dev/null
+r28 create --name ci28 --cap-add net_admin --group-add 7 ref/users:1 true >/dev/null
+check "docker 28: inspect as dockerd" "$(t28 inspect -f "$fmt" ci28)" "$(r28 inspect -f "$fmt" ci28)"
+t28 rm ci28 >/dev/null; r28 rm ci28 >/dev/null
 
 # exec: the container's groups and capabilities, its user's HOME
 tdk run -d --name cx -u app --group-add staff --cap-add NET_ADMIN ref/users:1 sleep 600 >/dev/null
