@@ -91,6 +91,17 @@ same_refusal "-u nosuch" -u nosuch
 same_refusal "--group-add nosuch" --group-add nosuch
 same_refusal "--security-opt no-new-privileges:bogus" --security-opt no-new-privileges:bogus
 
+# the seccomp filter is built for the container's set (moby: the spec's
+# bounding set): --cap-add SYS_ADMIN lets mount through; no-new-privileges and
+# seccomp= together through one SecurityOpt parser
+M='mkdir -p /mnt; busybox mount -t tmpfs none /mnt; echo "mount=$?"
+grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\t " | tr "\n" ";"'
+for f in "" "--cap-add SYS_ADMIN" "--cap-add SYS_ADMIN --security-opt no-new-privileges --security-opt seccomp=unconfined"; do
+  # shellcheck disable=SC2086
+  check "mount -t tmpfs [$f]: as dockerd" "$(tdk run --rm $f ref/users:1 sh -c "$M" 2>&1)" \
+    "$(ref run --rm $f ref/users:1 sh -c "$M" 2>&1)"
+done
+
 # inspect shows the options as the client sent them
 fmt='{{.HostConfig.CapAdd}} {{.HostConfig.CapDrop}} {{.HostConfig.GroupAdd}} {{.HostConfig.Privileged}}'
 tdk create --name ci --cap-add net_admin --cap-drop ALL --group-add staff ref/users:1 true >/dev/null
