@@ -102,7 +102,7 @@ HOST_LIBS = $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a $(1)/li
 # tetherd: its room, then what it reads (the state dir, inspect, JSON).
 DOCKER_LIBS = $(1)/libhostdocker.a $(1)/libhoststore.a $(1)/libhostcli.a $(1)/libhostendpoint.a $(1)/libhostimage.a \
               $(1)/libhostcommon.a $(1)/libproto.a $(1)/libbase.a
-DOCKER_SYSLIBS := -lmicrohttpd -larchive -lnettle -ljansson -lprotobuf-c -lmd
+DOCKER_SYSLIBS := -lmicrohttpd -larchive -lnettle -ljansson -lprotobuf-c -lmd -lcap
 group = -Wl,--start-group $(1) -Wl,--end-group
 
 # --- shipped binaries (release) ---
@@ -110,7 +110,7 @@ $(B)/tether: $(O)/rel/tether/main.o $(call TETHER_LIBS,$(O)/rel) $(DEPS_STAMP)
 	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $< $(call group,$(call TETHER_LIBS,$(O)/rel)) $(MUSL_LIBS)
 
 $(B)/tetherctl: $(O)/rel/host/cli/main.o $(call HOST_LIBS,$(O)/rel) $(DEPS_STAMP)
-	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/rel)) -lprotobuf-c -lmd -ljansson
+	$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/rel)) -lprotobuf-c -lmd -ljansson -lcap
 
 $(B)/tetherd: $(O)/glibc/host/docker/main.o $(call DOCKER_LIBS,$(O)/glibc) $(DEPS_STAMP)
 	$(HOST_CC) $(GLIBC_CFLAGS) $(GLIBC_LDFLAGS) -o $@ $< $(call group,$(call DOCKER_LIBS,$(O)/glibc)) $(DOCKER_SYSLIBS)
@@ -126,7 +126,7 @@ $(SAN)/tether: $(O)/san/tether/main.o $(call TETHER_LIBS,$(O)/san)
 
 $(SAN)/tetherctl: $(O)/san/host/cli/main.o $(call HOST_LIBS,$(O)/san)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lprotobuf-c -lmd -ljansson
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(call HOST_LIBS,$(O)/san)) -lprotobuf-c -lmd -ljansson -lcap
 
 $(SAN)/tetherd: $(O)/san/host/docker/main.o $(call DOCKER_LIBS,$(O)/san)
 	@mkdir -p $(@D)

@@ -71,6 +71,7 @@ unit () { make -s unit-bins >/dev/null || exit 99; make -s test-unit; }
 net () { make -s build/san/tests/nettool >/dev/null || exit 99; bash tests/net/run.sh build/san/tests/nettool "$@"; }
 vm () { make -s build/tetherctl build/initramfs.cpio.gz build/bootstrap.iso >/dev/null || exit 99; TETHER_ASSETS=$PWD/build VM_ONLY="$*" bash tests/vm/run.sh build/tetherctl; }
 tetherd () { make -s build/san/tetherd build/tetherctl build/initramfs.cpio.gz >/dev/null || exit 99; TETHER_ASSETS=$PWD/build bash tests/docker/run.sh build/san/tetherd; }
+dockerconfine () { make -s build/san/tetherd build/tetherctl build/initramfs.cpio.gz >/dev/null || exit 99; TETHER_ASSETS=$PWD/build bash tests/docker/confine.sh build/san/tetherd; }
 '
 run_kill () { # KILL LOG: exit status of the kill command (99: did not build; 124: timeout)
   (cd "$S" && timeout -k 10 "$TMO" bash -c "$helpers"'

@@ -3,7 +3,7 @@
 # all (each runs even after another failed; the exit status says if any did).
 
 # tests/unit/test_X.c -> room by what it tests
-UNIT_PROTO := crc32c frame msg loglimit duration sysfs hardspec
+UNIT_PROTO := crc32c frame msg loglimit duration sysfs hardspec capnames
 UNIT_TETHER := ring user health netif netguard secprofile dhcpmsg dhcp bdoor guestinfo
 UNIT_HOST := ctl_portspec ctl_sig ctl_timefmt ctl_timeparse ctl_logstore ctl_json ctl_inspect ctl_image ctl_template ctl_seccompjson
 UNIT_DOCKER := docker_router docker_psfilter docker_create store_layer docker_imgmerge
@@ -16,7 +16,7 @@ UNIT_BINS := $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%) $(UNIT_TETHER:%=$(SAN)/tes
 $(UNIT_PROTO:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(O)/san/libproto.a $(O)/san/libbase.a
 	@mkdir -p $(@D)
-	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(O)/san/libproto.a $(O)/san/libbase.a) -lcmocka -lprotobuf-c -lmd -ljansson
+	$(HOST_CC) $(SAN_CFLAGS) -o $@ $< $(call group,$(O)/san/libproto.a $(O)/san/libbase.a) -lcmocka -lprotobuf-c -lmd -ljansson -lcap
 
 $(UNIT_TETHER:%=$(SAN)/tests/unit/test_%): $(SAN)/tests/unit/test_%: $(O)/san/tests/unit/test_%.o \
     $(call TETHER_LIBS,$(O)/san)

@@ -120,7 +120,7 @@ _Noreturn void cinit_main (const struct cinit_args *a)
   if (a->rootfs)
     {
       struct terr err = { 0 };
-      if (rootfs_enter (a->rootfs, a->launch.hostname, &err) < 0)
+      if (rootfs_enter (a->rootfs, a->launch.hostname, a->launch.confine.privileged, &err) < 0)
         launch_fail (rfd, 125, "%s", err.msg);
     }
   else

@@ -7,6 +7,7 @@
 
 #include "base.h"
 #include "caps.h"
+#include "capnames.h"
 #include "cfgcheck.h"
 #include "cmounts.h"
 #include "health.h"
@@ -62,7 +63,11 @@ struct container *container_create (const ContainerConfig *cfg, bool *existed, s
   if (cfg->name && strlen (cfg->name) >= sizeof ((struct container *) 0)->name)
     return (terr_set (err, 0, "name too long"), NULL);
   char why[300];
-  if (cfg_check (cfg, why, sizeof why) < 0 || cmounts_check (cfg, !vm_mode, why, sizeof why) < 0)
+  uint64_t caps;
+  if (cfg_check (cfg, why, sizeof why) < 0 || cmounts_check (cfg, !vm_mode, why, sizeof why) < 0
+      || capset_of (cfg->privileged, cfg->cap_add, cfg->n_cap_add, cfg->cap_drop, cfg->n_cap_drop, ~0ull, &caps, why,
+                    sizeof why)
+             < 0)
     return (terr_set (err, 0, "%s", why), NULL);
   size_t len = container_config__get_packed_size (cfg);
   uint8_t *packed = malloc (len ? len : 1);

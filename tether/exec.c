@@ -119,7 +119,12 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
     .n_env_extra = req->n_env, .cwd = req->cwd && req->cwd[0] ? req->cwd : cfg->cwd,
     .user = req->user && req->user[0] ? req->user : cfg->user, .hostname = host, .tty = req->tty,
     .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = rfd, .is_exec = true,
-    .seccomp_mode = cfg->seccomp_mode, .seccomp_profile = cfg->seccomp_profile,
+    /* docker: an exec has the container's groups, capabilities, seccomp filter and no_new_privs */
+    .group_add = cfg->group_add, .n_group_add = cfg->n_group_add,
+    .confine = { .cap_add = cfg->cap_add, .n_cap_add = cfg->n_cap_add, .cap_drop = cfg->cap_drop,
+                 .n_cap_drop = cfg->n_cap_drop, .privileged = cfg->privileged, .all_caps = req->privileged,
+                 .no_new_privs = cfg->no_new_privileges, .seccomp_mode = cfg->seccomp_mode,
+                 .seccomp_profile = cfg->seccomp_profile },
   };
   launch_exec (&ls);
 }

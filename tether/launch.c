@@ -98,7 +98,7 @@ static char **build_env (const struct launch_spec *ls, const struct user_ids *u,
 {
   static char *env[ENV_MAX + 5];
   static char path_kv[] = "PATH=" DEFAULT_PATH, term_kv[] = "TERM=xterm";
-  static char host_kv[300], home_kv[300];
+  static char host_kv[300], home_kv[sizeof ((struct user_ids *) 0)->home + 8];
   size_t n = 0;
   char **srcs[2] = { ls->env, ls->env_extra };
   size_t lens[2] = { ls->n_env, ls->n_env_extra };
@@ -212,7 +212,11 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
   struct user_ids u;
   struct terr err = { 0 };
   /* docker + runc: a bad user is the daemon's error for run (125), runc's for exec (126) */
-  if (user_resolve (ls->user, "/etc/passwd", "/etc/group", &u, &err) < 0)
+  if (user_resolve (ls->user, ls->group_add, ls->n_group_add, "/etc/passwd", "/etc/group", &u, &err) < 0)
+    launch_fail (rfd, ls->is_exec ? 126 : 125, "%s", err.msg);
+  /* runc's failures to apply the set are the daemon's 125 for run, 126 for exec */
+  uint64_t caps;
+  if (security_caps (&ls->confine, &caps, &err) < 0)
     launch_fail (rfd, ls->is_exec ? 126 : 125, "%s", err.msg);
 
   const char *cwd = ls->cwd && *ls->cwd ? ls->cwd : "/";
@@ -228,9 +232,7 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
         launch_fail (rfd, 125, "Cannot mkdir %s: %s", cwd, strerror (errno));
     }
   /* runc's order without no-new-privileges: the filter while CAP_SYS_ADMIN is still held */
-  if (secprofile_install (ls->seccomp_mode, ls->seccomp_profile, security_bounding_caps (), &err) < 0)
-    launch_fail (rfd, 126, "%s", err.msg);
-  if (security_confine (&err) < 0)
+  if (security_confine (&ls->confine, caps, &err) < 0)
     launch_fail (rfd, 126, "%s", err.msg);
   if (setgroups ((size_t) u.n_groups, u.groups) < 0)
     launch_fail (rfd, 126, "setgroups: %s", strerror (errno));
@@ -238,7 +240,7 @@ _Noreturn void launch_exec (const struct launch_spec *ls)
     launch_fail (rfd, 126, "setgid %u: %s", (unsigned) u.gid, strerror (errno));
   if (setuid (u.uid) < 0)
     launch_fail (rfd, 126, "setuid %u: %s", (unsigned) u.uid, strerror (errno));
-  if (security_set_caps (&err) < 0)
+  if (security_set_caps (&ls->confine, caps, &err) < 0)
     launch_fail (rfd, 126, "%s", err.msg);
   if (ls->die_with_parent)
     prctl (PR_SET_PDEATHSIG, SIGKILL); /* the tether's death must not leave the container running */

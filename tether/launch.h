@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "security.h"
 #include "tether.pb-c.h"
 
 struct launch_spec {
@@ -18,14 +19,15 @@ struct launch_spec {
   const char *cwd;     /* NULL or "" = "/" */
   bool create_cwd;
   const char *user;
+  char **group_add;      /* --group-add: names or gids */
+  size_t n_group_add;
+  struct confine confine; /* capabilities, seccomp, no_new_privs */
   const char *hostname;
   bool tty;
   Rlimit **rlimits;
   size_t n_rlimits;
   int report_fd;
   bool die_with_parent;  /* PR_SET_PDEATHSIG again after the uid change (which clears it) */
-  SeccompMode seccomp_mode;               /* the container's, for an exec too (as runc exec) */
-  const SeccompProfile *seccomp_profile;  /* SECCOMP_CUSTOM's */
   bool is_exec;          /* an exec session: docker's exec codes (126 for what run calls 125 or 127) */
 };
 

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -9,6 +11,10 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include "mkdirp.h"
+#include "sysfs.h"
+#include "vm.h"
 
 struct devnode {
   const char *name;
@@ -54,13 +60,67 @@ static int make_dev (const char *root, struct terr *err)
   return 0;
 }
 
-int rootfs_enter (const char *root, const char *hostname, struct terr *err)
+/* --privileged: docker gives the container every device of its host; here the
+ * host is the VM, less the tether's own channel (its virtio-serial port, the
+ * 16550 it may use, vsock), which must stay out of the container's reach. One
+ * walk in the forked container init, so the state is plain statics. */
+static const char *dev_root;
+static dev_t channel_devs[4];
+static int n_channel_devs;
+static struct terr *dev_err;
+
+static void channel_dev (const char *path)
+{
+  struct stat st;
+  if (n_channel_devs < 4 && stat (path, &st) == 0 && (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode)))
+    channel_devs[n_channel_devs++] = st.st_rdev;
+}
+
+static int copy_dev (const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void) type, (void) ftw;
+  if (!S_ISCHR (st->st_mode) && !S_ISBLK (st->st_mode))
+    return 0;
+  for (int i = 0; i < n_channel_devs; i++)
+    if (channel_devs[i] == st->st_rdev)
+      return 0;
+  char dst[4096];
+  snprintf (dst, sizeof dst, "%s%s", dev_root, path);
+  char *slash = strrchr (dst, '/');
+  *slash = '\0';
+  int made = mkdir_p (dst, 0755);
+  *slash = '/';
+  if (made < 0 || (mknod (dst, st->st_mode, st->st_rdev) < 0 && errno != EEXIST))
+    return terr_set (dev_err, errno, "privileged: mknod %s", dst), 1;
+  if (chown (dst, st->st_uid, st->st_gid) < 0 || chmod (dst, st->st_mode & 07777) < 0)
+    return terr_set (dev_err, errno, "privileged: owner and mode of %s", dst), 1;
+  return 0;
+}
+
+static int copy_vm_devices (const char *root, struct terr *err)
+{
+  char port[300];
+  n_channel_devs = 0;
+  if (vport_find (VM_CHANNEL_PORT_NAME, port, sizeof port) == 0)
+    channel_dev (port);
+  channel_dev (VM_CHANNEL_SERIAL);
+  channel_dev ("/dev/vsock");
+  channel_dev ("/dev/vhost-vsock");
+  dev_root = root;
+  dev_err = err;
+  /* FTW_MOUNT: devtmpfs only (not /dev/pts, /dev/shm); FTW_PHYS: no links */
+  return nftw ("/dev", copy_dev, 16, FTW_PHYS | FTW_MOUNT) == 0 ? 0 : -1;
+}
+
+int rootfs_enter (const char *root, const char *hostname, bool privileged, struct terr *err)
 {
   (void) hostname; /* /etc/hostname and friends are written by the tether before the run */
   if (mount (root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
     return terr_set (err, errno, "bind %s", root);
   if (mount_in (root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0
-      || mount_in (root, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, err) < 0
+      || mount_in (root, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY),
+                   NULL, err)
+             < 0
       || mount_in (root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", err) < 0
       || mount_in (root, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                    "newinstance,ptmxmode=0666,mode=0620,gid=5", err)
@@ -70,7 +130,7 @@ int rootfs_enter (const char *root, const char *hostname, struct terr *err)
              < 0
       || mount_in (root, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err) < 0)
     return terr_wrap (err, "container root");
-  if (make_dev (root, err) < 0)
+  if (make_dev (root, err) < 0 || (privileged && copy_vm_devices (root, err) < 0))
     return -1;
   if (chdir (root) < 0)
     return terr_set (err, errno, "chdir %s", root);

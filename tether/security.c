@@ -1,63 +1,105 @@
 #include "security.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "capnames.h"
 #include "secprofile.h"
-
-/* docker's default capabilities (moby oci/caps/defaults.go). */
-static const cap_value_t default_caps[] = {
-  CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID,  CAP_FOWNER,     CAP_MKNOD,            CAP_NET_RAW,    CAP_SETGID,
-  CAP_SETUID, CAP_SETFCAP,     CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,       CAP_AUDIT_WRITE,
-};
-#define N_DEFAULT_CAPS (sizeof default_caps / sizeof default_caps[0])
-
-uint64_t security_bounding_caps (void)
-{
-  uint64_t mask = 0;
-  for (size_t i = 0; i < N_DEFAULT_CAPS; i++)
-    mask |= 1ULL << default_caps[i];
-  return mask;
-}
 
 int security_prepare (struct terr *err)
 {
-  return secprofile_prepare (security_bounding_caps (), err);
+  return secprofile_prepare (capset_default (), err);
 }
 
-int security_confine (struct terr *err)
+/* Every capability this process's bounding set holds: what ALL and
+ * --privileged give (in host mode the tether may hold fewer than the kernel has). */
+static uint64_t held_caps (void)
 {
-  for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
-    {
-      int keep = 0;
-      for (size_t i = 0; i < N_DEFAULT_CAPS; i++)
-        keep |= default_caps[i] == c;
-      if (!keep && cap_drop_bound (c) < 0 && errno != EINVAL)
-        return terr_set (err, errno, "drop capability %d from the bounding set", (int) c);
-    }
+  uint64_t set = 0;
+  for (int c = 0; c < (int) cap_max_bits () && c < 64; c++)
+    if (cap_get_bound ((cap_value_t) c) > 0)
+      set |= 1ull << c;
+  return set;
+}
+
+int security_caps (const struct confine *cf, uint64_t *out, struct terr *err)
+{
+  uint64_t held = held_caps ();
+  char why[200];
+  if (capset_of (cf->privileged || cf->all_caps, cf->cap_add, cf->n_cap_add, cf->cap_drop, cf->n_cap_drop, held, out,
+                 why, sizeof why)
+      < 0)
+    return terr_set (err, 0, "%s", why);
+  uint64_t missing = *out & ~held;
+  for (int c = 0; c < 64; c++)
+    if (missing & (1ull << c))
+      {
+        char *name = cap_to_name ((cap_value_t) c);
+        for (char *p = name; p && *p; p++)
+          *p = (char) toupper ((unsigned char) *p);
+        terr_set (err, 0, "unable to apply caps: operation not permitted (the tether itself does not hold %s)",
+                  name ? name : "?");
+        cap_free (name);
+        return -1;
+      }
   return 0;
 }
 
-/* Inheritable stays empty, as runc leaves it since CVE-2022-24769 (docker
- * 20.10.14 on: CapInh 0 for root and any user alike); root gets its effective
- * and permitted set back from the bounding set at each execve anyway. */
-int security_set_caps (struct terr *err)
+int security_confine (const struct confine *cf, uint64_t caps, struct terr *err)
 {
-  cap_t caps = cap_init (); /* all clear */
-  if (!caps)
-    return terr_set (err, errno, "cap_init");
-  if (geteuid () == 0
-      && (cap_set_flag (caps, CAP_EFFECTIVE, N_DEFAULT_CAPS, default_caps, CAP_SET) < 0
-          || cap_set_flag (caps, CAP_PERMITTED, N_DEFAULT_CAPS, default_caps, CAP_SET) < 0))
+  /* docker: a privileged container has no seccomp filter. The filter is the
+   * container's, built on its set (moby decides the profile's capability
+   * conditions on the spec's bounding set): exec --privileged keeps it, as
+   * runc exec does. Loaded with CAP_SYS_ADMIN still held (runc's order
+   * without no-new-privileges), so no_new_privs is not needed for it and
+   * setuid programs in the image keep working, as under docker. */
+  if (!cf->privileged)
     {
-      cap_free (caps);
+      uint64_t filter_caps = caps;
+      struct confine container = *cf;
+      container.all_caps = false;
+      if (cf->all_caps && security_caps (&container, &filter_caps, err) < 0)
+        return -1;
+      if (secprofile_install (cf->seccomp_mode, cf->seccomp_profile, filter_caps, err) < 0)
+        return -1;
+    }
+  for (int c = 0; c < (int) cap_max_bits (); c++)
+    if ((c >= 64 || !(caps & (1ull << c))) && cap_drop_bound ((cap_value_t) c) < 0 && errno != EINVAL)
+      return terr_set (err, errno, "drop capability %d from the bounding set", c);
+  return 0;
+}
+
+/* Inheritable and ambient stay empty, as runc leaves them since CVE-2022-24769
+ * (docker 20.10.14 on: CapInh 0 for root and any user alike); root gets its
+ * effective and permitted set back from the bounding set at each execve anyway,
+ * any other user loses them there (no ambient set, as docker). */
+int security_set_caps (const struct confine *cf, uint64_t caps, struct terr *err)
+{
+  cap_value_t list[64];
+  int n = 0;
+  for (int c = 0; c < 64; c++)
+    if (caps & (1ull << c))
+      list[n++] = (cap_value_t) c;
+  cap_t cs = cap_init (); /* all clear */
+  if (!cs)
+    return terr_set (err, errno, "cap_init");
+  if (geteuid () == 0 && n > 0
+      && (cap_set_flag (cs, CAP_EFFECTIVE, n, list, CAP_SET) < 0
+          || cap_set_flag (cs, CAP_PERMITTED, n, list, CAP_SET) < 0))
+    {
+      cap_free (cs);
       return terr_set (err, errno, "cap_set_flag");
     }
-  int r = cap_set_proc (caps);
+  int r = cap_set_proc (cs);
   int e = errno;
-  cap_free (caps);
-  return r < 0 ? terr_set (err, e, "cap_set_proc") : 0;
+  cap_free (cs);
+  if (r < 0)
+    return terr_set (err, e, "cap_set_proc");
+  if (cf->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return terr_set (err, errno, "set no_new_privs");
+  return 0;
 }

@@ -13,6 +13,9 @@
 #define VM_CHANNEL_SCAN_MS 100
 #define VM_CHANNEL_SCAN_MAX_MS 30000
 #define VM_ROOT "/run/tether/root"
+/* The guest channel's device nodes (vmchan.c): never in a container's /dev. */
+#define VM_CHANNEL_PORT_NAME "org.tether.0"
+#define VM_CHANNEL_SERIAL "/dev/ttyS1"
 
 /* Sets up VM mode; main's loop then runs it. */
 void vm_start (void);

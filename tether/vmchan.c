@@ -13,7 +13,7 @@
 #include "sysfs.h"
 #include "vm.h"
 
-#define CHANNEL_PORT_NAME "org.tether.0"
+#define CHANNEL_PORT_NAME VM_CHANNEL_PORT_NAME
 #define VSOCK_PORT "vsock:1024"
 
 static bool have_vport, have_vsock, have_serial;
@@ -76,8 +76,8 @@ static void open_vsock (void)
 static void open_serial (void)
 {
   /* A 16550 that is not there fails to open (EIO): not worth a warning. */
-  if (access ("/dev/ttyS1", F_OK) == 0)
-    have_serial = try_channel ("/dev/ttyS1", true);
+  if (access (VM_CHANNEL_SERIAL, F_OK) == 0)
+    have_serial = try_channel (VM_CHANNEL_SERIAL, true);
 }
 
 bool vmchan_scan (void)

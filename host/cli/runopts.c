@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capnames.h"
 #include "cfgcheck.h"
 #include "cli.h"
 #include "humansize.h"
@@ -20,7 +21,8 @@
 
 enum {
   O_HELP = 256, O_NAME, O_STOP_SIGNAL, O_STOP_TIMEOUT,
-  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT, O_NO_TEMPLATE, O_SECURITY_OPT,
+  O_IMAGE, O_MEMORY, O_CPUS, O_ACCEL, O_SERIAL, O_LOG_OPT, O_INIT, O_NO_TEMPLATE,
+  O_GROUP_ADD, O_CAP_ADD, O_CAP_DROP, O_PRIVILEGED, O_SECURITY_OPT,
 };
 
 #define RUN (OPTS_RUN_HOST | OPTS_RUN_VM)
@@ -42,7 +44,13 @@ static const struct opt_def defs[] = {
   { "env", 'e', "K=V", ALL, "set an environment variable (K alone: take it from here)" },
   { "interactive", 'i', NULL, ALL, "keep stdin open and relay it" },
   { "tty", 't', NULL, ALL, "allocate a pseudo-tty" },
-  { "user", 'u', "UID[:GID]", ALL, "run as this user" },
+  { "user", 'u', "USER[:GROUP]", ALL, "run as this user (a name or uid, a group name or gid)" },
+  { "group-add", O_GROUP_ADD, "GROUP", RUN, "an additional group, a name or gid (repeatable)" },
+  { "cap-add", O_CAP_ADD, "CAP", RUN, "add a capability (NET_ADMIN, cap_sys_time, ALL; repeatable)" },
+  { "cap-drop", O_CAP_DROP, "CAP", RUN, "drop a capability (repeatable)" },
+  { "privileged", O_PRIVILEGED, NULL, RUN, "every capability, no seccomp filter, writable /sys\n"
+                                           "(a VM: the VM's devices too)" },
+  { "privileged", O_PRIVILEGED, NULL, OPTS_EXEC, "every capability" },
   { "workdir", 'w', "DIR", RUN, "working directory (created if missing)" },
   { "workdir", 'w', "DIR", OPTS_EXEC, "working directory" },
   { "volume", 'v', "NAME:/PATH", OPTS_RUN_VM, "a named volume (created on first use, kept)" },
@@ -51,8 +59,9 @@ static const struct opt_def defs[] = {
   { "cpus", O_CPUS, "N", OPTS_RUN_VM, "VM CPUs (default 1)" },
   { "init", O_INIT, NULL, RUN, "run an init as PID 1 that forwards signals and reaps\n"
                                 "(default: the command is PID 1, as docker's)" },
-  { "security-opt", O_SECURITY_OPT, "OPT", RUN, "seccomp=unconfined, or seccomp=PROFILE.json in docker's\n"
-                                                 "format (default: docker 20.10's profile);\n"
+  { "security-opt", O_SECURITY_OPT, "OPT", RUN, "no-new-privileges[:true|false], seccomp=unconfined,\n"
+                                                 "or seccomp=PROFILE.json in docker's format\n"
+                                                 "(default: docker 20.10's profile);\n"
                                                  "systempaths=unconfined: no masked or read-only /proc paths" },
   { "stop-signal", O_STOP_SIGNAL, "SIG", RUN, "signal `stop` sends first (default SIGTERM)" },
   { "stop-timeout", O_STOP_TIMEOUT, "S", RUN, "seconds `stop` waits before SIGKILL (default 10)" },
@@ -174,6 +183,12 @@ static int too_many (const struct run_opts *o)
   return 0;
 }
 
+static void list_add (char ***list, size_t *n, const char *v)
+{
+  *list = grow (*list, *n + 1, sizeof **list);
+  (*list)[(*n)++] = (char *) v;
+}
+
 /* A decimal in [min, max] into *out; -1 after "verb: what: arg". */
 static int number (const char *verb, const char *arg, int min, int max, const char *what, int *out)
 {
@@ -212,51 +227,55 @@ static int log_opt (struct run_opts *o, const char *verb, const char *kv)
   return cli_err ("%s: unknown log opt '%.*s' (this log takes max-size and max-file)", verb, (int) klen, kv), -1;
 }
 
-/* --security-opt seccomp=...: as the docker CLI, the profile is a file read
- * here (its messages are the CLI's); the value "unconfined" or "builtin". */
+/* --security-opt as the docker CLI: a bare word but no-new-privileges is its
+ * error; seccomp=FILE is read here (the CLI's messages) and its text goes
+ * on as the daemon takes it; the rest is the daemon's reading
+ * (securityopt.h), whose errors run reports as dockerd's. */
 static int security_opt (struct run_opts *o, const char *verb, const char *arg)
 {
   char why[300];
-  SeccompMode mode;
-  SeccompProfile *p = NULL;
-  const char *path = strchr (arg, '=') ? strchr (arg, '=') + 1 : "";
   if (strcmp (arg, "systempaths=unconfined") == 0)
     {
       o->hard.systempaths_unconfined = true;
       return 0;
     }
-  if (strncmp (arg, "seccomp=", 8) != 0 || !strcmp (path, "unconfined") || !strcmp (path, "builtin"))
-    {
-      int r = seccomp_opt_parse (arg, &mode, &p, why, sizeof why);
-      if (r == 0)
-        return cli_err ("%s: --security-opt %s is not supported (seccomp=unconfined or seccomp=PROFILE.json)", verb,
-                        arg),
-               -1;
-      if (r < 0)
-        return cli_err ("%s", why), -1;
-    }
-  else
+  const char *sep = strchr (arg, '=');
+  if (!sep && strcmp (arg, "no-new-privileges") != 0 && !(sep = strchr (arg, ':')))
+    return cli_err ("Invalid --security-opt: \"%s\"", arg), -1;
+  const char *path = sep ? sep + 1 : "";
+  int r;
+  if (sep && sep - arg == 7 && strncmp (arg, "seccomp", 7) == 0 && strcmp (path, "unconfined")
+      && strcmp (path, "builtin"))
     {
       FILE *f = fopen (path, "re");
       if (!f)
         return cli_err ("opening seccomp profile (%s) failed: open %s: %s", path, path, strerror (errno)), -1;
-      static char text[SECCOMP_JSON_MAX + 1];
-      size_t len = fread (text, 1, sizeof text, f);
+      static char text[sizeof "seccomp=" - 1 + SECCOMP_JSON_MAX + 1];
+      const size_t pre = sizeof "seccomp=" - 1;
+      memcpy (text, "seccomp=", pre);
+      size_t len = fread (text + pre, 1, SECCOMP_JSON_MAX + 1, f);
       fclose (f);
       json_error_t je;
-      json_t *j = len <= SECCOMP_JSON_MAX ? json_loadb (text, len, 0, &je) : NULL;
+      json_t *j = len <= SECCOMP_JSON_MAX ? json_loadb (text + pre, len, 0, &je) : NULL;
       if (!j)
         return cli_err ("compacting json for seccomp profile (%s) failed: %s", path,
                         len > SECCOMP_JSON_MAX ? "the file is larger than 1 MiB" : je.text),
                -1;
       json_decref (j);
-      if (seccomp_json_parse (text, len, &mode, &p, why, sizeof why) < 0)
-        return cli_err ("%s: %s", verb, why), -1;
+      if (memchr (text + pre, '\0', len))
+        return cli_err ("compacting json for seccomp profile (%s) failed: a NUL byte in the file", path), -1;
+      text[pre + len] = '\0';
+      r = security_opt_take (&o->sec, text, why, sizeof why);
     }
-  if (o->seccomp_profile)
-    seccomp_profile__free_unpacked (o->seccomp_profile, NULL);
-  o->seccomp_mode = mode;
-  o->seccomp_profile = p;
+  else
+    r = security_opt_take (&o->sec, arg, why, sizeof why);
+  if (r == SECURITY_OPT_UNSUPPORTED)
+    return cli_err ("%s: --security-opt %s is not supported (no-new-privileges, seccomp=unconfined, "
+                    "seccomp=PROFILE.json or systempaths=unconfined)",
+                    verb, why),
+           -1;
+  if (r < 0)
+    return cli_err ("%s: %s", verb, why), -1;
   return 0;
 }
 
@@ -283,6 +302,10 @@ static int take (struct run_opts *o, const char *verb, int key, const char *arg)
     case 'i': o->interactive = true; return 0;
     case 't': o->tty = true; return 0;
     case 'u': o->user = arg; return 0;
+    case O_GROUP_ADD: list_add (&o->group_add, &o->n_group_add, arg); return 0;
+    case O_CAP_ADD: list_add (&o->cap_add, &o->n_cap_add, arg); return 0;
+    case O_CAP_DROP: list_add (&o->cap_drop, &o->n_cap_drop, arg); return 0;
+    case O_PRIVILEGED: o->privileged = true; return 0;
     case 'w':
       if (!cfg_cwd_valid (arg))
         return cli_err ("the working directory '%s' is invalid, it needs to be an absolute path", arg), -1;
@@ -360,6 +383,12 @@ int run_opts_parse (enum opts_verb verb, int argc, char **argv, struct run_opts 
     }
   if (too_many (o) < 0)
     return -1;
+  /* the daemon's check at create, before anything starts */
+  uint64_t caps;
+  char why[200];
+  if (capset_of (o->privileged, o->cap_add, o->n_cap_add, o->cap_drop, o->n_cap_drop, ~0ull, &caps, why, sizeof why)
+      < 0)
+    return cli_err ("%s", why), -1;
   if (!(verb & RUN))
     return optind;
   if (optind < argc && strcmp (argv[optind], "--") == 0)
@@ -375,11 +404,12 @@ void run_opts_free (struct run_opts *o)
     free (o->owned[i]);
   free (o->owned);
   free (o->env);
-  if (o->seccomp_profile)
-    seccomp_profile__free_unpacked (o->seccomp_profile, NULL);
-  o->seccomp_profile = NULL;
-  o->owned = o->env = NULL;
-  o->n_owned = o->n_env = 0;
+  security_opts_free (&o->sec);
+  free (o->group_add);
+  free (o->cap_add);
+  free (o->cap_drop);
+  o->owned = o->env = o->group_add = o->cap_add = o->cap_drop = NULL;
+  o->n_owned = o->n_env = o->n_group_add = o->n_cap_add = o->n_cap_drop = 0;
 }
 
 int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg)
@@ -398,8 +428,16 @@ int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, Contain
   cfg->stop_signal = (uint32_t) o->stop_signal;
   cfg->stop_timeout_s = o->stop_timeout;
   cfg->init = o->init;
-  cfg->seccomp_mode = o->seccomp_mode;
-  cfg->seccomp_profile = o->seccomp_profile;
+  cfg->seccomp_mode = o->sec.seccomp_mode;
+  cfg->seccomp_profile = o->sec.seccomp_profile;
+  cfg->group_add = o->group_add;
+  cfg->n_group_add = o->n_group_add;
+  cfg->cap_add = o->cap_add;
+  cfg->n_cap_add = o->n_cap_add;
+  cfg->cap_drop = o->cap_drop;
+  cfg->n_cap_drop = o->n_cap_drop;
+  cfg->privileged = o->privileged;
+  cfg->no_new_privileges = o->sec.no_new_privileges;
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
   net_opts_apply (&o->net, cfg);
@@ -420,6 +458,7 @@ void run_opts_exec (const struct run_opts *o, char *container_id, char *exec_id,
   ex->tty = o->tty;
   ex->open_stdin = o->interactive && !o->detach;
   ex->detach = o->detach;
+  ex->privileged = o->privileged;
   if (o->tty)
     session_winsize (&ex->rows, &ex->cols);
   if (o->tty && o->rows && o->cols)

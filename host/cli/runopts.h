@@ -13,6 +13,7 @@
 #include "hardopts.h"
 #include "healthopts.h"
 #include "netopts.h"
+#include "securityopt.h"
 #include "tether.pb-c.h"
 
 enum opts_verb {
@@ -30,7 +31,11 @@ struct run_opts {
   char **owned;              /* the strings made for "-e K", freed with the options */
   size_t n_owned;
   const char *cwd, *user;
+  bool privileged;           /* run: the container's; exec: every capability for the exec */
   /* run */
+  char **group_add, **cap_add, **cap_drop; /* as given (docker keeps them so for inspect) */
+  size_t n_group_add, n_cap_add, n_cap_drop;
+  struct security_opts sec;  /* --security-opt no-new-privileges, seccomp=... */
   const char *name;
   int stop_signal;           /* 0: the default (SIGTERM) */
   int stop_timeout;          /* -1: the default (10 s) */
@@ -38,8 +43,6 @@ struct run_opts {
   bool docker_frames;        /* tetherd's exec: output in docker's frames (session.h) */
   unsigned rows, cols;       /* tetherd's exec: the tty's size (0: the local terminal's) */
   const char *exec_id;       /* tetherd's exec: docker's exec id (NULL: a random one) */
-  SeccompMode seccomp_mode;  /* --security-opt seccomp=...: the default, unconfined, a profile */
-  SeccompProfile *seccomp_profile; /* SECCOMP_CUSTOM's, owned */
   /* run, VM only */
   bool serial;
   bool no_template;          /* --no-template: a cold boot */

@@ -56,8 +56,9 @@ static void healthcheck_write (struct json *j, const Healthcheck *hc)
   json_obj_end (j);
 }
 
-/* HostConfig: only what tether has of it, the restart policy ("no" when unset)
- * and Init (docker's *bool: absent unless --init). */
+/* HostConfig: only what tether has of it, the restart policy ("no" when unset),
+ * Init (docker's *bool: absent unless --init), and the groups and capability
+ * options as the client gave them (null when none, as docker). */
 static void host_config_write (struct json *j, const ContainerConfig *c)
 {
   const RestartPolicy *rp = c->restart_policy;
@@ -78,6 +79,10 @@ static void host_config_write (struct json *j, const ContainerConfig *c)
       json_kstrv (j, "Dns", c->dns, c->n_dns, 0);
       json_kstrv (j, "ExtraHosts", c->extra_hosts, c->n_extra_hosts, 1);
     }
+  json_kstrv (j, "CapAdd", c->cap_add, c->n_cap_add, true);
+  json_kstrv (j, "CapDrop", c->cap_drop, c->n_cap_drop, true);
+  json_kstrv (j, "GroupAdd", c->group_add, c->n_group_add, true);
+  json_kbool (j, "Privileged", c->privileged);
   json_obj_end (j);
 }
 

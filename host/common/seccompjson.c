@@ -424,16 +424,3 @@ int seccomp_json_parse (const char *text, size_t len, SeccompMode *mode, Seccomp
   *out = sp;
   return 0;
 }
-
-int seccomp_opt_parse (const char *opt, SeccompMode *mode, SeccompProfile **out, char *why, size_t cap)
-{
-  *out = NULL;
-  if (strncmp (opt, "seccomp", 7) != 0 || (opt[7] != '=' && opt[7] != ':'))
-    return strcmp (opt, "seccomp") == 0 ? (snprintf (why, cap, "Invalid --security-opt: \"%s\"", opt), -1) : 0;
-  const char *v = opt + 8;
-  if (strcmp (v, "unconfined") == 0)
-    return *mode = SECCOMP_MODE__SECCOMP_UNCONFINED, 1;
-  if (strcmp (v, "builtin") == 0)
-    return *mode = SECCOMP_MODE__SECCOMP_DEFAULT, 1;
-  return seccomp_json_parse (v, strlen (v), mode, out, why, cap) < 0 ? -1 : 1;
-}

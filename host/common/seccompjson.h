@@ -19,10 +19,4 @@
 int seccomp_json_parse (const char *text, size_t len, SeccompMode *mode, SeccompProfile **out, char *why,
                         size_t cap);
 
-/* One --security-opt / SecurityOpt entry "seccomp=…": "unconfined", "builtin"
- * (docker 23's name for the default), or the profile's JSON text. 1 when
- * opt is a seccomp option (parsed into *mode / *out), 0 when it is not, -1 on
- * an error (why). */
-int seccomp_opt_parse (const char *opt, SeccompMode *mode, SeccompProfile **out, char *why, size_t cap);
-
 #endif

@@ -329,5 +329,8 @@ void create_req_free (struct create_req *r)
   free (r->arena);
   if (r->seccomp)
     seccomp_profile__free_unpacked (r->seccomp, NULL);
+  free (r->group_add);
+  free (r->cap_add);
+  free (r->cap_drop);
   req_init (r);
 }

@@ -110,8 +110,6 @@ void route_exec_create (struct api_req *req, struct api_reply *rep)
     api_reply_error (rep, 400, "No exec command specified");
   else if (!str_array (env, EXEC_MAX_ARGS))
     api_reply_error (rep, 400, "invalid exec request: Env must be a list of strings");
-  else if (json_is_true (json_object_get (b, "Privileged")))
-    api_reply_error (rep, 501, "exec --privileged is not supported by tetherd yet");
   else if (wd && *wd && !cfg_cwd_valid (wd))
     api_reply_error (rep, 400, "the working directory '%s' is invalid, it needs to be an absolute path", wd);
   else
@@ -131,6 +129,8 @@ void route_exec_create (struct api_req *req, struct api_reply *rep)
                                "WorkingDir", wd ? wd : "", "Tty", json_is_true (json_object_get (b, "Tty")),
                                "OpenStdin", json_is_true (json_object_get (b, "AttachStdin")), "Running", 0,
                                "ExitCode", json_null (), "Started", 0, "Pid", 0);
+      if (rec && json_is_true (json_object_get (b, "Privileged")))
+        json_object_set_new (rec, "Privileged", json_true ()); /* exec --privileged: every capability */
       json_t *cs = json_object_get (b, "ConsoleSize");
       json_int_t rows = json_integer_value (json_array_get (cs, 0)), cols = json_integer_value (json_array_get (cs, 1));
       if (rec && json_is_array (cs) && json_array_size (cs) == 2 && rows >= 0 && rows <= 65535 && cols >= 0
@@ -204,6 +204,7 @@ static int exec_run (void *p)
   o.tty = json_is_true (json_object_get (rec, "Tty"));
   o.interactive = json_is_true (json_object_get (rec, "OpenStdin")) && !a->detach;
   o.detach = a->detach;
+  o.privileged = json_is_true (json_object_get (rec, "Privileged"));
   o.docker_frames = !o.tty;
   o.exec_id = json_string_value (json_object_get (rec, "ID")); /* so a resize can name the session */
   json_t *cs = json_object_get (rec, "ConsoleSize");

@@ -1,6 +1,7 @@
 /* HostConfig and NetworkingConfig of docker's create body (ctrcreate.h): what
  * the VM is given (memory, CPUs, named volumes, restart policy, json-file log
- * rotation, console size, init) and the host-side settings it cannot honour,
+ * rotation, console size, init, groups, capabilities, privileged,
+ * no-new-privileges) and the host-side settings it cannot honour,
  * refused by name. Config and the entry point are in ctrcreate.c. */
 #include "createctx.h"
 #include "humansize.h"
@@ -10,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capnames.h"
 #include "cfgcheck.h"
 #include "logstore.h"
-#include "seccompjson.h"
+#include "securityopt.h"
 
 static const struct field host_fields[] = {
   { "Binds", R_TAKE, NULL },
@@ -26,20 +28,20 @@ static const struct field host_fields[] = {
   { "VolumesFrom", R_ZERO, "--volumes-from" },
   { "ConsoleSize", R_TAKE, NULL },
   { "Annotations", R_ZERO, "--annotation" },
-  { "CapAdd", R_ZERO, "--cap-add" },
-  { "CapDrop", R_ZERO, "--cap-drop" },
+  { "CapAdd", R_TAKE, NULL },
+  { "CapDrop", R_TAKE, NULL },
   { "CgroupnsMode", R_TAKE, NULL },
   { "Dns", R_TAKE, NULL }, /* netconfig.c */
   { "DnsOptions", R_ZERO, "--dns-option" },
   { "DnsSearch", R_ZERO, "--dns-search" },
   { "ExtraHosts", R_TAKE, NULL }, /* netconfig.c */
-  { "GroupAdd", R_ZERO, "--group-add" },
+  { "GroupAdd", R_TAKE, NULL },
   { "IpcMode", R_ZERO, "--ipc" },
   { "Cgroup", R_ZERO, "--cgroup" },
   { "Links", R_ZERO, "--link" },
   { "OomScoreAdj", R_ZERO, "--oom-score-adj" },
   { "PidMode", R_ZERO, "--pid" },
-  { "Privileged", R_ZERO, "--privileged" },
+  { "Privileged", R_TAKE, NULL },
   { "PublishAllPorts", R_TAKE, NULL }, /* netconfig.c */
   { "ReadonlyRootfs", R_TAKE, NULL }, /* hardconfig.c */
   { "SecurityOpt", R_TAKE, NULL },
@@ -244,6 +246,45 @@ static int take_mounts (struct ctx *c, const json_t *hj)
   return 0;
 }
 
+/* A []string of HostConfig into an array of its own (CREATE_MAX_LIST at most). */
+static int take_list (struct ctx *c, const json_t *hj, const char *key, const char *path, char ***owned, char ***field,
+                      size_t *n)
+{
+  const json_t *v = json_object_get (hj, key);
+  if (v == NULL || json_is_null (v))
+    return 0;
+  if (*owned == NULL && (*owned = calloc (CREATE_MAX_LIST, sizeof **owned)) == NULL)
+    return create_fail (c, 500, "out of memory");
+  *n = 0;
+  if (create_get_strings (c, hj, key, path, false, *owned, n, NULL) < 0)
+    return -1;
+  *field = *owned;
+  return 0;
+}
+
+/* Groups and capabilities (docs/security.md). Capability names are checked
+ * here, as dockerd checks them at create; groups are names in the container's
+ * /etc/group, found at start (dockerd's "Unable to find group" is a start error). */
+static int take_confine (struct ctx *c, const json_t *hj)
+{
+  struct create_req *r = c->r;
+  ContainerConfig *cfg = &r->cfg;
+  bool b;
+  if (take_list (c, hj, "GroupAdd", "HostConfig.GroupAdd", &r->group_add, &cfg->group_add, &cfg->n_group_add) < 0
+      || take_list (c, hj, "CapAdd", "HostConfig.CapAdd", &r->cap_add, &cfg->cap_add, &cfg->n_cap_add) < 0
+      || take_list (c, hj, "CapDrop", "HostConfig.CapDrop", &r->cap_drop, &cfg->cap_drop, &cfg->n_cap_drop) < 0
+      || create_get_bool (c, hj, "Privileged", "HostConfig.Privileged", &b) < 0)
+    return -1;
+  cfg->privileged = b;
+  uint64_t caps;
+  char why[200];
+  if (capset_of (cfg->privileged, cfg->cap_add, cfg->n_cap_add, cfg->cap_drop, cfg->n_cap_drop, ~0ull, &caps, why,
+                 sizeof why)
+      < 0)
+    return create_fail (c, 400, "%s", why);
+  return 0;
+}
+
 static bool is_default_network (const char *mode)
 {
   return mode[0] == '\0' || strcmp (mode, "default") == 0 || strcmp (mode, "bridge") == 0
@@ -278,11 +319,12 @@ static int take_resources (struct ctx *c, const json_t *hj)
   return 0;
 }
 
-/* HostConfig.SecurityOpt: seccomp=unconfined, =builtin, or the profile's JSON
- * text inline (the docker CLI reads --security-opt seccomp=FILE and sends the
- * file). dockerd's reading (daemon_unix.go parseSecurityOpt); other options
- * are not honoured yet. The profile is decoded here, where dockerd decodes it
- * at start: `docker create` with a bad profile fails at once. */
+/* HostConfig.SecurityOpt as dockerd 20.10's parseSecurityOpt (securityopt.h,
+ * tetherctl's parser too): no-new-privileges[:bool]; seccomp=unconfined,
+ * =builtin, or the profile's JSON text inline (the docker CLI reads
+ * --security-opt seccomp=FILE and sends the file). The profile is decoded
+ * here, where dockerd decodes it at start: `docker create` with a bad profile
+ * fails at once. apparmor and label are docker's, not the tether's: 501. */
 static int take_security_opt (struct ctx *c, const json_t *hj)
 {
   const json_t *a = json_object_get (hj, "SecurityOpt"), *e;
@@ -291,29 +333,37 @@ static int take_security_opt (struct ctx *c, const json_t *hj)
     return 0;
   if (!json_is_array (a))
     return create_type_error (c, "HostConfig.SecurityOpt", a, "[]string");
+  struct security_opts so = { 0 };
   json_array_foreach (a, i, e)
     {
       if (!json_is_string (e))
-        return create_type_error (c, "HostConfig.SecurityOpt", e, "string");
-      const char *opt = json_string_value (e);
-      SeccompMode mode;
-      SeccompProfile *p = NULL;
-      int r = seccomp_opt_parse (opt, &mode, &p, c->why, c->cap);
-      if (r < 0 && strcmp (opt, "seccomp") == 0)
-        return create_fail (c, 400, "invalid --security-opt 1: \"seccomp\"");
+        {
+          security_opts_free (&so);
+          return create_type_error (c, "HostConfig.SecurityOpt", e, "string");
+        }
+      int r = security_opt_take (&so, json_string_value (e), c->why, c->cap);
       if (r < 0)
-        return *c->status = 400, -1;
-      if (r == 0)
-        return create_fail (c, 501,
-                            "HostConfig.SecurityOpt (--security-opt) '%.64s' is not supported by tetherd yet "
-                            "(seccomp= is)",
-                            opt);
-      if (c->r->seccomp)
-        seccomp_profile__free_unpacked (c->r->seccomp, NULL);
-      c->r->seccomp = p; /* the last one wins, as dockerd's loop */
-      c->r->cfg.seccomp_mode = mode;
-      c->r->cfg.seccomp_profile = p;
+        {
+          security_opts_free (&so);
+          if (r == SECURITY_OPT_UNSUPPORTED)
+            {
+              char name[64];
+              snprintf (name, sizeof name, "%s", c->why);
+              return create_fail (c, 501,
+                                  "HostConfig.SecurityOpt '%s' (--security-opt %s) is not supported by tetherd yet "
+                                  "(no-new-privileges and seccomp= are)",
+                                  name, name);
+            }
+          return *c->status = 400, -1;
+        }
     }
+  ContainerConfig *cfg = &c->r->cfg;
+  if (c->r->seccomp)
+    seccomp_profile__free_unpacked (c->r->seccomp, NULL);
+  c->r->seccomp = so.seccomp_profile; /* the request owns it from here */
+  cfg->seccomp_mode = so.seccomp_mode;
+  cfg->seccomp_profile = so.seccomp_profile;
+  cfg->no_new_privileges = so.no_new_privileges;
   return 0;
 }
 
@@ -322,8 +372,8 @@ int create_take_host_config (struct ctx *c, const json_t *hj)
   ContainerConfig *cfg = &c->r->cfg;
   const char *s;
   bool b;
-  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0 || take_security_opt (c, hj) < 0
-      || create_take_hardening (c, hj) < 0)
+  if (take_mounts (c, hj) < 0 || take_resources (c, hj) < 0 || take_log (c, hj) < 0 || take_confine (c, hj) < 0
+      || take_security_opt (c, hj) < 0 || create_take_hardening (c, hj) < 0)
     return -1;
   if (create_get_bool (c, hj, "AutoRemove", "HostConfig.AutoRemove", &b) < 0)
     return -1;

@@ -61,7 +61,8 @@ static void inspect_shape (void **state)
         "\"OOMKilled\":false,\"Dead\":false,\"Pid\":0,\"ExitCode\":3,\"Error\":\"\","
         "\"StartedAt\":\"2023-11-14T22:13:20.000000005Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"},"
         "\"Name\":\"/web\",\"RestartCount\":0,\"ExecIDs\":null,\"AttachedClients\":[],"
-        "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0}},"
+        "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},\"CapAdd\":null,"
+        "\"CapDrop\":null,\"GroupAdd\":null,\"Privileged\":false},"
         "\"Config\":{\"Hostname\":\"0123456789ab\",\"User\":\"\",\"Tty\":false,\"OpenStdin\":false,"
         "\"Env\":[\"A=1\"],\"Cmd\":[\"sh\",\"-c\",\"exit 3\"],\"Image\":\"\",\"Entrypoint\":null,\"Labels\":{},\"WorkingDir\":\"\","
         "\"StopSignal\":\"SIGTERM\",\"StopTimeout\":10}}";
@@ -119,7 +120,7 @@ static void inspect_health_and_restart (void **state)
   assert_non_null (strstr (j.buf, want_state));
   assert_non_null (strstr (j.buf, "\"RestartCount\":2,"));
   assert_non_null (strstr (j.buf, "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"on-failure\","
-                                  "\"MaximumRetryCount\":3}}"));
+                                  "\"MaximumRetryCount\":3},"));
   assert_non_null (strstr (j.buf, "\"Cmd\":[\"true\"],\"Image\":\"\",\"Entrypoint\":null,\"Labels\":{},\"Healthcheck\":{\"Test\":[\"CMD-SHELL\","
                                   "\"test -e /ok\"],\"Interval\":200000000,\"Retries\":2},"));
   json_free (&j);

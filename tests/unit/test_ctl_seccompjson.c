@@ -11,6 +11,7 @@
 
 #include "seccompcheck.h"
 #include "seccompjson.h"
+#include "securityopt.h"
 #include "unit.h"
 
 /* The tether's generated table, to hold it against moby's file read here. */
@@ -103,20 +104,50 @@ static void unconfined_forms (void **state)
   assert_int_equal (seccomp_json_parse ("{}", 2, &mode, &p, why, sizeof why), 0);
   assert_int_equal (mode, SECCOMP_MODE__SECCOMP_UNCONFINED);
   assert_null (p);
-  assert_int_equal (seccomp_opt_parse ("seccomp=unconfined", &mode, &p, why, sizeof why), 1);
-  assert_int_equal (mode, SECCOMP_MODE__SECCOMP_UNCONFINED);
-  assert_int_equal (seccomp_opt_parse ("seccomp=builtin", &mode, &p, why, sizeof why), 1);
-  assert_int_equal (mode, SECCOMP_MODE__SECCOMP_DEFAULT);
-  assert_int_equal (seccomp_opt_parse ("no-new-privileges", &mode, &p, why, sizeof why), 0);
-  assert_int_equal (seccomp_opt_parse ("apparmor=unconfined", &mode, &p, why, sizeof why), 0);
-  assert_int_equal (seccomp_opt_parse ("seccomp", &mode, &p, why, sizeof why), -1);
-  assert_string_equal (why, "Invalid --security-opt: \"seccomp\"");
-  assert_int_equal (seccomp_opt_parse ("seccomp={\"defaultAction\":\"SCMP_ACT_LOG\"}", &mode, &p, why, sizeof why), 1);
-  assert_int_equal (mode, SECCOMP_MODE__SECCOMP_CUSTOM);
-  assert_int_equal (p->default_action, SECCOMP_ACTION__SECCOMP_ACT_LOG);
-  seccomp_profile__free_unpacked (p, NULL);
-  assert_int_equal (seccomp_opt_parse ("seccomp=nope", &mode, &p, why, sizeof why), -1);
+}
+
+/* host/common/securityopt.c: the one --security-opt parser of both clients. */
+static void security_opt_forms (void **state)
+{
+  (void) state;
+  struct security_opts so = { 0 };
+  assert_int_equal (security_opt_take (&so, "seccomp=unconfined", why, sizeof why), 0);
+  assert_int_equal (so.seccomp_mode, SECCOMP_MODE__SECCOMP_UNCONFINED);
+  assert_int_equal (security_opt_take (&so, "seccomp=builtin", why, sizeof why), 0);
+  assert_int_equal (so.seccomp_mode, SECCOMP_MODE__SECCOMP_DEFAULT);
+  assert_int_equal (security_opt_take (&so, "seccomp:unconfined", why, sizeof why), 0);
+  assert_int_equal (so.seccomp_mode, SECCOMP_MODE__SECCOMP_UNCONFINED);
+  assert_int_equal (security_opt_take (&so, "seccomp=", why, sizeof why), 0); /* dockerd: the default */
+  assert_int_equal (so.seccomp_mode, SECCOMP_MODE__SECCOMP_DEFAULT);
+  assert_false (so.no_new_privileges);
+  assert_int_equal (security_opt_take (&so, "no-new-privileges", why, sizeof why), 0);
+  assert_true (so.no_new_privileges);
+  assert_int_equal (security_opt_take (&so, "no-new-privileges:false", why, sizeof why), 0);
+  assert_false (so.no_new_privileges);
+  assert_int_equal (security_opt_take (&so, "no-new-privileges=T", why, sizeof why), 0);
+  assert_true (so.no_new_privileges);
+  assert_int_equal (security_opt_take (&so, "no-new-privileges=yes", why, sizeof why), -1);
+  assert_string_equal (why, "invalid --security-opt 2: \"no-new-privileges=yes\"");
+  assert_int_equal (security_opt_take (&so, "apparmor=unconfined", why, sizeof why), SECURITY_OPT_UNSUPPORTED);
+  assert_string_equal (why, "apparmor");
+  assert_int_equal (security_opt_take (&so, "disable", why, sizeof why), SECURITY_OPT_UNSUPPORTED);
+  assert_string_equal (why, "label=disable");
+  assert_int_equal (security_opt_take (&so, "seccomp", why, sizeof why), -1);
+  assert_string_equal (why, "invalid --security-opt 1: \"seccomp\"");
+  assert_int_equal (security_opt_take (&so, "colour=red", why, sizeof why), -1);
+  assert_string_equal (why, "invalid --security-opt 2: \"colour=red\"");
+  assert_int_equal (security_opt_take (&so, "seccomp={\"defaultAction\":\"SCMP_ACT_LOG\"}", why, sizeof why), 0);
+  assert_int_equal (so.seccomp_mode, SECCOMP_MODE__SECCOMP_CUSTOM);
+  assert_int_equal (so.seccomp_profile->default_action, SECCOMP_ACTION__SECCOMP_ACT_LOG);
+  assert_true (so.no_new_privileges); /* a seccomp entry leaves no-new-privileges alone */
+  /* a later profile replaces the earlier one (ASan: the first is freed) */
+  assert_int_equal (security_opt_take (&so, "seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}", why, sizeof why), 0);
+  assert_int_equal (so.seccomp_profile->default_action, SECCOMP_ACTION__SECCOMP_ACT_ALLOW);
+  assert_int_equal (security_opt_take (&so, "seccomp=nope", why, sizeof why), -1);
   assert_non_null (strstr (why, "Decoding seccomp profile failed"));
+  assert_int_equal (so.seccomp_mode, SECCOMP_MODE__SECCOMP_CUSTOM); /* a failed entry changes nothing */
+  security_opts_free (&so);
+  assert_null (so.seccomp_profile);
 }
 
 static void rules_and_actions (void **state)
@@ -298,6 +329,6 @@ static void wire_check (void **state)
   assert_int_equal (seccomp_profile_check (NULL, why, sizeof why), -1);
 }
 
-UNIT_MAIN (cmocka_unit_test (moby_default_is_the_builtin), cmocka_unit_test (unconfined_forms),
+UNIT_MAIN (cmocka_unit_test (moby_default_is_the_builtin), cmocka_unit_test (unconfined_forms), cmocka_unit_test (security_opt_forms),
            cmocka_unit_test (rules_and_actions), cmocka_unit_test (architectures), cmocka_unit_test (docker_refuses),
            cmocka_unit_test (bounds), cmocka_unit_test (wire_check))

@@ -312,6 +312,60 @@ static void network_fields (void **state)
     }
 }
 
+/* GroupAdd, CapAdd, CapDrop, Privileged, SecurityOpt no-new-privileges: taken
+ * as given (inspect shows them so); dockerd's texts for what it refuses. */
+static void confinement_fields (void **state)
+{
+  (void) state;
+  struct result *x = parse_with ("HostConfig.CapAdd", "[\"net_admin\", \"CAP_SYS_TIME\"]");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_cap_add, 2);
+  assert_string_equal (x->r.cfg.cap_add[0], "net_admin");
+  done (x);
+  x = parse_with ("HostConfig.CapDrop", "[\"ALL\"]");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_cap_drop, 1);
+  done (x);
+  x = parse_with ("HostConfig.GroupAdd", "[\"staff\", \"7\"]");
+  assert_int_equal (x->rc, 0);
+  assert_int_equal (x->r.cfg.n_group_add, 2);
+  assert_string_equal (x->r.cfg.group_add[1], "7");
+  done (x);
+  x = parse_with ("HostConfig.Privileged", "true");
+  assert_int_equal (x->rc, 0);
+  assert_true (x->r.cfg.privileged);
+  done (x);
+  static const char *const nnp[][2] = {
+    { "[\"no-new-privileges\"]", "1" }, { "[\"no-new-privileges:true\"]", "1" },
+    { "[\"no-new-privileges=1\"]", "1" }, { "[\"no-new-privileges=true\", \"no-new-privileges:false\"]", "0" },
+  };
+  for (size_t i = 0; i < sizeof nnp / sizeof nnp[0]; i++)
+    {
+      x = parse_with ("HostConfig.SecurityOpt", nnp[i][0]);
+      assert_int_equal (x->rc, 0);
+      assert_int_equal (x->r.cfg.no_new_privileges, nnp[i][1][0] == '1');
+      done (x);
+    }
+  expect_refused ("HostConfig.CapAdd", "[\"foo\"]", 400, "invalid CapAdd: unknown capability: \"CAP_FOO\"");
+  expect_refused ("HostConfig.CapDrop", "[\"chown\", \"bar\"]", 400, "invalid CapDrop: unknown capability: \"CAP_BAR\"");
+  expect_refused ("HostConfig.CapAdd", "\"NET_ADMIN\"", 400, "HostConfig.CapAdd");
+  expect_refused ("HostConfig.GroupAdd", "[7]", 400, "HostConfig.GroupAdd");
+  expect_refused ("HostConfig.SecurityOpt", "[\"no-new-privileges:bogus\"]", 400,
+                  "invalid --security-opt 2: \"no-new-privileges:bogus\"");
+  expect_refused ("HostConfig.SecurityOpt", "[\"colour=red\"]", 400, "invalid --security-opt 2: \"colour=red\"");
+  expect_refused ("HostConfig.SecurityOpt", "[\"bogus\"]", 400, "invalid --security-opt 1: \"bogus\"");
+  /* one parser for both options: each keeps the other's value */
+  x = parse_with ("HostConfig.SecurityOpt", "[\"no-new-privileges\", \"seccomp=unconfined\"]");
+  assert_int_equal (x->rc, 0);
+  assert_true (x->r.cfg.no_new_privileges);
+  assert_int_equal (x->r.cfg.seccomp_mode, SECCOMP_MODE__SECCOMP_UNCONFINED);
+  done (x);
+  expect_refused ("HostConfig.SecurityOpt", "[\"label=disable\"]", 501, "HostConfig.SecurityOpt 'label'");
+  expect_refused ("HostConfig.SecurityOpt", "[\"disable\"]", 501, "HostConfig.SecurityOpt 'label=disable'");
+  expect_refused ("HostConfig.SecurityOpt", "[\"apparmor:x\"]", 501, "HostConfig.SecurityOpt 'apparmor'");
+  expect_refused ("HostConfig.SecurityOpt", "\"no-new-privileges\"", 400, "HostConfig.SecurityOpt");
+}
+
 static void each_refused_field (void **state)
 {
   (void) state;
@@ -322,13 +376,9 @@ static void each_refused_field (void **state)
       "HostConfig.Mounts (named volume mounts, on /v)" },
     { "HostConfig.Mounts", "[{\"Type\":\"tmpfs\",\"Target\":\"/t\"},{\"Type\":\"bind\",\"Source\":\"/a\",\"Target\":\"/b\"}]",
       "HostConfig.Mounts (host path bind mounts, on /b)" },
-    { "HostConfig.Privileged", "true", "HostConfig.Privileged (--privileged)" },
-    { "HostConfig.CapAdd", "[\"NET_ADMIN\"]", "HostConfig.CapAdd (--cap-add)" },
-    { "HostConfig.CapDrop", "[\"ALL\"]", "HostConfig.CapDrop (--cap-drop)" },
     { "HostConfig.Devices", "[{\"PathOnHost\":\"/dev/null\"}]", "HostConfig.Devices (--device)" },
     { "HostConfig.NetworkMode", "\"host\"", "HostConfig.NetworkMode 'host' (--network)" },
     { "HostConfig.NetworkMode", "\"container:abc\"", "HostConfig.NetworkMode 'container:abc'" },
-    { "HostConfig.SecurityOpt", "[\"no-new-privileges\"]", "HostConfig.SecurityOpt (--security-opt)" },
     { "HostConfig.DnsSearch", "[\"x\"]", "HostConfig.DnsSearch (--dns-search)" },
     { "HostConfig.PidMode", "\"host\"", "HostConfig.PidMode (--pid)" },
     { "HostConfig.IpcMode", "\"host\"", "HostConfig.IpcMode (--ipc)" },
@@ -779,13 +829,14 @@ static void security_opt_seccomp (void **state)
   expect_refused ("HostConfig.SecurityOpt", "[\"seccomp=not json\"]", 400, "Decoding seccomp profile failed");
   expect_refused ("HostConfig.SecurityOpt", "[\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_X\\\"}\"]", 400,
                   "string SCMP_ACT_X is not a valid action for seccomp");
-  expect_refused ("HostConfig.SecurityOpt", "[\"apparmor=unconfined\"]", 501, "HostConfig.SecurityOpt (--security-opt)");
+  expect_refused ("HostConfig.SecurityOpt", "[\"apparmor=unconfined\"]", 501, "HostConfig.SecurityOpt 'apparmor'");
   expect_refused ("HostConfig.SecurityOpt", "\"seccomp=unconfined\"", 400, "HostConfig.SecurityOpt");
 }
 
 UNIT_MAIN (cmocka_unit_test (echo_bodies_of_both_clis), cmocka_unit_test (it_rm_bodies_of_both_clis),
            cmocka_unit_test (full_bodies_of_both_clis), cmocka_unit_test (entrypoint_bodies_of_both_clis),
            cmocka_unit_test (refused_bodies_of_both_clis), cmocka_unit_test (each_refused_field),
+           cmocka_unit_test (confinement_fields),
            cmocka_unit_test (docker_rules_with_docker_texts), cmocka_unit_test (autoremove_with_restart),
            cmocka_unit_test (signals_timeouts_resources), cmocka_unit_test (log_config),
            cmocka_unit_test (healthcheck_fields), cmocka_unit_test (labels_sorted),
