@@ -65,4 +65,9 @@ int netrec_detach (const char *name, const char *id, struct terr *err);
 /* Detaches id from every network (a container being removed). */
 void netrec_detach_all (const char *id);
 
+/* netdoc.c: the network as `docker network inspect` shows it (one object of
+ * its array; the caller's reference), or NULL when out of memory. */
+struct json_t;
+struct json_t *netrec_docker_json (const struct netrec *n);
+
 #endif
