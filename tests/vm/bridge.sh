@@ -1,0 +1,46 @@
+# Sourced by tests/vm/run.sh: named bridge networks (#13). Every bridge, tap
+# and DHCP server lives in a network namespace this test makes (--netns): no
+# traffic reaches the host's namespace, let alone leaves the machine.
+
+bridge_ns () { # NAME: a fresh namespace with lo up
+  ip netns add "$1" && ip -n "$1" link set lo up
+}
+
+# Two VMs on one bridge with static addresses from the network's record ping
+# each other; the bridge and taps are the endpoints' (in the namespace); rm of
+# a network in use is refused, and works once its containers are gone.
+t_bridge_static () {
+  local ns=tbr$$ net=bn$$ a out rc br
+  bridge_ns "$ns" || { bad "bridge: static addresses" "ip netns add failed"; return; }
+  "$CTL" network create --subnet 10.214.0.0/24 --netns "$ns" "$net" >/dev/null
+  a=$(timeout 120 "$CTL" run -d --network "$net" -- sleep 60 2>&1)
+  out=$(timeout 120 "$CTL" run --network "$net" -- sh -c 'ip addr show eth0 | sed -n "s/.*inet \([0-9./]*\).*/\1/p"; ping -c 2 -W 3 10.214.0.2 >/dev/null && echo pinged' 2>&1)
+  check "bridge: two VMs on one bridge ping each other (static addresses .2 and .3)" "$(echo $out)" "10.214.0.3/24 pinged"
+  br=$("$CTL" network inspect "$net" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Options"]["com.docker.network.bridge.name"])')
+  out=$(ip -n "$ns" -o link show master "$br" | grep -c " tt")
+  check "bridge: the running VM's tap is on the bridge in the test's namespace" "$out" "1"
+  out=$(ip link show "$br" >/dev/null 2>&1 && echo present || echo absent)
+  check "bridge: no bridge in the host's namespace" "$out" "absent"
+  out=$("$CTL" inspect "$a" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]; n = d["NetworkSettings"]["Networks"][sys.argv[1]]
+print(n["IPAddress"], n["IPPrefixLen"], n["Gateway"])' "$net" 2>&1)
+  check "bridge: inspect's Networks{NAME}" "$out" "10.214.0.2 24 10.214.0.1"
+  out=$("$CTL" network rm "$net" 2>&1); rc=$?
+  case "$rc/$out" in
+    1/*"error while removing network: network $net id "*" has active endpoints") ok "bridge: rm of a network in use is refused" ;;
+    *) bad "bridge: rm of a network in use" "$rc/$out" ;;
+  esac
+  "$CTL" rm -f "$a" >/dev/null 2>&1
+  "$CTL" rm "$(cid)" >/dev/null 2>&1
+  sleep 0.5
+  out=$(ip -n "$ns" -o link show master "$br" | grep -c " tt")
+  check "bridge: the taps go with the VMs" "$out" "0"
+  out=$("$CTL" network rm "$net" 2>&1)
+  check "bridge: rm once its containers are removed" "$out" "$net"
+  ip netns del "$ns"
+}
+
+t_bridge () {
+  t_bridge_static
+}
