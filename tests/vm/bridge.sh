@@ -41,6 +41,48 @@ print(n["IPAddress"], n["IPPrefixLen"], n["Gateway"])' "$net" 2>&1)
   ip netns del "$ns"
 }
 
+# A --dhcp network: the test makes the bridge itself in its namespace (the
+# endpoint finds it there) with Debian's dnsmasq on it; the VM's tether gets
+# a lease before the start, /etc/hosts names it, inspect shows it.
+t_bridge_dhcp () {
+  local ns=tbd$$ net=bd$$ br id out dns
+  command -v dnsmasq >/dev/null || { bad "bridge: DHCP" "no dnsmasq (mk/deps.sh installs dnsmasq-base)"; return; }
+  bridge_ns "$ns" || { bad "bridge: DHCP" "ip netns add failed"; return; }
+  "$CTL" network create --dhcp --netns "$ns" "$net" >/dev/null
+  br=$("$CTL" network inspect "$net" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Options"]["com.docker.network.bridge.name"])')
+  ip -n "$ns" link add "$br" type bridge && ip -n "$ns" addr add 10.215.0.1/24 dev "$br" && ip -n "$ns" link set "$br" up
+  ip netns exec "$ns" dnsmasq --no-daemon --no-ping --conf-file=/dev/null --port=0 --interface="$br" --bind-interfaces \
+    --except-interface=lo --dhcp-range=10.215.0.50,10.215.0.60,255.255.255.0,2m \
+    --dhcp-option=option:router,10.215.0.1 --dhcp-leasefile="$TETHER_STATE_DIR/leases.$ns" --pid-file= \
+    --log-dhcp >"$TETHER_STATE_DIR/dnsmasq.$ns.log" 2>&1 &
+  dns=$!
+  id=$(timeout 120 "$CTL" run -d --network "$net" -- sleep 60 2>&1)
+  out=$(timeout 60 "$CTL" exec "$id" sh -c 'ip addr show eth0 | sed -n "s/.*inet \([0-9./]*\).*/\1/p"; grep -c "^10\.215\.0\.5[0-9]	" /etc/hosts; ip route | grep -c "default via 10.215.0.1"' 2>&1)
+  case "$(echo $out)" in
+    "10.215.0.5"[0-9]"/24 1 1") ok "bridge: a lease from dnsmasq on the bridge before the start (address, /etc/hosts, route)" ;;
+    *) bad "bridge: a lease from dnsmasq" "$(echo $out | head -c 300)" ;;
+  esac
+  out=$("$CTL" inspect "$id" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]; n = d["NetworkSettings"]["Networks"][sys.argv[1]]
+print(n["IPAddress"][:9], n["IPPrefixLen"], n["Gateway"], n.get("Source"), n.get("State"))' "$net" 2>&1)
+  check "bridge: inspect shows the lease" "$out" "10.215.0. 24 10.215.0.1 dhcp bound"
+  out=$(grep -c "DHCPACK($br) 10.215.0.5" "$TETHER_STATE_DIR/dnsmasq.$ns.log")
+  check "bridge: dnsmasq acked once" "$out" "1"
+  "$CTL" rm -f "$id" >/dev/null 2>&1
+  kill "$dns" 2>/dev/null; wait "$dns" 2>/dev/null
+  # no server: a bounded start error naming the NIC
+  out=$(timeout 120 "$CTL" run --network "$net" -- true 2>&1); local rc=$?
+  case "$rc/$out" in
+    "125/tetherctl: no DHCP lease on NIC 02:"*" within 15 s") ok "bridge: no DHCP server: 125, no lease within 15 s" ;;
+    *) bad "bridge: no DHCP server" "$rc/$(echo "$out" | head -c 300)" ;;
+  esac
+  "$CTL" rm "$(cid)" >/dev/null 2>&1
+  "$CTL" network rm "$net" >/dev/null
+  ip netns del "$ns"
+}
+
 t_bridge () {
   t_bridge_static
+  t_bridge_dhcp
 }
