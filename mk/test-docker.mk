@@ -2,7 +2,8 @@
 # (tests/docker/run.sh: two container VMs, ~30 s), then the life of containers
 # through the CLIs (tests/docker/life.sh: ~15 VMs, ~90 s), then images
 # (tests/docker/images.sh: load, OCI, hostile archives, ~8 VMs, ~60 s), then
-# seccomp (tests/docker/seccomp.sh: 4 VMs, ~20 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
+# seccomp (tests/docker/seccomp.sh: 4 VMs, ~20 s), then bridge networks
+# (tests/docker/networks.sh: 3 VMs in a test netns, ~40 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
 # /usr/bin/docker (Debian's docker.io 20.10), curl, socat, python3: a missing
 # one is a failure, never a skip. Runs the sanitizer tetherd, then the release one.
 
@@ -13,3 +14,4 @@ test-docker: $(SAN)/tetherd $(B)/tetherd $(B)/tetherctl build/initramfs.cpio.gz
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/life.sh $(abspath $(SAN)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/images.sh $(abspath $(SAN)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/seccomp.sh $(abspath $(SAN)/tetherd)
+	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/networks.sh $(abspath $(SAN)/tetherd)

@@ -234,7 +234,7 @@ int netrec_load (const char *name, struct netrec *n, struct terr *err)
   char hit[NETREC_NAME_MAX + 1] = "";
   for (int i = 0; i < k; i++)
     if (rec_read (names[i], n, &e2) == 0 && strncmp (n->id, name, strlen (name)) == 0)
-      found++, snprintf (hit, sizeof hit, "%s", names[i]);
+      found++, snprintf (hit, sizeof hit, "%.*s", NETREC_NAME_MAX, names[i]);
   if (found != 1)
     return fail_as (err, ENOENT, found ? "network %s is ambiguous (%d matches)" : "network %s not found", name,
                      found);
