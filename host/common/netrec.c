@@ -43,11 +43,13 @@ bool netrec_predefined (const char *name)
 /* A message of docker's own (no strerror appended) with an errno callers test. */
 #define fail_as(err, e, ...) (terr_set ((err), 0, __VA_ARGS__), (err)->errnum = (e), -1)
 
-static int rec_path (const char *name, const char *ext, char *out, size_t cap, struct terr *err)
+/* make: create networks/ (a writer); a reader finds nothing where it is missing. */
+static int rec_path_in (bool make, const char *name, const char *ext, char *out, size_t cap, struct terr *err)
 {
   char dir[PATH_MAX];
-  if (state_subdir ("networks", dir, sizeof dir, err) < 0)
-    return -1;
+  if (make ? state_subdir ("networks", dir, sizeof dir, err) < 0
+           : snprintf (dir, sizeof dir, "%s/networks", state_dir ()) >= (int) sizeof dir)
+    return make ? -1 : terr_set (err, ENAMETOOLONG, "state directory");
   int k = snprintf (out, cap, "%s/%s.%s", dir, name, ext);
   if (k < 0 || (size_t) k >= cap)
     return terr_set (err, ENAMETOOLONG, "network %s: path too long", name);
@@ -58,7 +60,7 @@ static int rec_path (const char *name, const char *ext, char *out, size_t cap, s
 static int rec_lock (const char *name, struct terr *err)
 {
   char p[PATH_MAX];
-  if (rec_path (name, "lock", p, sizeof p, err) < 0)
+  if (rec_path_in (true, name, "lock", p, sizeof p, err) < 0)
     return -1;
   int fd = open (p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -84,7 +86,7 @@ static int rec_read (const char *name, struct netrec *n, struct terr *err)
   char p[PATH_MAX];
   if (!netrec_name_valid (name))
     return fail_as (err, ENOENT, "network %s not found", name);
-  if (rec_path (name, "json", p, sizeof p, err) < 0)
+  if (rec_path_in (false, name, "json", p, sizeof p, err) < 0)
     return -1;
   json_error_t je;
   json_t *o = json_load_file (p, 0, &je);
@@ -118,7 +120,7 @@ static int rec_read (const char *name, struct netrec *n, struct terr *err)
 static int rec_write (const struct netrec *n, struct terr *err)
 {
   char p[PATH_MAX], tmp[PATH_MAX + 8];
-  if (rec_path (n->name, "json", p, sizeof p, err) < 0)
+  if (rec_path_in (true, n->name, "json", p, sizeof p, err) < 0)
     return -1;
   snprintf (tmp, sizeof tmp, "%s.tmp", p);
   json_t *ctrs = json_object ();
@@ -203,12 +205,11 @@ int netrec_create (struct netrec *n, const char *name, const char *subnet, const
 int netrec_list (char (*names)[NETREC_NAME_MAX + 1], size_t cap, struct terr *err)
 {
   char dir[PATH_MAX];
-  if (state_subdir ("networks", dir, sizeof dir, err) < 0)
-    return -1;
+  snprintf (dir, sizeof dir, "%s/networks", state_dir ());
   struct dirent **ents;
   int n = scandir (dir, &ents, NULL, alphasort);
   if (n < 0)
-    return terr_set (err, errno, "scandir %s", dir);
+    return errno == ENOENT ? 0 : terr_set (err, errno, "scandir %s", dir);
   size_t k = 0;
   for (int i = 0; i < n; i++)
     {
@@ -259,9 +260,9 @@ int netrec_remove (const char *name, struct terr *err)
       else
         {
           char p[PATH_MAX];
-          if (rec_path (n->name, "json", p, sizeof p, err) == 0)
+          if (rec_path_in (true, n->name, "json", p, sizeof p, err) == 0)
             r = unlink (p) == 0 ? 0 : terr_set (err, errno, "unlink %s", p);
-          if (r == 0 && rec_path (n->name, "lock", p, sizeof p, err) == 0)
+          if (r == 0 && rec_path_in (true, n->name, "lock", p, sizeof p, err) == 0)
             unlink (p);
         }
     }

@@ -245,14 +245,14 @@ static bool is_default_network (const char *mode)
 
 /* The default network, none, or a bridge network's record (netrec.h); else
  * docker's 404. A host network or container:ID cannot be honoured in a VM. */
-static bool network_known (struct ctx *c, const char *mode)
+static bool network_known (struct ctx *c, const char *field, const char *mode)
 {
   static struct netrec rec;
   struct terr err;
   if (is_default_network (mode))
     return true;
   if (strcmp (mode, "host") == 0 || strncmp (mode, "container:", 10) == 0)
-    return create_fail (c, 501, "network mode '%.64s' (--network) is not supported by tetherd (a container is a VM)",
+    return create_fail (c, 501, "%s '%.64s' (--network) is not supported by tetherd (a container is a VM)", field,
                         mode), false;
   /* docker's words; not its 404, which makes the CLI pull the image instead */
   if (netrec_load (mode, &rec, &err) < 0)
@@ -344,7 +344,7 @@ int create_take_host_config (struct ctx *c, const json_t *hj)
   cfg->init = b;
   if (create_get_string (c, hj, "NetworkMode", "HostConfig.NetworkMode", &s) < 0)
     return -1;
-  if (!network_known (c, s))
+  if (!network_known (c, "HostConfig.NetworkMode", s))
     return -1;
   if (create_get_string (c, hj, "CgroupnsMode", "HostConfig.CgroupnsMode", &s) < 0)
     return -1;
@@ -382,7 +382,7 @@ int create_take_networking (struct ctx *c, const json_t *nj)
       json_t *v;
       json_object_foreach ((json_t *) ej, k, v)
         {
-          if (!network_known (c, k))
+          if (!network_known (c, "NetworkingConfig.EndpointsConfig", k))
             return -1;
           if (!is_deep_zero (v))
             return create_fail (c, 501, "NetworkingConfig.EndpointsConfig.%s (endpoint settings such as --ip, "
