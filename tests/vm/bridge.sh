@@ -52,7 +52,7 @@ t_bridge_dhcp () {
   br=$("$CTL" network inspect "$net" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Options"]["com.docker.network.bridge.name"])')
   ip -n "$ns" link add "$br" type bridge && ip -n "$ns" addr add 10.215.0.1/24 dev "$br" && ip -n "$ns" link set "$br" up
   ip netns exec "$ns" dnsmasq --no-daemon --no-ping --conf-file=/dev/null --port=0 --interface="$br" --bind-interfaces \
-    --except-interface=lo --dhcp-range=10.215.0.50,10.215.0.60,255.255.255.0,2m \
+    --except-interface=lo --dhcp-range=10.215.0.50,10.215.0.59,255.255.255.0,2m \
     --dhcp-option=option:router,10.215.0.1 --dhcp-leasefile="$TETHER_STATE_DIR/leases.$ns" --pid-file= \
     --log-dhcp >"$TETHER_STATE_DIR/dnsmasq.$ns.log" 2>&1 &
   dns=$!
