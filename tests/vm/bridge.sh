@@ -82,7 +82,37 @@ print(n["IPAddress"][:9], n["IPPrefixLen"], n["Gateway"], n.get("Source"), n.get
   ip netns del "$ns"
 }
 
+# A NAK at the first renewal (tests/net/dhcpd.py nak: leases .70 then .71):
+# the container keeps running, the new address is reported without being
+# asked (inspect) and /etc/hosts names it.
+t_bridge_dhcp_nak () {
+  local ns=tbk$$ net=bk$$ br id out srv i
+  bridge_ns "$ns" || { bad "bridge: DHCP NAK" "ip netns add failed"; return; }
+  "$CTL" network create --dhcp --netns "$ns" "$net" >/dev/null
+  br=$("$CTL" network inspect "$net" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Options"]["com.docker.network.bridge.name"])')
+  ip -n "$ns" link add "$br" type bridge && ip -n "$ns" addr add 10.217.0.1/24 dev "$br" && ip -n "$ns" link set "$br" up
+  ip netns exec "$ns" python3 "$(dirname "$0")/../net/dhcpd.py" "$br" 10.217.0.1 nak 60 >"$TETHER_STATE_DIR/dhcpd.$ns.log" 2>&1 &
+  srv=$!
+  id=$(timeout 120 "$CTL" run -d --network "$net" -- sleep 60 2>&1)
+  for i in $(seq 100); do
+    out=$("$CTL" inspect "$id" 2>/dev/null | python3 -c '
+import json, sys
+n = json.load(sys.stdin)[0]["NetworkSettings"]["Networks"][sys.argv[1]]
+print(n["IPAddress"], n.get("State"), n.get("AddressChanges", 0) >= 3)' "$net" 2>&1)
+    [ "$out" = "10.217.0.71 bound True" ] && break
+    sleep 0.2
+  done
+  check "bridge: a NAK, then a new lease, reported to inspect" "$out" "10.217.0.71 bound True"
+  out=$(timeout 60 "$CTL" exec "$id" sh -c 'grep -c "^10\.217\.0\.71	" /etc/hosts; ip addr show eth0 | grep -c "inet 10.217.0.71/24"' 2>&1)
+  check "bridge: the container ran on; /etc/hosts and eth0 have the new address" "$(echo $out)" "1 1"
+  "$CTL" rm -f "$id" >/dev/null 2>&1
+  kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+  "$CTL" network rm "$net" >/dev/null
+  ip netns del "$ns"
+}
+
 t_bridge () {
   t_bridge_static
   t_bridge_dhcp
+  t_bridge_dhcp_nak
 }
