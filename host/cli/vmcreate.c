@@ -131,6 +131,7 @@ static int prepare_bridge (ContainerConfig *cfg, const char *net, struct terr *e
   nic_store.gateway = net_rec.dhcp ? (char *) "" : net_rec.gateway;
   nic_store.bridge = net_rec.bridge;
   nic_store.netns = net_rec.netns;
+  cfg->network = net_rec.name; /* an id or its prefix names it too: inspect shows the name */
   nic_ptrs[0] = &nic_store;
   cfg->nics = nic_ptrs;
   cfg->n_nics = 1;
@@ -192,10 +193,14 @@ int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o
   if (v->loaded)
     container_info__free_unpacked (v->loaded, NULL);
   memset (v, 0, sizeof *v);
-  if (vm_ctr_paths (v, cfg->id, err) < 0)
-    return -1;
-  if (mkdir_p (v->dir, 0700) < 0)
-    return terr_set (err, errno, "mkdir %s", v->dir);
+  if (vm_ctr_paths (v, cfg->id, err) < 0 || (mkdir_p (v->dir, 0700) < 0 && terr_set (err, errno, "mkdir %s", v->dir)))
+    {
+      /* no container record: nothing would free its address */
+      struct terr e2;
+      if (cfg->n_nics && cfg->nics[0]->bridge && cfg->nics[0]->bridge[0])
+        netrec_detach (net_rec.name, cfg->id, &e2);
+      return -1;
+    }
   v->cfg = cfg;
   const char *dw = getenv ("TETHER_DISK_WAIT_S");
   cfg->disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;
