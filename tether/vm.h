@@ -44,6 +44,7 @@ const char *vmnet_missing (const ContainerConfig *cfg); /* the first NIC not the
 int vmnet_setup (const ContainerConfig *cfg, struct terr *err);
 const char *vmnet_unleased (const ContainerConfig *cfg); /* the first DHCP NIC without a lease yet, or NULL */
 const char *vmnet_address (const char *mac);             /* its address now ("A.B.C.D/N"), or "" */
+size_t vmnet_dns (const char *mac, const char **out, size_t cap); /* its lease's DNS servers */
 void vmnet_report (struct conn *only);                   /* every NIC's state again (NULL: every channel) */
 void vmnet_fill_info (ContainerInfo *info);
 /* vmpower.c */

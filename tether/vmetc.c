@@ -122,10 +122,16 @@ int vmetc_write (const ContainerConfig *cfg, const char *id, struct terr *err)
   if (bind_file ("etc/hosts", "hosts", text, err) < 0)
     return -1;
   hosts_bound = true;
-  if (cfg->n_dns == 0)
-    return 0; /* the image's own */
+  /* --dns, else a DHCP NIC's lease's servers (at the start), else the image's own */
+  const char *lease_dns[8];
+  size_t nd = cfg->n_dns;
+  const char *const *dns = (const char *const *) cfg->dns;
+  if (nd == 0 && cfg->n_nics && cfg->nics[0]->dhcp)
+    nd = vmnet_dns (cfg->nics[0]->mac, lease_dns, 8), dns = lease_dns;
+  if (nd == 0)
+    return 0;
   int n = 0;
-  for (size_t i = 0; i < cfg->n_dns && n >= 0 && (size_t) n < sizeof text; i++)
-    n += snprintf (text + n, sizeof text - (size_t) n, "nameserver %s\n", cfg->dns[i]);
+  for (size_t i = 0; i < nd && n >= 0 && (size_t) n < sizeof text; i++)
+    n += snprintf (text + n, sizeof text - (size_t) n, "nameserver %s\n", dns[i]);
   return bind_file ("etc/resolv.conf", "resolv.conf", text, err);
 }

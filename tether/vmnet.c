@@ -23,6 +23,8 @@
 struct nic_state {
   NetState pb;
   char mac[18], ifname[IFNAMSIZ], address[24], gateway[16], state[16], source[8], error[160];
+  char dns[DHCP_MAX_DNS][INET_ADDRSTRLEN]; /* a DHCP NIC's lease's servers */
+  unsigned n_dns;
 };
 static struct nic_state nics[NET_MAX_NICS];
 static struct dhcpio dhcps[NET_MAX_NICS];
@@ -108,6 +110,9 @@ static void on_dhcp (void *arg, const struct dhcp_event *ev)
       if (ev->gateway.s_addr)
         inet_ntop (AF_INET, &ev->gateway, gw, sizeof gw);
     }
+  s->n_dns = 0;
+  for (unsigned k = 0; ev->has_lease && k < ev->n_dns && k < DHCP_MAX_DNS; k++)
+    inet_ntop (AF_INET, &ev->dns[k], s->dns[s->n_dns++], INET_ADDRSTRLEN);
   bool changed = strcmp (s->address, addr) != 0;
   if (changed)
     s->pb.changes++;
@@ -138,6 +143,16 @@ const char *vmnet_unleased (const ContainerConfig *cfg)
     if (cfg->nics[i]->dhcp && !(dhcp_on[i] && dhcps[i].c.bound))
       return cfg->nics[i]->mac;
   return NULL;
+}
+
+size_t vmnet_dns (const char *mac, const char **out, size_t cap)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < n_nics; i++)
+    if (strcmp (nics[i].mac, mac) == 0)
+      for (unsigned k = 0; k < nics[i].n_dns && n < cap; k++)
+        out[n++] = nics[i].dns[k];
+  return n;
 }
 
 const char *vmnet_address (const char *mac)

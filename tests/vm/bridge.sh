@@ -53,13 +53,13 @@ t_bridge_dhcp () {
   ip -n "$ns" link add "$br" type bridge && ip -n "$ns" addr add 10.215.0.1/24 dev "$br" && ip -n "$ns" link set "$br" up
   ip netns exec "$ns" dnsmasq --no-daemon --no-ping --conf-file=/dev/null --port=0 --interface="$br" --bind-interfaces \
     --except-interface=lo --dhcp-range=10.215.0.50,10.215.0.59,255.255.255.0,2m \
-    --dhcp-option=option:router,10.215.0.1 --dhcp-leasefile="$TETHER_STATE_DIR/leases.$ns" --pid-file= \
+    --dhcp-option=option:router,10.215.0.1 --dhcp-option=option:dns-server,10.215.0.1,192.0.2.53 --dhcp-leasefile="$TETHER_STATE_DIR/leases.$ns" --pid-file= \
     --log-dhcp >"$TETHER_STATE_DIR/dnsmasq.$ns.log" 2>&1 &
   dns=$!
   id=$(timeout 120 "$CTL" run -d --network "$net" -- sleep 60 2>&1)
-  out=$(timeout 60 "$CTL" exec "$id" sh -c 'ip addr show eth0 | sed -n "s/.*inet \([0-9./]*\).*/\1/p"; grep -c "^10\.215\.0\.5[0-9]	" /etc/hosts; ip route | grep -c "default via 10.215.0.1"' 2>&1)
+  out=$(timeout 60 "$CTL" exec "$id" sh -c 'ip addr show eth0 | sed -n "s/.*inet \([0-9./]*\).*/\1/p"; grep -c "^10\.215\.0\.5[0-9]	" /etc/hosts; ip route | grep -c "default via 10.215.0.1"; grep nameserver /etc/resolv.conf | tr "\n" " "' 2>&1)
   case "$(echo $out)" in
-    "10.215.0.5"[0-9]"/24 1 1") ok "bridge: a lease from dnsmasq on the bridge before the start (address, /etc/hosts, route)" ;;
+    "10.215.0.5"[0-9]"/24 1 1 nameserver 10.215.0.1 nameserver 192.0.2.53") ok "bridge: a lease from dnsmasq on the bridge before the start (address, /etc/hosts, route, resolv.conf)" ;;
     *) bad "bridge: a lease from dnsmasq" "$(echo $out | head -c 300)" ;;
   esac
   out=$("$CTL" inspect "$id" | python3 -c '
