@@ -69,5 +69,9 @@ void netrec_detach_all (const char *id);
  * its array; the caller's reference), or NULL when out of memory. */
 struct json_t;
 struct json_t *netrec_docker_json (const struct netrec *n);
+/* docker's predefined "bridge" (our default network) and "none", by name or
+ * an id prefix of 12 or more: the object, or NULL for any other name. Their
+ * Containers are not listed. */
+struct json_t *netrec_predefined_json (const char *name);
 
 #endif

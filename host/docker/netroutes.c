@@ -25,6 +25,8 @@ void route_net_list (struct api_req *req, struct api_reply *rep)
       return;
     }
   json_t *all = json_array ();
+  json_array_append_new (all, netrec_predefined_json ("bridge"));
+  json_array_append_new (all, netrec_predefined_json ("none"));
   for (int i = 0; all && i < k; i++)
     if (netrec_load (names[i], &rec, &err) == 0)
       json_array_append_new (all, netrec_docker_json (&rec));
@@ -34,7 +36,10 @@ void route_net_list (struct api_req *req, struct api_reply *rep)
 void route_net_inspect (struct api_req *req, struct api_reply *rep)
 {
   struct terr err;
-  if (netrec_load (req->param, &rec, &err) < 0)
+  json_t *pre = netrec_predefined_json (req->param);
+  if (pre)
+    api_reply_jansson (rep, 200, pre);
+  else if (netrec_load (req->param, &rec, &err) < 0)
     api_reply_error (rep, err.errnum == ENOENT ? 404 : 500, "%s", err.msg);
   else
     api_reply_jansson (rep, 200, netrec_docker_json (&rec));

@@ -30,7 +30,8 @@ id=$(d28 network create --subnet 10.216.0.0/24 -o org.tether.netns="$NS" dn1 2>&
 check "network create prints the id" "${#id}" 64
 out=$(d28 network create dn1 2>&1); rc=$?
 check "network create of a name in use: docker's words" "$rc/$out" "1/Error response from daemon: network with name dn1 already exists"
-check "network ls" "$(d28 network ls --format '{{.Name}} {{.Driver}} {{.Scope}}')" "dn1 bridge local"
+check "network ls: the predefined two and dn1" "$(echo $(d28 network ls --format '{{.Name}} {{.Driver}} {{.Scope}}'))" "bridge bridge local dn1 bridge local none null local"
+check "network inspect bridge: the default network" "$(d28 network inspect -f '{{.Name}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' bridge)" "bridge 10.0.2.0/24"
 check "network inspect: IPAM" "$(d28 network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}' dn1)" "10.216.0.0/24 10.216.0.1"
 out=$(d28 network inspect nosuch 2>&1 >/dev/null); rc=$?
 check "network inspect of no network" "$rc/$out" "1/Error response from daemon: network nosuch not found"
@@ -46,7 +47,7 @@ out=$(d28 network rm dn1 2>&1); rc=$?
 check "network rm while in use is refused" "$rc/$(echo "$out" | grep -c 'has active endpoints')" "1/1"
 d28 rm -f "$a" >/dev/null 2>&1
 check "network rm" "$(d28 network rm dn1 2>&1)" "dn1"
-check "network ls: empty" "$(d28 network ls -q)" ""
+check "network ls: the predefined two left" "$(d28 network ls -q | wc -l)" "2"
 ip netns del "$NS"
 
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
