@@ -7,7 +7,8 @@
 # (tests/docker/net.sh: -p, -P, port, ps, a port in use; 5 VMs, ~20 s), then hardening
 # (tests/docker/hardening.sh: --read-only, --tmpfs, --ulimit, ...; 2 VMs, ~20 s), then users, groups and
 # capabilities beside Debian's dockerd + runc (tests/docker/confine.sh:
-# ~15 VMs, ~30 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
+# ~15 VMs, ~30 s), then bridge networks
+# (tests/docker/networks.sh: 3 VMs in a test netns, ~40 s), part of `make test`. Needs root, /usr/local/bin/docker (28.x),
 # /usr/bin/docker (Debian's docker.io 20.10), curl, socat, python3: a missing
 # one is a failure, never a skip. Runs the sanitizer tetherd, then the release one.
 
@@ -22,3 +23,4 @@ test-docker: $(SAN)/tetherd $(B)/tetherd $(B)/tetherctl build/initramfs.cpio.gz
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/net.sh $(abspath $(SAN)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/hardening.sh $(abspath $(SAN)/tetherd)
 	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/confine.sh $(abspath $(SAN)/tetherd)
+	TETHER_ASSETS=$(abspath $(B)) bash tests/docker/networks.sh $(abspath $(SAN)/tetherd)

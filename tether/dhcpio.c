@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "fdio.h"
 #include "netif.h"
+#include "netspec.h"
 
 static struct dhcpio *io_of (struct dhcp_client *c)
 {
@@ -276,8 +277,8 @@ int dhcpio_start (struct dhcpio *io, const char *mac, const char *hostname, uint
   char ifname[IFNAMSIZ];
   int idx;
   uint8_t mac6[6];
-  if (sscanf (mac, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac6[0], &mac6[1], &mac6[2], &mac6[3], &mac6[4],
-              &mac6[5]) != 6 || netif_find_by_mac (mac, ifname, &idx) != 0)
+  /* net_mac_parse, not sscanf: the tether links no scanf (its size) */
+  if (net_mac_parse (mac, mac6) != 0 || netif_find_by_mac (mac, ifname, &idx) != 0)
     return terr_set (err, ENODEV, "no interface with MAC %s", mac);
   memset (io, 0, sizeof *io);
   io->raw.fd = io->udp.fd = -1;

@@ -62,7 +62,7 @@ static int hold_ms (void)
   return s > 0 && s <= 24 * 3600 ? (int) s * 1000 : VM_HOLD_MS;
 }
 
-static int64_t nic_deadline_ms;
+static int64_t nic_deadline_ms, lease_deadline_ms;
 static int nic_wait_ms (void)
 {
   uint32_t ms = vm_c && vm_c->cfg ? vm_c->cfg->nic_wait_ms : 0;
@@ -109,8 +109,30 @@ static void try_start (void)
       return;
     }
   struct terr err = { 0 };
-  if (vmdisk_mount_all (vm_c->cfg, &err) < 0 || vmnet_setup (vm_c->cfg, &err) < 0
-      || vmetc_write (vm_c->cfg, vm_c->id, &err) < 0)
+  if (lease_deadline_ms == 0)
+    {
+      if (vmdisk_mount_all (vm_c->cfg, &err) < 0 || vmnet_setup (vm_c->cfg, &err) < 0)
+        {
+          fail_start (err.msg);
+          return;
+        }
+      lease_deadline_ms = now_mono_ms () + VM_LEASE_WAIT_MS;
+    }
+  /* DHCP NICs: the first lease before the start (/etc/hosts names it) */
+  const char *unleased = vmnet_unleased (vm_c->cfg);
+  if (unleased)
+    {
+      if (now_mono_ms () < lease_deadline_ms)
+        {
+          timer_arm (&disk_timer, 50, disk_tick);
+          return;
+        }
+      char why[160];
+      snprintf (why, sizeof why, "no DHCP lease on NIC %s within %d s", unleased, VM_LEASE_WAIT_MS / 1000);
+      fail_start (why);
+      return;
+    }
+  if (vmetc_write (vm_c->cfg, vm_c->id, &err) < 0)
     {
       fail_start (err.msg);
       return;

@@ -9,6 +9,7 @@
 #define VM_HELLO_WAIT_MS 10000   /* first hello (host time) before the first exec */
 #define VM_DISK_WAIT_MS 30000    /* disks named by the config */
 #define VM_NIC_WAIT_MS 10000     /* NICs named by the config, once the disks are there */
+#define VM_LEASE_WAIT_MS 15000   /* the first DHCP lease of each DHCP NIC, once it is there */
 #define VM_HOLD_MS (600 * 1000) /* DESIGN §4: exit not acked and no endpoint heard: then power off anyway */
 #define VM_CHANNEL_SCAN_MS 100
 #define VM_CHANNEL_SCAN_MAX_MS 30000
@@ -38,10 +39,15 @@ void vmdisk_track_mount (const char *target);
  * written outside its root and bind-mounted over the image's (docker's way: a
  * read-only root still gets them, and an address change rewrites them). */
 int vmetc_write (const ContainerConfig *cfg, const char *id, struct terr *err);
+/* /etc/hosts again after a NIC's address changed (DHCP): the bound file is rewritten in place. */
+void vmetc_hosts_update (const ContainerConfig *cfg);
 void vmdisk_unmount_all (void);
 /* vmnet.c: the NICs (found by MAC, configured, reported as NetState) */
 const char *vmnet_missing (const ContainerConfig *cfg); /* the first NIC not there yet, or NULL */
 int vmnet_setup (const ContainerConfig *cfg, struct terr *err);
+const char *vmnet_unleased (const ContainerConfig *cfg); /* the first DHCP NIC without a lease yet, or NULL */
+const char *vmnet_address (const char *mac);             /* its address now ("A.B.C.D/N"), or "" */
+size_t vmnet_dns (const char *mac, const char **out, size_t cap); /* its lease's DNS servers */
 void vmnet_report (struct conn *only);                   /* every NIC's state again (NULL: every channel) */
 void vmnet_fill_info (ContainerInfo *info);
 /* vmpower.c */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fdio.h"
+#include "log.h"
 #include "mkdirp.h"
 #include "vm.h"
 
@@ -55,48 +56,82 @@ static int bind_file (const char *rel, const char *name, const char *text, struc
   return 0;
 }
 
-/* The container's address on its first NIC ("10.0.2.15"), or "" without one. */
+/* The container's address on its first NIC ("10.0.2.15"), or "" without one:
+ * a DHCP NIC's is its lease's, once it has one. */
 static void nic_address (const ContainerConfig *cfg, char *ip, size_t cap)
 {
   ip[0] = '\0';
-  if (cfg->n_nics && !cfg->nics[0]->dhcp && cfg->nics[0]->address)
+  if (!cfg->n_nics)
+    return;
+  const char *a = cfg->nics[0]->dhcp ? vmnet_address (cfg->nics[0]->mac) : cfg->nics[0]->address;
+  if (a && a[0])
     {
-      const char *a = cfg->nics[0]->address, *slash = strchr (a, '/');
+      const char *slash = strchr (a, '/');
       snprintf (ip, cap, "%.*s", (int) (slash ? (size_t) (slash - a) : strlen (a)), a);
     }
 }
 
-int vmetc_write (const ContainerConfig *cfg, const char *id, struct terr *err)
+static char etc_host[80];
+static bool hosts_bound;
+
+static void hosts_text (const ContainerConfig *cfg, char *text, size_t cap)
 {
-  char host[80], ip[24], text[8192];
-  if (mkdir_p (VM_ETC_DIR, 0700) < 0)
-    return terr_set (err, errno, "mkdir " VM_ETC_DIR);
-  snprintf (host, sizeof host, "%.63s", cfg->hostname && cfg->hostname[0] ? cfg->hostname : id);
-  if (!(cfg->hostname && cfg->hostname[0]))
-    host[12] = '\0';
-  snprintf (text, sizeof text, "%s\n", host);
-  if (bind_file ("etc/hostname", "hostname", text, err) < 0)
-    return -1;
-  int n = snprintf (text, sizeof text, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                       "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                                       "ff02::2\tip6-allrouters\n");
-  for (size_t i = 0; i < cfg->n_extra_hosts && n > 0 && (size_t) n < sizeof text; i++)
+  char ip[24];
+  int n = snprintf (text, cap, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                               "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                               "ff02::2\tip6-allrouters\n");
+  for (size_t i = 0; i < cfg->n_extra_hosts && n > 0 && (size_t) n < cap; i++)
     {
       /* docker's --add-host name:ip */
       const char *h = cfg->extra_hosts[i], *colon = strchr (h, ':');
       if (colon)
-        n += snprintf (text + n, sizeof text - (size_t) n, "%s\t%.*s\n", colon + 1, (int) (colon - h), h);
+        n += snprintf (text + n, cap - (size_t) n, "%s\t%.*s\n", colon + 1, (int) (colon - h), h);
     }
   /* docker: the container's address and name last; without a network, none */
   nic_address (cfg, ip, sizeof ip);
-  if (ip[0] && n > 0 && (size_t) n < sizeof text)
-    snprintf (text + n, sizeof text - (size_t) n, "%s\t%s\n", ip, host);
+  if (ip[0] && n > 0 && (size_t) n < cap)
+    snprintf (text + n, cap - (size_t) n, "%s\t%s\n", ip, etc_host);
+}
+
+void vmetc_hosts_update (const ContainerConfig *cfg)
+{
+  static char text[8192];
+  if (!hosts_bound)
+    return; /* not written yet: vmetc_write will have the address */
+  hosts_text (cfg, text, sizeof text);
+  /* in place (O_TRUNC, the same inode): the bind mount shows the new text */
+  int out = open (VM_ETC_DIR "/hosts", O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (out < 0 || fd_write_all (out, text, strlen (text)) < 0)
+    log_warn ("rewriting " VM_ETC_DIR "/hosts: %s", strerror (errno));
+  if (out >= 0)
+    close (out);
+}
+
+int vmetc_write (const ContainerConfig *cfg, const char *id, struct terr *err)
+{
+  char text[8192];
+  if (mkdir_p (VM_ETC_DIR, 0700) < 0)
+    return terr_set (err, errno, "mkdir " VM_ETC_DIR);
+  snprintf (etc_host, sizeof etc_host, "%.63s", cfg->hostname && cfg->hostname[0] ? cfg->hostname : id);
+  if (!(cfg->hostname && cfg->hostname[0]))
+    etc_host[12] = '\0';
+  snprintf (text, sizeof text, "%s\n", etc_host);
+  if (bind_file ("etc/hostname", "hostname", text, err) < 0)
+    return -1;
+  hosts_text (cfg, text, sizeof text);
   if (bind_file ("etc/hosts", "hosts", text, err) < 0)
     return -1;
-  if (cfg->n_dns == 0)
-    return 0; /* the image's own */
-  n = 0;
-  for (size_t i = 0; i < cfg->n_dns && n >= 0 && (size_t) n < sizeof text; i++)
-    n += snprintf (text + n, sizeof text - (size_t) n, "nameserver %s\n", cfg->dns[i]);
+  hosts_bound = true;
+  /* --dns, else a DHCP NIC's lease's servers (at the start), else the image's own */
+  const char *lease_dns[8];
+  size_t nd = cfg->n_dns;
+  const char *const *dns = (const char *const *) cfg->dns;
+  if (nd == 0 && cfg->n_nics && cfg->nics[0]->dhcp)
+    nd = vmnet_dns (cfg->nics[0]->mac, lease_dns, 8), dns = lease_dns;
+  if (nd == 0)
+    return 0;
+  int n = 0;
+  for (size_t i = 0; i < nd && n >= 0 && (size_t) n < sizeof text; i++)
+    n += snprintf (text + n, sizeof text - (size_t) n, "nameserver %s\n", dns[i]);
   return bind_file ("etc/resolv.conf", "resolv.conf", text, err);
 }

@@ -13,6 +13,7 @@
 
 #include "fdio.h"
 #include "cli.h"
+#include "netrec.h"
 #include "epspawn.h"
 #include "vmrelay.h"
 #include "sig.h"
@@ -143,6 +144,7 @@ static int rm_one (const char *ref, const char *id, const struct ctl_opts *o)
   if (o->volumes && vm_ctr_load (&v, id, &err) == 0)
     vm_anon_volumes_remove (v.cfg);
   vm_ctr_paths (&v, id, &err);
+  netrec_detach_all (id); /* its address on a bridge network is free again */
   /* No shell: the state dir's path is the user's ($TETHER_STATE_DIR). */
   tree_remove (v.dir);
   if (access (v.dir, F_OK) == 0)

@@ -28,6 +28,7 @@ static const char main_usage[]
       "  logs      a container VM's output (without -H)\n"
       "  image     build layer disks (image build DIR|TAR -o OUT.vmdk)\n"
       "  template  VM templates that run clones (create, ls, rm)\n"
+      "  network   bridge networks (create, ls, rm, inspect)\n"
       "\n"
       "Run 'tetherctl VERB --help' for a verb's options.\n";
 
@@ -40,7 +41,7 @@ static const struct vm_verb
   { "run", vm_cli_run },     { "exec", vm_cli_exec }, { "ps", vm_cli_ps },     { "inspect", vm_cli_inspect },
   { "wait", vm_cli_wait },   { "kill", vm_cli_kill }, { "stop", vm_cli_stop }, { "rm", vm_cli_rm },
   { "ping", vm_cli_ping },   { "logs", vm_cli_logs },   { "health", vm_cli_health },
-  { "attach", vm_cli_attach }, { "template", vm_cli_template },
+  { "attach", vm_cli_attach }, { "template", vm_cli_template }, { "network", vm_cli_network },
 };
 /* image needs no connection: the verb table's shape around cmd_image. */
 static int verb_image (const struct cli *cli, int argc, char **argv)

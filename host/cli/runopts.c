@@ -82,8 +82,8 @@ static const struct opt_def defs[] = {
   { "log-opt", O_LOG_OPT, "K=V", OPTS_RUN_VM,
     "rotate the log as docker's json-file (repeatable):\nmax-size=SIZE (10m, 1g; default unbounded),\n"
     "max-file=N (files kept, the current one included)" },
-  { "network", NETOPT_NETWORK, "none|default", OPTS_RUN_VM,
-    "default: QEMU's user network (outbound access,\n-p); none: loopback only" },
+  { "network", NETOPT_NETWORK, "none|default|NAME", OPTS_RUN_VM,
+    "default: QEMU's user network (outbound access,\n-p); none: loopback only; NAME: a bridge\nnetwork (tetherctl network create)" },
   { "publish", 'p', "[IP:][HOST:]PORT[/udp]", OPTS_RUN_VM, "publish a container port on the host (repeatable)" },
   { "dns", NETOPT_DNS, "IP", OPTS_RUN_VM, "a nameserver for /etc/resolv.conf (repeatable)" },
   { "add-host", NETOPT_ADD_HOST, "NAME:IP", OPTS_RUN_VM, "a line for /etc/hosts (repeatable)" },

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "image.h"
 #include "mkdirp.h"
+#include "netrec.h"
 #include "netspec.h"
 #include "qemu.h"
 #include "statedir.h"
@@ -109,6 +110,34 @@ static char nic_mac[18];
 static char *nic_blocked[] = { (char *) NET_USER_GATEWAY "/32" };
 static char *user_dns[] = { (char *) NET_USER_DNS };
 
+/* A named bridge network (netrec.h): the container is attached to its record,
+ * which hands out the next free address unless the network uses DHCP. */
+static struct netrec net_rec;
+static char nic_addr[24];
+
+static int prepare_bridge (ContainerConfig *cfg, const char *net, struct terr *err)
+{
+  /* docker publishes a bridge network's ports through the host; not done here
+   * yet: refused rather than silently dropped */
+  if (cfg->n_ports)
+    return terr_set (err, 0, "network %s: published ports (-p) work on the default network only", net);
+  if (netrec_attach (net, cfg->id, &net_rec, nic_addr, sizeof nic_addr, err) < 0)
+    return -1;
+  nic__init (&nic_store);
+  net_mac_from_id (cfg->id, nic_mac);
+  nic_store.mac = nic_mac;
+  nic_store.dhcp = net_rec.dhcp;
+  nic_store.address = net_rec.dhcp ? (char *) "" : nic_addr;
+  nic_store.gateway = net_rec.dhcp ? (char *) "" : net_rec.gateway;
+  nic_store.bridge = net_rec.bridge;
+  nic_store.netns = net_rec.netns;
+  cfg->network = net_rec.name; /* an id or its prefix names it too: inspect shows the name */
+  nic_ptrs[0] = &nic_store;
+  cfg->nics = nic_ptrs;
+  cfg->n_nics = 1;
+  return 0;
+}
+
 static int prepare_network (ContainerConfig *cfg, struct terr *err)
 {
   const char *net = cfg->network && cfg->network[0] ? cfg->network : "default";
@@ -120,7 +149,7 @@ static int prepare_network (ContainerConfig *cfg, struct terr *err)
       return 0;
     }
   if (strcmp (net, "default") != 0 && strcmp (net, "bridge") != 0)
-    return terr_set (err, 0, "network %s not found", net);
+    return prepare_bridge (cfg, net, err);
   nic__init (&nic_store);
   net_mac_from_id (cfg->id, nic_mac);
   nic_store.mac = nic_mac;
@@ -164,10 +193,14 @@ int vm_create (struct vm_ctr *v, ContainerConfig *cfg, const struct vm_create *o
   if (v->loaded)
     container_info__free_unpacked (v->loaded, NULL);
   memset (v, 0, sizeof *v);
-  if (vm_ctr_paths (v, cfg->id, err) < 0)
-    return -1;
-  if (mkdir_p (v->dir, 0700) < 0)
-    return terr_set (err, errno, "mkdir %s", v->dir);
+  if (vm_ctr_paths (v, cfg->id, err) < 0 || (mkdir_p (v->dir, 0700) < 0 && terr_set (err, errno, "mkdir %s", v->dir)))
+    {
+      /* no container record: nothing would free its address */
+      struct terr e2;
+      if (cfg->n_nics && cfg->nics[0]->bridge && cfg->nics[0]->bridge[0])
+        netrec_detach (net_rec.name, cfg->id, &e2);
+      return -1;
+    }
   v->cfg = cfg;
   const char *dw = getenv ("TETHER_DISK_WAIT_S");
   cfg->disk_wait_s = dw && atoi (dw) > 0 ? (uint32_t) atoi (dw) : 0;

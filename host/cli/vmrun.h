@@ -42,6 +42,8 @@ int attach_parse (int argc, char **argv, struct attach_opts *o);
 int vm_cli_attach (int argc, char **argv);
 /* cli_template.c: template create|ls|rm */
 int vm_cli_template (int argc, char **argv);
+/* cli_network.c: network create|ls|rm|inspect. */
+int vm_cli_network (int argc, char **argv);
 /* cli_run.c: the detach keys an attach uses (-1: spec is not docker's form). */
 int attach_keys (struct session_opts *so, const char *spec);
 int exec_over (struct conn *c, const struct run_opts *o, char *cid, char **cmd, size_t n);

@@ -14,6 +14,7 @@
 #include "capnames.h"
 #include "cfgcheck.h"
 #include "logstore.h"
+#include "netrec.h"
 #include "securityopt.h"
 
 static const struct field host_fields[] = {
@@ -291,6 +292,23 @@ static bool is_default_network (const char *mode)
          || strcmp (mode, "none") == 0;
 }
 
+/* The default network, none, or a bridge network's record (netrec.h); else
+ * docker's 404. A host network or container:ID cannot be honoured in a VM. */
+static bool network_known (struct ctx *c, const char *field, const char *mode)
+{
+  static struct netrec rec;
+  struct terr err;
+  if (is_default_network (mode))
+    return true;
+  if (strcmp (mode, "host") == 0 || strncmp (mode, "container:", 10) == 0)
+    return create_fail (c, 501, "%s '%.64s' (--network) is not supported by tetherd (a container is a VM)", field,
+                        mode), false;
+  /* docker's words; not its 404, which makes the CLI pull the image instead */
+  if (netrec_load (mode, &rec, &err) < 0)
+    return create_fail (c, 400, "network %.64s not found", mode), false;
+  return true;
+}
+
 static int take_resources (struct ctx *c, const json_t *hj)
 {
   ContainerConfig *cfg = &c->r->cfg;
@@ -385,10 +403,8 @@ int create_take_host_config (struct ctx *c, const json_t *hj)
   cfg->init = b;
   if (create_get_string (c, hj, "NetworkMode", "HostConfig.NetworkMode", &s) < 0)
     return -1;
-  if (!is_default_network (s) && (strcmp (s, "host") == 0 || strchr (s, ':')))
-    return create_fail (c, 501, "HostConfig.NetworkMode '%.64s' (--network) is not supported by tetherd yet", s);
-  if (!is_default_network (s))
-    return create_fail (c, 400, "network %.64s not found", s); /* dockerd's words (400, not its 404: the CLI takes a 404 of create for a missing image and pulls) */
+  if (!network_known (c, "HostConfig.NetworkMode", s))
+    return -1;
   if (create_get_string (c, hj, "CgroupnsMode", "HostConfig.CgroupnsMode", &s) < 0)
     return -1;
   if (s[0] && strcmp (s, "private") != 0)
@@ -425,9 +441,8 @@ int create_take_networking (struct ctx *c, const json_t *nj)
       json_t *v;
       json_object_foreach ((json_t *) ej, k, v)
         {
-          if (!is_default_network (k))
-            return create_fail (c, 501, "NetworkingConfig.EndpointsConfig '%.64s' (--network) is not supported by "
-                                        "tetherd yet", k);
+          if (!network_known (c, "NetworkingConfig.EndpointsConfig", k))
+            return -1;
           if (!is_deep_zero (v))
             return create_fail (c, 501, "NetworkingConfig.EndpointsConfig.%s (endpoint settings such as --ip, "
                                         "--network-alias) is not supported by tetherd yet", k);

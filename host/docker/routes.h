@@ -55,6 +55,11 @@ void route_vol_list (struct api_req *req, struct api_reply *rep);
 void route_vol_inspect (struct api_req *req, struct api_reply *rep);
 void route_vol_create (struct api_req *req, struct api_reply *rep);
 void route_vol_remove (struct api_req *req, struct api_reply *rep);
+/* netroutes.c */
+void route_net_list (struct api_req *req, struct api_reply *rep);
+void route_net_inspect (struct api_req *req, struct api_reply *rep);
+void route_net_create (struct api_req *req, struct api_reply *rep);
+void route_net_remove (struct api_req *req, struct api_reply *rep);
 /* resize.c */
 void route_ctr_resize (struct api_req *req, struct api_reply *rep);
 void route_exec_resize (struct api_req *req, struct api_reply *rep);

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "clone.h"
 #include "loop.h"
+#include "netrec.h"
 #include "netspec.h"
 #include "portspec.h"
 #include "qemu.h"
@@ -341,6 +342,7 @@ _Noreturn void ep_finish (void)
       ep_log ("done: removing the container (AutoRemove)");
       vm_removed_note (ep.v->id, ep.v->info.exit_code);
       vm_anon_volumes_remove (ep.v->cfg); /* docker's --rm takes them too */
+      netrec_detach_all (ep.v->id);         /* its bridge network address is free */
       tree_remove (ep.v->dir);
       exit (0);
     }

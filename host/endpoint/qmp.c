@@ -73,7 +73,41 @@ static int judge_reply (const char *line, json_t **ret, struct terr *err)
   return verdict;
 }
 
+/* The command's text with pass_fd in SCM_RIGHTS on its first byte (QEMU takes
+ * the fd for the command it reads next: getfd), the rest written plainly. */
+static int send_with_fd (int fd, const char *text, size_t len, int pass_fd)
+{
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE (sizeof (int))];
+  } u;
+  memset (&u, 0, sizeof u);
+  struct iovec iov = { .iov_base = (void *) text, .iov_len = len };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &pass_fd, sizeof (int));
+  ssize_t n;
+  do
+    n = sendmsg (fd, &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return -1;
+  return fd_write_all (fd, text + n, len - (size_t) n);
+}
+
+static int exec_ret_fd (int fd, const char *command, json_t *args, int pass_fd, json_t **ret, int timeout_ms,
+                        struct terr *err);
+
 static int exec_ret (int fd, const char *command, json_t *args, json_t **ret, int timeout_ms, struct terr *err)
+{
+  return exec_ret_fd (fd, command, args, -1, ret, timeout_ms, err);
+}
+
+static int exec_ret_fd (int fd, const char *command, json_t *args, int pass_fd, json_t **ret, int timeout_ms,
+                        struct terr *err)
 {
   json_t *cmd = json_pack ("{s:s}", "execute", command);
   if (cmd && args)
@@ -84,7 +118,10 @@ static int exec_ret (int fd, const char *command, json_t *args, json_t **ret, in
   json_decref (cmd);
   if (!text)
     return terr_set (err, ENOMEM, "QMP %s", command);
-  int w = fd_write_all (fd, text, strlen (text)) < 0 || fd_write_all (fd, "\n", 1) < 0 ? -1 : 0;
+  int w = (pass_fd >= 0 ? send_with_fd (fd, text, strlen (text), pass_fd) : fd_write_all (fd, text, strlen (text))) < 0
+                  || fd_write_all (fd, "\n", 1) < 0
+              ? -1
+              : 0;
   free (text);
   if (w < 0)
     return terr_set (err, errno, "QMP write");
@@ -145,6 +182,11 @@ int qmp_once (const char *path, const char *command, json_t *args, int timeout_m
   int r = qmp_exec (fd, command, args, timeout_ms, err);
   close (fd);
   return r;
+}
+
+int qmp_exec_fd (int fd, const char *command, json_t *args, int pass_fd, int timeout_ms, struct terr *err)
+{
+  return exec_ret_fd (fd, command, args, pass_fd, NULL, timeout_ms, err);
 }
 
 int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err)

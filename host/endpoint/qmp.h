@@ -16,6 +16,8 @@ int qmp_open (const char *path, int timeout_ms, struct terr *err);
  * is taken) and waits for its return or error, skipping events. 0 on "return", -1
  * on "error" (err holds its desc), a reply that is not JSON, or a lost socket. */
 int qmp_exec (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err);
+/* qmp_exec with pass_fd sent along (SCM_RIGHTS): getfd takes it. */
+int qmp_exec_fd (int fd, const char *command, json_t *args, int pass_fd, int timeout_ms, struct terr *err);
 /* Runs one command on fd: its "return" value (the caller's reference), or NULL with err. */
 json_t *qmp_exec_ret (int fd, const char *command, json_t *args, int timeout_ms, struct terr *err);
 /* Polls query-migrate on fd until the migration (either side) completes: 0, or

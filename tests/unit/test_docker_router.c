@@ -113,7 +113,7 @@ static void later_routes_are_501_and_say_not_supported (void **state)
   assert_int_equal (route ("POST", "/v1.50/containers/abc/pause", &rep, &req), 501);
   assert_string_equal (req.param, "abc");
   body_is (&rep, "{\"message\":\"this container operation is not supported by tetherd yet (POST /containers/abc/pause)\"}");
-  static const char *const urls[] = { "/images/create", "/images", "/containers/json/x", "/images/busybox/history", "/networks/x", "/volumes/x/y",
+  static const char *const urls[] = { "/images/create", "/images", "/containers/json/x", "/images/busybox/history", "/networks/x/y", "/volumes/x/y",
                                       "/plugins/x/json", "/exec/1/top", "/containers/x/changes", "/events" };
   for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
     {

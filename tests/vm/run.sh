@@ -84,6 +84,7 @@ wedge_check () {
 . "$(dirname "$0")/cuts.sh"
 . "$(dirname "$0")/clone.sh"
 . "$(dirname "$0")/net.sh"
+. "$(dirname "$0")/bridge.sh"
 . "$(dirname "$0")/vmware.sh"
 . "$(dirname "$0")/hardening.sh"
 
@@ -347,6 +348,7 @@ t_vm_hardening
 
 # 16. the default network (#13): published ports, the host's loopback closed, outbound, none
 t_net
+t_bridge
 
 # 17. instant clone (#12): templates, clones and their fall-backs; no template left after
 t_clone
