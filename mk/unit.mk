@@ -4,7 +4,7 @@
 
 # tests/unit/test_X.c -> room by what it tests
 UNIT_PROTO := crc32c frame msg loglimit duration sysfs hardspec capnames
-UNIT_TETHER := ring user health netif netguard secprofile dhcpmsg dhcp bdoor guestinfo
+UNIT_TETHER := ring user health netif netguard pktguard secprofile dhcpmsg dhcp bdoor guestinfo
 UNIT_HOST := ctl_portspec ctl_sig ctl_timefmt ctl_timeparse ctl_logstore ctl_json ctl_inspect ctl_image ctl_template ctl_seccompjson ctl_netrec
 UNIT_DOCKER := docker_router docker_psfilter docker_create store_layer docker_imgmerge
 

@@ -17,6 +17,7 @@
 #include "report.h"
 #include "spawn.h"
 #include "tether.h"
+#include "vm.h"
 
 static int own_pidns_fd = -1;
 
@@ -124,7 +125,7 @@ _Noreturn static void exec_child (const Exec *req, const ContainerConfig *cfg, i
     .confine = { .cap_add = cfg->cap_add, .n_cap_add = cfg->n_cap_add, .cap_drop = cfg->cap_drop,
                  .n_cap_drop = cfg->n_cap_drop, .privileged = cfg->privileged, .all_caps = req->privileged,
                  .no_new_privs = cfg->no_new_privileges, .seccomp_mode = cfg->seccomp_mode,
-                 .seccomp_profile = cfg->seccomp_profile },
+                 .seccomp_profile = cfg->seccomp_profile, .no_packet_sockets = vmnet_blocks (cfg) },
   };
   launch_exec (&ls);
 }

@@ -46,7 +46,7 @@ int run_start (struct container *c, struct terr *err)
                 .confine = { .cap_add = cfg->cap_add, .n_cap_add = cfg->n_cap_add, .cap_drop = cfg->cap_drop,
                              .n_cap_drop = cfg->n_cap_drop, .privileged = cfg->privileged,
                              .no_new_privs = cfg->no_new_privileges, .seccomp_mode = cfg->seccomp_mode,
-                             .seccomp_profile = cfg->seccomp_profile },
+                             .seccomp_profile = cfg->seccomp_profile, .no_packet_sockets = vmnet_blocks (cfg) },
                 .hostname = cfg->hostname && cfg->hostname[0] ? cfg->hostname : NULL, .tty = cfg->tty,
                 .rlimits = cfg->rlimits, .n_rlimits = cfg->n_rlimits, .report_fd = f.rep[1],
                 .die_with_parent = !cfg->init },

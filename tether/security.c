@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "capnames.h"
+#include "pktguard.h"
 #include "secprofile.h"
 
 int security_prepare (struct terr *err)
@@ -65,6 +66,10 @@ int security_confine (const struct confine *cf, uint64_t caps, struct terr *err)
       if (cf->all_caps && security_caps (&container, &filter_caps, err) < 0)
         return -1;
       if (secprofile_install (cf->seccomp_mode, cf->seccomp_profile, filter_caps, err) < 0)
+        return -1;
+      /* the network guard's AF_PACKET half; seccomp=unconfined lifts it too
+       * (docs/network.md): that container asked for no filter at all */
+      if (cf->no_packet_sockets && cf->seccomp_mode != SECCOMP_MODE__SECCOMP_UNCONFINED && pktguard_install (err) < 0)
         return -1;
     }
   for (int c = 0; c < (int) cap_max_bits (); c++)

@@ -21,6 +21,7 @@ struct confine {
   bool no_new_privs;
   SeccompMode seccomp_mode;   /* the container's, for an exec too (as runc exec) */
   const SeccompProfile *seccomp_profile; /* SECCOMP_CUSTOM's */
+  bool no_packet_sockets;     /* on a network whose gateway is the host's loopback (pktguard.h) */
 };
 
 /* Once, in the tether: compiles the default seccomp filter for docker's

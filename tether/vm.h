@@ -50,6 +50,8 @@ const char *vmnet_address (const char *mac);             /* its address now ("A.
 size_t vmnet_dns (const char *mac, const char **out, size_t cap); /* its lease's DNS servers */
 void vmnet_report (struct conn *only);                   /* every NIC's state again (NULL: every channel) */
 void vmnet_fill_info (ContainerInfo *info);
+/* Whether a NIC of cfg has blocked destinations (the AF_PACKET guard, pktguard.h). */
+bool vmnet_blocks (const ContainerConfig *cfg);
 /* vmpower.c */
 /* Watches the ACPI power button once its input device exists; true when watched. */
 bool vmpower_watch_button (void);

@@ -232,3 +232,11 @@ void vmnet_fill_info (ContainerInfo *info)
   info->nets = nic_ptrs;
   info->n_nets = n_nics;
 }
+
+bool vmnet_blocks (const ContainerConfig *cfg)
+{
+  for (size_t i = 0; i < cfg->n_nics; i++)
+    if (cfg->nics[i]->n_blocked)
+      return true;
+  return false;
+}

@@ -49,12 +49,12 @@ t_net_host_loopback () {
   local port=$((20000 + RANDOM % 20000)) srv out
   srv=$(net_listen 127.0.0.1 "$port")
   for _ in $(seq 100); do timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break; sleep 0.1; done
-  out=$(timeout 120 "$CTL" run -- sh -c "nc -w 3 10.0.2.2 $port </dev/null; echo rc=\$?; nc -w 3 127.0.0.1 $port </dev/null; echo rc=\$?" 2>&1)
+  out=$(timeout 120 "$CTL" run -- sh -c "nc -w 3 10.0.2.2 $port </dev/null; echo rc=\$?; nc -w 3 127.0.0.1 $port </dev/null; echo rc=\$?; arping -c 1 -w 2 -I eth0 10.0.2.2; echo arping=\$?" 2>&1)
   kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
   case "$out" in
     *"host-service"*) bad "the host's 127.0.0.1 is out of reach" "a container reached it: $out" ;;
-    *"nc: can't connect to remote host (10.0.2.2): Operation not permitted"*"rc=1"*"rc=1"*)
-      ok "the host's 127.0.0.1 is out of reach (10.0.2.2: Operation not permitted)" ;;
+    *"nc: can't connect to remote host (10.0.2.2): Operation not permitted"*"rc=1"*"rc=1"*"arping: socket: Operation not permitted"*"arping=1"*)
+      ok "the host's 127.0.0.1 is out of reach (10.0.2.2: Operation not permitted; no AF_PACKET socket)" ;;
     *) bad "the host's 127.0.0.1 is out of reach" "$(echo "$out" | head -c 400)" ;;
   esac
 }
