@@ -13,6 +13,7 @@
 #include "ctrlife.h"
 #include "epspawn.h"
 #include "adopt.h"
+#include "autoremove.h"
 #include "jobs.h"
 #include "logstore.h"
 #include "portspec.h"
@@ -120,9 +121,13 @@ static int start_run (void *p)
   /* docker's start fails on a published port taken, before anything runs; the
    * ports -p left open are picked here and recorded by the endpoint */
   if (port_reserve (v.cfg, &err) < 0)
-    return fprintf (stderr, "driver failed programming external connectivity on endpoint %s (%s): %s\n",
-                    v.cfg->name && v.cfg->name[0] ? v.cfg->name : a->id, a->id, err.msg),
-           2;
+    {
+      fprintf (stderr, "driver failed programming external connectivity on endpoint %s (%s): %s\n",
+               v.cfg->name && v.cfg->name[0] ? v.cfg->name : a->id, a->id, err.msg);
+      if (v.cfg->auto_remove)
+        vm_auto_remove (&v, 125); /* docker run --rm waits for the removal */
+      return 2;
+    }
   if (endpoint_spawn (&v, EP_BOOT, &err) < 0)
     return fprintf (stderr, "%s\n", err.msg), 2;
   char addr[200];

@@ -13,16 +13,15 @@
 #include <unistd.h>
 
 #include "adopt.h"
+#include "autoremove.h"
 #include "clock.h"
 #include "clone.h"
 #include "loop.h"
-#include "netrec.h"
 #include "netspec.h"
 #include "portspec.h"
 #include "qemu.h"
 #include "qmp.h"
 #include "restartpolicy.h"
-#include "tree.h"
 
 static void set_status (const char *st)
 {
@@ -340,10 +339,7 @@ _Noreturn void ep_finish (void)
       /* docker's --rm (HostConfig.AutoRemove): the endpoint removes the container
        * at its end, with or without tetherd; wait condition=removed sees it go */
       ep_log ("done: removing the container (AutoRemove)");
-      vm_removed_note (ep.v->id, ep.v->info.exit_code);
-      vm_anon_volumes_remove (ep.v->cfg); /* docker's --rm takes them too */
-      netrec_detach_all (ep.v->id);         /* its bridge network address is free */
-      tree_remove (ep.v->dir);
+      vm_auto_remove (ep.v, ep.v->info.exit_code);
       exit (0);
     }
   ep_log ("done");

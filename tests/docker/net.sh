@@ -30,6 +30,10 @@ check "inspect: address, gateway, MAC from the id" \
 d28 run --name clash -p "127.0.0.1:$port:80" busybox true >/dev/null 2>"$T/clash.err"; rc=$?
 check "a host port in use: 125 and the daemon's words" "$rc/$(grep -c "driver failed programming external connectivity on endpoint clash .*Bind for 127.0.0.1:$port failed: port is already allocated" "$T/clash.err")" "125/1"
 check "... and the container stays created" "$(d28 inspect -f '{{.State.Status}}' clash 2>&1)" "created"
+# with --rm dockerd removes the container whose start failed: run must not wait for ever
+d28 run --rm --name clashrm -p "127.0.0.1:$port:80" busybox true >/dev/null 2>"$T/clashrm.err"; rc=$?
+check "--rm on a host port in use: 125, and the container is gone" \
+  "$rc/$(grep -c 'port is already allocated' "$T/clashrm.err")/$(d28 ps -a --filter name=clashrm --format '{{.Names}}')" "125/1/"
 
 # -P: the exposed port on a host port the start picks
 d28 run -d --name pub -P --expose 8080 busybox sh -c 'mkdir -p /w && echo pub >/w/index.html && exec httpd -f -p 8080 -h /w' >/dev/null 2>&1
