@@ -201,6 +201,12 @@ int secprofile_compile (const SeccompProfile *p, uint64_t caps, uint32_t kernel,
     return terr_set (err, ENOMEM, "seccomp_init");
   /* loaded by hand, with CAP_SYS_ADMIN: no_new_privs stays the config's business */
   int rc = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
+  /* a binary tree over the syscall numbers, not libseccomp's default linear
+   * list: the same decisions in a few dozen instructions a syscall instead of
+   * hundreds, and the kernel's attach-time walk of every number (its
+   * always-allowed cache) stays short: ~1 ms less at every launch */
+  if (rc >= 0)
+    rc = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   for (size_t i = 0; rc >= 0 && i < p->n_arches; i++)
     {
       uint32_t arch = seccomp_arch_resolve_name (p->arches[i]);
