@@ -16,11 +16,11 @@ FUZZ_TEST_SECONDS ?= 20
 
 # A harness takes the include path of the room it drives (tether/ has a spawn.h
 # that would hide <spawn.h> from a host harness).
-FUZZ_GUEST := frame user cfg tether tether_glue tether_stub dhcp
+FUZZ_GUEST := frame user cfg tether tether_glue tether_stub dhcp netlink seccomp
 fuzz_inc = $(if $(filter tests/fuzz/%,$(1)),$(if $(filter $(FUZZ_GUEST),$(basename $(notdir $(1)))),$(INC_tether),$(INC_host/docker)),$(call inc_of,$(1)))
 $(O)/fuzz/%.o: %.c | $(GEN_FIRST)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call fuzz_inc,$<) $(DEPFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call fuzz_inc,$<) $(FUZZ_INC_$(basename $(notdir $<))) $(DEPFLAGS) -c -o $@ $<
 
 define fuzz_room_lib
 $(O)/fuzz/lib$(1).a: $(call objs,fuzz,$(call room_srcs,$(1)) $(if $(filter proto,$(1)),$(PROTO_GEN_C)))
@@ -31,7 +31,7 @@ $(foreach r,$(ROOMS),$(eval $(call fuzz_room_lib,$(word 1,$(subst :, ,$(r))))))
 
 
 # target: libraries, system libraries, extra link flags (seams, docs/fuzzing.md)
-FUZZ_TARGETS := frame user cfg tether router image proxy dhcp
+FUZZ_TARGETS := frame user cfg tether router image proxy dhcp seccomp netlink
 FUZZ_LIBS_frame := $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
 FUZZ_SYS_frame := -lprotobuf-c
 FUZZ_LIBS_user := $(call TETHER_LIBS,$(O)/fuzz)
@@ -50,6 +50,15 @@ FUZZ_LIBS_image := $(FUZZ_LIBS_router)
 FUZZ_LIBS_dhcp := $(call TETHER_LIBS,$(O)/fuzz)
 FUZZ_SYS_dhcp := $(FUZZ_SYS_cfg)
 FUZZ_SYS_image := $(DOCKER_SYSLIBS)
+# the netlink replies the tether reads and the requests it builds (tether/netif.c)
+FUZZ_LIBS_netlink := $(call TETHER_LIBS,$(O)/fuzz)
+FUZZ_SYS_netlink := $(FUZZ_SYS_cfg)
+# docker's seccomp JSON on the host (host/common/seccompjson.c) to the tether's
+# BPF (tether/secprofile.c): the two objects, not their rooms' libraries
+FUZZ_INC_seccomp := -iquote host/common
+FUZZ_LIBS_seccomp := $(O)/fuzz/host/common/seccompjson.o $(O)/fuzz/tether/secprofile.o \
+  $(O)/fuzz/tether/secprofile_default.o $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
+FUZZ_SYS_seccomp := -ljansson -lseccomp -lprotobuf-c -lcap
 # the stub process seam (tests/fuzz/tether_stub.h): nothing is forked, signalled or waited for
 FUZZ_WRAP_tether := $(foreach f,syscall pipe2 socketpair setns kill waitpid epoll_wait now_mono_ms   log_warn log_note log_info,-Wl,--wrap=$(f))
 

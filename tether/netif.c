@@ -165,6 +165,23 @@ struct nl_msg *netif_msg_route (int ifindex, struct in_addr dst, int prefix, str
 
 /* -------------------------------------------------------------- requests */
 
+int netif_ack_parse (const struct nlmsghdr *buf, size_t n, uint32_t seq, const char *what, struct terr *err)
+{
+  int len = n > NETIF_REPLY_MAX ? NETIF_REPLY_MAX : (int) n;
+  for (const struct nlmsghdr *r = buf; nlmsg_ok (r, len); r = nlmsg_next ((struct nlmsghdr *) r, &len))
+    {
+      if (r->nlmsg_seq != seq || r->nlmsg_type != NLMSG_ERROR)
+        continue;
+      if (r->nlmsg_len < NLMSG_LENGTH (sizeof (struct nlmsgerr)))
+        return terr_set (err, EPROTO, "%s: short netlink error message", what);
+      const struct nlmsgerr *e = nlmsg_data (r);
+      if (e->error > 0 || e->error < -4095)
+        return terr_set (err, EPROTO, "%s: netlink error %d out of range", what, e->error);
+      return e->error ? terr_set (err, -e->error, "%s", what) : 0;
+    }
+  return 1;
+}
+
 /* Sends m (freed here) and waits for its ack; what names the request in errors.
  * The socket is a plain NETLINK_ROUTE one: libnl builds the request and walks
  * the reply (nlmsg_ok/nlmsg_next), but its socket layer and receive loop pull
@@ -197,21 +214,14 @@ static int request (struct nl_msg *m_in, const char *what, struct terr *err)
         return terr_set (err, ETIMEDOUT, "%s: no netlink ack within %d ms", what, NETIF_ACK_TIMEOUT_MS);
       union {
         struct nlmsghdr h;
-        char b[8192];
+        char b[NETIF_REPLY_MAX];
       } buf;
       ssize_t n = recv (fd, buf.b, sizeof buf.b, 0);
       if (n < 0)
         return terr_set (err, errno, "%s: netlink receive", what);
-      int len = (int) n;
-      for (struct nlmsghdr *r = &buf.h; nlmsg_ok (r, len); r = nlmsg_next (r, &len))
-        {
-          if (r->nlmsg_seq != seq || r->nlmsg_type != NLMSG_ERROR)
-            continue;
-          if (r->nlmsg_len < NLMSG_LENGTH (sizeof (struct nlmsgerr)))
-            return terr_set (err, EPROTO, "%s: short netlink error message", what);
-          const struct nlmsgerr *e = nlmsg_data (r);
-          return e->error ? terr_set (err, -e->error, "%s", what) : 0;
-        }
+      int rc = netif_ack_parse (&buf.h, (size_t) n, seq, what, err);
+      if (rc <= 0)
+        return rc;
     }
 }
 

@@ -25,9 +25,11 @@
 #include "terr.h"
 
 #define NETIF_ACK_TIMEOUT_MS 2000
+#define NETIF_REPLY_MAX 8192   /* one recv of the kernel's answer */
 #define NETIF_CLASS_DIR "/sys/class/net"
 
 struct nl_msg;
+struct nlmsghdr;
 
 /* The interface whose address is mac ("52:54:00:12:34:56", any case), by one
  * scan of /sys/class/net/<if>/address. Returns 0 found (ifname, ifindex set),
@@ -59,5 +61,12 @@ struct nl_msg *netif_msg_link_up (int ifindex, uint32_t mtu, struct terr *err);
 struct nl_msg *netif_msg_addr (int ifindex, struct in_addr a, int prefix, bool add, struct terr *err);
 struct nl_msg *netif_msg_route (int ifindex, struct in_addr dst, int prefix, struct in_addr gw,
                                 int type, bool add, struct terr *err);
+
+/* The kernel's answer to request seq among the n bytes of one recv (buf
+ * aligned as a nlmsghdr; at most NETIF_REPLY_MAX are looked at): 0 acked, 1
+ * not in these bytes (wait for more), -1 refused with the kernel's errno, or a
+ * malformed error message (EPROTO); what names the request in err. Other
+ * messages, and those of other sequence numbers, are skipped. */
+int netif_ack_parse (const struct nlmsghdr *buf, size_t n, uint32_t seq, const char *what, struct terr *err);
 
 #endif

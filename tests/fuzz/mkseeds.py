@@ -174,3 +174,39 @@ write("proxy", "exec-two-clients",
       + guest(m(2, 30, f_int(2, 1))) + guest(m(2, 30, b"")) + gdata(2, 1, 0, b"a")
       + guest(m(0, 29, f_bytes(1, "x1") + f_int(2, 2))) + guest(m(9, 35, f_int(1, 3) + f_bytes(2, "bad")))
       + bytes([6]))
+
+# ---- netlink: seq, 16 bytes of request arguments, then the kernel's reply ----
+NLMSG_ERROR, NLMSG_DONE, RTM_NEWLINK = 2, 3, 16
+
+
+def nlmsg(mtype, seq, payload, flags=0):
+    body = payload + bytes(-len(payload) % 4)
+    return struct.pack("<IHHII", 16 + len(payload), mtype, flags, seq, 0) + body
+
+
+def nlerr(seq, errno, req_type=RTM_NEWLINK):
+    return nlmsg(NLMSG_ERROR, seq, struct.pack("<i", -errno) + struct.pack("<IHHII", 32, req_type, 5, seq, 0))
+
+
+ARGS = struct.pack("<IIbBIH", 3, 1500, 24, 1, 0x0f02000a, 0x0101)  # if 3, mtu 1500, /24, unicast
+write("netlink", "ack", struct.pack("<I", 7) + ARGS + nlerr(7, 0))
+write("netlink", "eexist", struct.pack("<I", 7) + ARGS + nlerr(7, 17))
+write("netlink", "other-seq-then-ack", struct.pack("<I", 9) + ARGS + nlerr(8, 1) + nlmsg(NLMSG_DONE, 9, b"\0" * 4)
+      + nlerr(9, 0))
+write("netlink", "short-error", struct.pack("<I", 1) + ARGS + nlmsg(NLMSG_ERROR, 1, b"\xff\xff"))
+write("netlink", "link-dump", struct.pack("<I", 2) + ARGS + nlmsg(RTM_NEWLINK, 2, bytes(16) + b"\x08\x00\x04\x00\xdc\x05\x00\x00"))
+
+# ---- seccomp: docker-format profiles (the default one is the unit fixture's) ----
+write("seccomp", "small-errno", b'{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"architectures":'
+      b'["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"syscalls":[{"names":["read","write","exit_group"],'
+      b'"action":"SCMP_ACT_ALLOW"}]}')
+write("seccomp", "args-caps", b'{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["clone"],'
+      b'"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":2114060288,"op":"SCMP_CMP_MASKED_EQ"}],'
+      b'"excludes":{"caps":["CAP_SYS_ADMIN"]}},{"names":["personality"],"action":"SCMP_ACT_ALLOW",'
+      b'"args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]},{"names":["reboot"],"action":"SCMP_ACT_ALLOW",'
+      b'"includes":{"caps":["CAP_SYS_BOOT"],"minKernel":"4.8"}}]}')
+write("seccomp", "archmap", b'{"defaultAction":"SCMP_ACT_KILL_PROCESS","archMap":[{"architecture":'
+      b'"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"]}],"syscalls":['
+      b'{"name":"getpid","action":"SCMP_ACT_ERRNO","errnoRet":38},{"names":["ptrace"],'
+      b'"action":"SCMP_ACT_TRACE","includes":{"arches":["amd64"]}}]}')
+write("seccomp", "unconfined", b"{}")
