@@ -3,7 +3,9 @@
 # coverage for libFuzzer) under build/o/fuzz; each target is one file of
 # tests/fuzz/ linked against the libraries of what it drives.
 #   make fuzz [FUZZ_SECONDS=300]   every target for that long, execs per target
-#   make test-fuzz                 every target for FUZZ_TEST_SECONDS (20): a crash fails
+#   make fuzz-long                 every target to FUZZ_RUNS (10 M) executions, two at
+#                                  once (~1 h on two cores), slowest first
+#   make test-fuzz                 every target for FUZZ_TEST_SECONDS (20), two at once: a crash fails
 #   build/fuzz/NAME -max_total_time=60 tests/fuzz/corpus/NAME   one by hand
 
 FUZZ_CC ?= clang
@@ -68,9 +70,16 @@ $(FUZZ_BINS): $(B)/fuzz/%: $(O)/fuzz/tests/fuzz/%.o $$(FUZZ_LIBS_$$*)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $(FUZZ_WRAP_$*) -o $@ $< $(call group,$(FUZZ_LIBS_$*)) $(FUZZ_SYS_$*)
 
-.PHONY: fuzz-build fuzz test-fuzz
+# the long run's order: slowest first, so the two queues end together
+FUZZ_LONG_ORDER := tether proxy router image seccomp frame user cfg netlink dhcp
+FUZZ_RUNS ?= 10000000
+FUZZ_LONG_CAP ?= 5400
+
+.PHONY: fuzz-build fuzz test-fuzz fuzz-long
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+fuzz-long: $(FUZZ_BINS)
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SECONDS=$(FUZZ_LONG_CAP) FUZZ_JOBS=2 bash tests/fuzz/run.sh $(FUZZ_LONG_ORDER)
 test-fuzz: $(FUZZ_BINS)
-	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) FUZZ_JOBS=2 bash tests/fuzz/run.sh $(FUZZ_TARGETS)

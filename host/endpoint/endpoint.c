@@ -252,6 +252,7 @@ void ep_guest_reset (void)
   loop_del (&w_guest); /* before the fd closes: its number may come back */
   link_close (&ep.guest);
   ep.guest_connected = ep.guest_ready = false;
+  ep.run_known = false; /* runs may have come and gone while it was away */
   for (int i = 0; i < EP_MAX_CLIENTS; i++)
     if (ep.clients[i].used)
       drop_client (i);

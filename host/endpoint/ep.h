@@ -74,6 +74,7 @@ struct ep {
   struct logstore log;        /* log.next: what is written, so what may be acked */
   uint64_t log_acked[3];
   bool has_exit;             /* the run ended and state.json says so */
+  bool run_known;            /* info.run is what the guest said on this connection (ep_on_exit) */
   bool failed;               /* ended 125 by the endpoint */
   int64_t poweroff_deadline_ms, stop_deadline_ms, powerdown_next_ms;
   bool quit_now;             /* --rm, nothing kept: QEMU quits without the guest's power-off */

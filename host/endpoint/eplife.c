@@ -101,10 +101,21 @@ void ep_on_info (struct ep *e, const ContainerInfo *ci)
       e->v->info.pid = ci->pid;
       e->v->info.started_ns = ci->started_ns;
       e->v->info.run = ci->run;
+      e->run_known = true;
       e->v->info.rtc_clock = ci->rtc_clock;
       set_status (strcmp (ci->status, "restarting") == 0 ? "restarting" : "running");
     }
   ep_save ();
+}
+
+static bool same_state (const NetState *had, const uint8_t *packed, size_t n)
+{
+  if (had == NULL || net_state__get_packed_size (had) != n)
+    return false;
+  uint8_t *b = malloc (n ? n : 1);
+  bool same = b && net_state__pack (had, b) == n && memcmp (b, packed, n) == 0;
+  free (b);
+  return same;
 }
 
 /* A NIC's address changed in the guest: its latest state replaces the one of
@@ -132,6 +143,13 @@ void ep_on_net_state (struct ep *e, const NetState *ns)
   if (buf)
     {
       net_state__pack (ns, buf);
+      /* the guest tells every NIC again on each hello (the endpoint's hello
+       * is repeated while the guest boots): the same state is not news */
+      if (slot < i->n_nets && same_state (i->nets[slot], buf, n))
+        {
+          free (buf);
+          return;
+        }
       copy = net_state__unpack (NULL, n, buf);
       free (buf);
     }
@@ -161,6 +179,7 @@ void ep_on_started (struct ep *e, const Started *st)
   e->v->info.pid = st->pid;
   e->v->info.started_ns = st->started_ns;
   e->v->info.run = st->run;
+  e->run_known = true;
   set_status ("running");
   ep_save ();
 }
@@ -191,6 +210,15 @@ void ep_on_exit (struct ep *e, const Exit *x)
       return;
     }
   ContainerInfo *i = &e->v->info;
+  /* Runs go up one at a time: the exit is of the run the guest said began, or
+   * of the next one when its start failed. Once this connection told the run,
+   * an exit for another (a lying guest ending the record early) is refused;
+   * before that (an adopted VM, a new connection) the guest is believed. */
+  if (e->run_known && (x->run < i->run || x->run > i->run + 1))
+    {
+      ep_log ("guest: an exit for run %u, but run %u is the one going on: ignored", x->run, i->run);
+      return;
+    }
   i->restart_count = x->restart_count;
   i->exit_code = x->exit_code;
   i->signal = x->signal;

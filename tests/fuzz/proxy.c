@@ -176,6 +176,7 @@ static void reset (void)
   ep.config_grid = 0;
   ep.config_sent = false;
   ep.guest_connected = ep.guest_ready = true;
+  ep.run_known = false;
   ep.guest_gone = ep.has_exit = ep.failed = ep.quit_now = ep.client_attach_seen = false;
   ep.poweroff_deadline_ms = ep.stop_deadline_ms = ep.powerdown_next_ms = 0;
   ep.log_acked[STREAM_STDOUT] = ep.log_acked[STREAM_STDERR] = 0;

@@ -161,6 +161,30 @@ t_layers_max () {
     "$rc/$out/$(ls "$TETHER_STATE_DIR/containers" | wc -l)/$(ls "$TETHER_STATE_DIR/images" | wc -l)/$(qemus)" \
     "125/tetherctl: run: $((max + 1)) layers: at most $max/$before"
 }
+# A guest that lies (tests/vm/fixtures/liar_guest.c): stdout offsets that
+# replay, skip ahead and overlap, an exit on a handle nobody has, an exit for a
+# run that never was before and after the real one. The log takes each byte once and none
+# past a gap, the record is the real exit, the endpoint still ends the VM.
+t_liar () {
+  local LA lid rc
+  if [ -n "${LIAR_INITRD:-}" ]; then
+    LA=$W/liar-assets; mkdir -p "$LA/kernel"
+    ln -sf "$TETHER_ASSETS/kernel/vmlinux" "$LA/kernel/vmlinux"; ln -sf "$LIAR_INITRD" "$LA/initramfs.cpio.gz"
+    lid=$(TETHER_ASSETS=$LA timeout 120 "$CTL" run -d -- true 2>"$W/liar.err"); rc=$?
+    check "lying guest: run -d gives the id" "$rc/${#lid}" "0/64"
+    # it answers no wait request: the record is read once the VM is gone
+    for _ in $(seq 600); do [ "$(qemus)" = 0 ] && break; sleep 0.1; done
+    check "lying guest: the endpoint ended the VM" "$(qemus)" 0
+    check "lying guest: the recorded exit is the real one" "$(timeout 60 "$CTL" wait "$lid" 2>&1)" 7
+    check "lying guest: the log holds each byte once, none past a gap" "$(timeout 30 "$CTL" logs "$lid" 2>&1)" abcdefgh
+    check "lying guest: the endpoint logged the end once" "$(grep -c 'run [0-9]* ended' "$TETHER_STATE_DIR/containers/$lid/endpoint.log")" 1
+    check "lying guest: the exit for a run that never was is refused" \
+      "$(grep -c 'an exit for run 99, but run 1 is the one going on: ignored' "$TETHER_STATE_DIR/containers/$lid/endpoint.log")" 1
+    "$CTL" rm -f "$lid" >/dev/null 2>&1
+  else
+    bad "lying guest" "LIAR_INITRD not set (make test-vm sets it)"
+  fi
+}
 if [ -n "${VM_ONLY:-}" ]; then
   for n in $VM_ONLY; do "t_$n"; done
   finish; exit
@@ -300,25 +324,8 @@ else
   bad "hostile guest flood" "FLOOD_INITRD not set (make test-vm sets it)"
 fi
 
-# 12d. a guest that lies (tests/vm/fixtures/liar_guest.c): stdout offsets that
-# replay, skip ahead and overlap, an exit on a handle nobody has, an exit for a
-# run that never was after the real one. The log takes each byte once and none
-# past a gap, the record is the real exit, the endpoint still ends the VM.
-if [ -n "${LIAR_INITRD:-}" ]; then
-  LA=$W/liar-assets; mkdir -p "$LA/kernel"
-  ln -sf "$TETHER_ASSETS/kernel/vmlinux" "$LA/kernel/vmlinux"; ln -sf "$LIAR_INITRD" "$LA/initramfs.cpio.gz"
-  lid=$(TETHER_ASSETS=$LA timeout 120 "$CTL" run -d -- true 2>"$W/liar.err"); rc=$?
-  check "lying guest: run -d gives the id" "$rc/${#lid}" "0/64"
-  # it answers no wait request: the record is read once the VM is gone
-  for _ in $(seq 600); do [ "$(qemus)" = 0 ] && break; sleep 0.1; done
-  check "lying guest: the endpoint ended the VM" "$(qemus)" 0
-  check "lying guest: the recorded exit is the real one" "$(timeout 60 "$CTL" wait "$lid" 2>&1)" 7
-  check "lying guest: the log holds each byte once, none past a gap" "$(timeout 30 "$CTL" logs "$lid" 2>&1)" abcdefgh
-  check "lying guest: the endpoint logged the end once" "$(grep -c 'run [0-9]* ended' "$TETHER_STATE_DIR/containers/$lid/endpoint.log")" 1
-  "$CTL" rm -f "$lid" >/dev/null 2>&1
-else
-  bad "lying guest" "LIAR_INITRD not set (make test-vm sets it)"
-fi
+# 12d. a guest that lies (t_liar)
+t_liar
 
 # 13. rm removes the container, keeps the volume
 id=$(cid)
