@@ -40,6 +40,14 @@ int hard_ulimit_resource (const char *name)
   return -1;
 }
 
+const char *hard_ulimit_name (int resource)
+{
+  for (size_t i = 0; i < sizeof ulimits / sizeof ulimits[0]; i++)
+    if (ulimits[i].num == resource)
+      return ulimits[i].name;
+  return NULL;
+}
+
 /* A decimal int64 as Go's strconv.ParseInt; -1 is RLIM_INFINITY. */
 static int limit_value (const char *s, uint64_t *out)
 {

@@ -24,8 +24,9 @@
 extern const char *const hard_default_masked[HARD_N_DEFAULT_MASKED];
 extern const char *const hard_default_readonly[HARD_N_DEFAULT_READONLY];
 
-/* A docker ulimit name ("nofile") as its RLIMIT_ number, or -1. */
+/* A docker ulimit name ("nofile") as its RLIMIT_ number, or -1; and back (NULL). */
 int hard_ulimit_resource (const char *name);
+const char *hard_ulimit_name (int resource);
 /* "NAME=SOFT[:HARD]" (go-units ParseUlimit: -1 is unlimited): 0, or -1 with
  * docker's message in why. */
 int hard_ulimit_parse (const char *arg, Rlimit *out, char *why, size_t cap);

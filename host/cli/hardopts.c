@@ -37,6 +37,8 @@ static int take_tmpfs (struct hard_opts *o, const char *arg)
       return cli_err ("Duplicate mount point: %s", path), -1;
   t->path = path;
   t->data = o->tmpfs_data[o->n_tmpfs];
+  t->listed = true;
+  t->opts = (char *) (colon ? colon + 1 : ""); /* argv's: it outlives the config */
   o->tmpfs_ptrs[o->n_tmpfs++] = t;
   return 0;
 }

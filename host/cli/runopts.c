@@ -189,6 +189,18 @@ static void list_add (char ***list, size_t *n, const char *v)
   (*list)[(*n)++] = (char *) v;
 }
 
+/* A copy of s in the options' own strings, listed in SecurityOpt; -1 after an error. */
+static int keep_security_opt (struct run_opts *o, const char *s)
+{
+  char *v = strdup (s);
+  if (!v)
+    return cli_err ("out of memory"), -1;
+  o->owned = grow (o->owned, o->n_owned + 1, sizeof *o->owned);
+  o->owned[o->n_owned++] = v;
+  list_add (&o->security_opt, &o->n_security_opt, v);
+  return 0;
+}
+
 /* A decimal in [min, max] into *out; -1 after "verb: what: arg". */
 static int number (const char *verb, const char *arg, int min, int max, const char *what, int *out)
 {
@@ -236,7 +248,7 @@ static int security_opt (struct run_opts *o, const char *verb, const char *arg)
   char why[300];
   if (strcmp (arg, "systempaths=unconfined") == 0)
     {
-      o->hard.systempaths_unconfined = true;
+      o->hard.systempaths_unconfined = true; /* the docker CLI's: empty path lists, not a SecurityOpt */
       return 0;
     }
   const char *sep = strchr (arg, '=');
@@ -266,9 +278,12 @@ static int security_opt (struct run_opts *o, const char *verb, const char *arg)
         return cli_err ("compacting json for seccomp profile (%s) failed: a NUL byte in the file", path), -1;
       text[pre + len] = '\0';
       r = security_opt_take (&o->sec, text, why, sizeof why);
+      /* inspect's SecurityOpt holds the profile's text, as the docker CLI sends it */
+      if (r == 0 && (r = keep_security_opt (o, text)) < 0)
+        return -1;
     }
-  else
-    r = security_opt_take (&o->sec, arg, why, sizeof why);
+  else if ((r = security_opt_take (&o->sec, arg, why, sizeof why)) == 0)
+    list_add (&o->security_opt, &o->n_security_opt, arg);
   if (r == SECURITY_OPT_UNSUPPORTED)
     return cli_err ("%s: --security-opt %s is not supported (no-new-privileges, seccomp=unconfined, "
                     "seccomp=PROFILE.json or systempaths=unconfined)",
@@ -408,8 +423,9 @@ void run_opts_free (struct run_opts *o)
   free (o->group_add);
   free (o->cap_add);
   free (o->cap_drop);
-  o->owned = o->env = o->group_add = o->cap_add = o->cap_drop = NULL;
-  o->n_owned = o->n_env = o->n_group_add = o->n_cap_add = o->n_cap_drop = 0;
+  free (o->security_opt);
+  o->owned = o->env = o->group_add = o->cap_add = o->cap_drop = o->security_opt = NULL;
+  o->n_owned = o->n_env = o->n_group_add = o->n_cap_add = o->n_cap_drop = o->n_security_opt = 0;
 }
 
 int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, ContainerConfig *cfg)
@@ -438,6 +454,8 @@ int run_opts_config (struct run_opts *o, char *id, char **cmd, size_t n, Contain
   cfg->n_cap_drop = o->n_cap_drop;
   cfg->privileged = o->privileged;
   cfg->no_new_privileges = o->sec.no_new_privileges;
+  cfg->security_opt = o->security_opt;
+  cfg->n_security_opt = o->n_security_opt;
   if (o->tty)
     session_winsize (&cfg->rows, &cfg->cols);
   net_opts_apply (&o->net, cfg);

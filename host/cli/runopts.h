@@ -36,6 +36,8 @@ struct run_opts {
   char **group_add, **cap_add, **cap_drop; /* as given (docker keeps them so for inspect) */
   size_t n_group_add, n_cap_add, n_cap_drop;
   struct security_opts sec;  /* --security-opt no-new-privileges, seccomp=... */
+  char **security_opt;       /* ... as given (a profile file's text inline), for inspect */
+  size_t n_security_opt;
   const char *name;
   int stop_signal;           /* 0: the default (SIGTERM) */
   int stop_timeout;          /* -1: the default (10 s) */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hardspec.h"
 #include "netinspect.h"
 #include "sig.h"
 #include "timefmt.h"
@@ -56,6 +57,87 @@ static void healthcheck_write (struct json *j, const Healthcheck *hc)
   json_obj_end (j);
 }
 
+/* docker prints an unlimited rlimit as -1 (go-units' Ulimit is int64). */
+static int64_t rlim_value (uint64_t v)
+{
+  return v > (uint64_t) INT64_MAX ? -1 : (int64_t) v;
+}
+
+static void paths_write (struct json *j, const char *key, const ContainerConfig *c, char *const *given, size_t n,
+                         const char *const *def, size_t n_def)
+{
+  if (c->paths_given)
+    json_kstrv (j, key, given, n, false);
+  else if (c->privileged)
+    json_kstrv (j, key, NULL, 0, true); /* dockerd leaves them unset for --privileged */
+  else
+    json_kstrv (j, key, (char *const *) def, n_def, false);
+}
+
+/* HostConfig's security and hardening fields as dockerd 20.10 shows them:
+ * SecurityOpt as the client gave it (dockerd adds label=disable for
+ * --privileged), Ulimits [] when none, Tmpfs and Sysctls only when given,
+ * ShmSize with docker's 64 MiB default, and the masked and read-only paths:
+ * docker's defaults, none for --privileged, [] with systempaths=unconfined. */
+static void hardening_write (struct json *j, const ContainerConfig *c)
+{
+  json_key (j, "SecurityOpt");
+  if (c->n_security_opt == 0 && !c->privileged)
+    json_write_null (j);
+  else
+    {
+      json_arr_begin (j);
+      for (size_t i = 0; i < c->n_security_opt; i++)
+        json_str (j, c->security_opt[i]);
+      if (c->privileged)
+        json_str (j, "label=disable");
+      json_arr_end (j);
+    }
+  json_kbool (j, "ReadonlyRootfs", c->readonly_rootfs);
+  size_t listed = 0;
+  for (size_t i = 0; i < c->n_tmpfs; i++)
+    listed += c->tmpfs[i]->listed;
+  if (listed)
+    {
+      json_key (j, "Tmpfs");
+      json_obj_begin (j);
+      for (size_t i = 0; i < c->n_tmpfs; i++)
+        if (c->tmpfs[i]->listed)
+          json_kstr (j, c->tmpfs[i]->path, c->tmpfs[i]->opts);
+      json_obj_end (j);
+    }
+  json_key (j, "Ulimits");
+  json_arr_begin (j);
+  for (size_t i = 0; i < c->n_rlimits; i++)
+    {
+      const char *name = hard_ulimit_name ((int) c->rlimits[i]->resource);
+      json_obj_begin (j);
+      json_kstr (j, "Name", name ? name : "");
+      json_kint (j, "Hard", rlim_value (c->rlimits[i]->hard));
+      json_kint (j, "Soft", rlim_value (c->rlimits[i]->soft));
+      json_obj_end (j);
+    }
+  json_arr_end (j);
+  if (c->n_sysctls)
+    {
+      json_key (j, "Sysctls");
+      json_obj_begin (j);
+      for (size_t i = 0; i < c->n_sysctls; i++)
+        {
+          const char *eq = strchr (c->sysctls[i], '=');
+          char key[HARD_SYSCTL_MAX];
+          snprintf (key, sizeof key, "%.*s", eq ? (int) (eq - c->sysctls[i]) : (int) strlen (c->sysctls[i]),
+                    c->sysctls[i]);
+          json_kstr (j, key, eq ? eq + 1 : "");
+        }
+      json_obj_end (j);
+    }
+  json_kint (j, "ShmSize", c->shm_size ? (int64_t) c->shm_size : 64 * 1024 * 1024);
+  paths_write (j, "MaskedPaths", c, c->masked_paths, c->n_masked_paths, hard_default_masked, HARD_N_DEFAULT_MASKED);
+  paths_write (j, "ReadonlyPaths", c, c->readonly_paths, c->n_readonly_paths, hard_default_readonly,
+               HARD_N_DEFAULT_READONLY);
+}
+
 /* HostConfig: only what tether has of it, the restart policy ("no" when unset),
  * Init (docker's *bool: absent unless --init), and the groups and capability
  * options as the client gave them (null when none, as docker). */
@@ -83,6 +165,7 @@ static void host_config_write (struct json *j, const ContainerConfig *c)
   json_kstrv (j, "CapDrop", c->cap_drop, c->n_cap_drop, true);
   json_kstrv (j, "GroupAdd", c->group_add, c->n_group_add, true);
   json_kbool (j, "Privileged", c->privileged);
+  hardening_write (j, c);
   json_obj_end (j);
 }
 

@@ -332,5 +332,6 @@ void create_req_free (struct create_req *r)
   free (r->group_add);
   free (r->cap_add);
   free (r->cap_drop);
+  free (r->security_opt);
   req_init (r);
 }

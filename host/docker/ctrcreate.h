@@ -80,7 +80,7 @@ struct create_req {
   struct json_t *root;        /* the parsed body */
   char **argv, **env, **labels, **test;
   char *arena;                /* the "K=V" label strings */
-  char **group_add, **cap_add, **cap_drop; /* HostConfig's lists, when given (hostconfig.c) */
+  char **group_add, **cap_add, **cap_drop, **security_opt; /* HostConfig's lists, when given (hostconfig.c) */
   char *anon[CREATE_MAX_VOLUMES]; /* the anonymous volumes' names (cfg.anon_volumes) */
   struct create_net net;      /* netconfig.c's */
   SeccompProfile *seccomp;    /* cfg.seccomp_profile: HostConfig.SecurityOpt's seccomp=<json> */

@@ -67,6 +67,8 @@ static int add_tmpfs (struct ctx *c, const char *path, const char *opts, const c
     return create_fail (c, 400, "%s%s", prefix, why);
   t->path = (char *) path;
   t->data = h->tmpfs_data[cfg->n_tmpfs];
+  t->listed = prefix[0] == '\0'; /* HostConfig.Tmpfs's (a Mounts entry's errors have a prefix) */
+  t->opts = (char *) (t->listed ? opts : "");
   h->tmpfs_ptrs[cfg->n_tmpfs++] = t;
   cfg->tmpfs = h->tmpfs_ptrs;
   return 0;

@@ -382,7 +382,9 @@ static int take_security_opt (struct ctx *c, const json_t *hj)
   cfg->seccomp_mode = so.seccomp_mode;
   cfg->seccomp_profile = so.seccomp_profile;
   cfg->no_new_privileges = so.no_new_privileges;
-  return 0;
+  /* kept as given for inspect, a profile's JSON too (dockerd does) */
+  return take_list (c, hj, "SecurityOpt", "HostConfig.SecurityOpt", &c->r->security_opt, &cfg->security_opt,
+                    &cfg->n_security_opt);
 }
 
 int create_take_host_config (struct ctx *c, const json_t *hj)

@@ -62,6 +62,55 @@ check "an unknown ulimit" \
   "$(create '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Ulimits":[{"Name":"foo","Soft":1,"Hard":1}]}}')" \
   '{"message":"invalid ulimit type: foo"}'
 
+# inspect's HostConfig for these options: each line is what dockerd 20.10
+# showed for the same `docker create` (no VM is booted)
+hc () {
+  d28 inspect "$1" | python3 -c 'import json, sys
+h = json.load(sys.stdin)[0]["HostConfig"]
+for k in ["SecurityOpt", "ReadonlyRootfs", "Tmpfs", "Ulimits", "Sysctls", "ShmSize", "MaskedPaths", "ReadonlyPaths"]:
+    print(k, json.dumps(h.get(k, "absent")))'
+}
+DM='["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]'
+DR='["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]'
+d28 create --name hc-plain busybox true >/dev/null
+check "inspect: docker's defaults" "$(hc hc-plain)" "SecurityOpt null
+ReadonlyRootfs false
+Tmpfs \"absent\"
+Ulimits []
+Sysctls \"absent\"
+ShmSize 67108864
+MaskedPaths $DM
+ReadonlyPaths $DR"
+d28 create --name hc-all --read-only --tmpfs /run:size=1m --tmpfs /tmp --ulimit nofile=100:200 --ulimit nproc=50 \
+  --sysctl kernel.shmmax=1000 --shm-size 8m --security-opt no-new-privileges --security-opt seccomp=unconfined \
+  --mount type=tmpfs,target=/m busybox true >/dev/null
+check "inspect: security options, read-only, tmpfs, ulimits, sysctls, shm size" "$(hc hc-all)" \
+  "SecurityOpt [\"no-new-privileges\", \"seccomp=unconfined\"]
+ReadonlyRootfs true
+Tmpfs {\"/run\": \"size=1m\", \"/tmp\": \"\"}
+Ulimits [{\"Name\": \"nofile\", \"Hard\": 200, \"Soft\": 100}, {\"Name\": \"nproc\", \"Hard\": 50, \"Soft\": 50}]
+Sysctls {\"kernel.shmmax\": \"1000\"}
+ShmSize 8388608
+MaskedPaths $DM
+ReadonlyPaths $DR"
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}' >"$T/prof.json"
+d28 create --name hc-priv --privileged --security-opt systempaths=unconfined --security-opt "seccomp=$T/prof.json" \
+  busybox true >/dev/null
+d28 create --name hc-priv2 --privileged busybox true >/dev/null
+d28 create --name hc-paths --security-opt systempaths=unconfined --security-opt no-new-privileges:true busybox true >/dev/null
+check "inspect: a profile's text, --privileged, systempaths=unconfined" \
+  "$(hc hc-priv | sed -n '1p;7,8p'; hc hc-priv2 | sed -n '1p;7,8p'; hc hc-paths | sed -n '1p;7,8p')" \
+  "SecurityOpt [\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_ERRNO\\\",\\\"syscalls\\\":[{\\\"names\\\":[\\\"read\\\"],\\\"action\\\":\\\"SCMP_ACT_ALLOW\\\"}]}\", \"label=disable\"]
+MaskedPaths []
+ReadonlyPaths []
+SecurityOpt [\"label=disable\"]
+MaskedPaths null
+ReadonlyPaths null
+SecurityOpt [\"no-new-privileges:true\"]
+MaskedPaths []
+ReadonlyPaths []"
+d28 rm hc-plain hc-all hc-priv hc-priv2 hc-paths >/dev/null
+
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 check "SIGTERM: a clean exit" "$rc" 0
 check "tetherd: no sanitizer report" "$(grep -c -e 'ERROR: LeakSanitizer' -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T/tetherd.log")" 0

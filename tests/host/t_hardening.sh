@@ -102,6 +102,28 @@ LIST
   ctl ping >/dev/null || fail "the tether is down"
 }
 
+# inspect's HostConfig in host mode, as dockerd 20.10 showed it for the same
+# options (tests/docker/hardening.sh has the docker CLI's side)
+inspect_fields () {
+  ctl run -d --name ht-insp --read-only --tmpfs "$HT_TMP/insp:size=1m" --ulimit nofile=100:200 \
+    --sysctl kernel.shmmax=1000 --shm-size 8m --security-opt no-new-privileges:true \
+    --security-opt systempaths=unconfined -- sleep 30 >/dev/null 2>err || fail "run -d: $(cat err)"
+  ctl inspect ht-insp >out 2>err || fail "inspect: $(cat err)"
+  python3 -c 'import json, sys
+o = json.load(open(sys.argv[1])); o = o[0] if isinstance(o, list) else o; h = o["HostConfig"]
+for k in ["SecurityOpt", "ReadonlyRootfs", "Tmpfs", "Ulimits", "Sysctls", "ShmSize", "MaskedPaths", "ReadonlyPaths"]:
+    print(k, json.dumps(h.get(k, "absent")))' out >fields 2>&1
+  expect_eq "inspect: the hardening fields" "$(cat fields)" "SecurityOpt [\"no-new-privileges:true\"]
+ReadonlyRootfs true
+Tmpfs {\"$HT_TMP/insp\": \"size=1m\"}
+Ulimits [{\"Name\": \"nofile\", \"Hard\": 200, \"Soft\": 100}]
+Sysctls {\"kernel.shmmax\": \"1000\"}
+ShmSize 8388608
+MaskedPaths []
+ReadonlyPaths []"
+  ctl rm -f ht-insp >/dev/null 2>&1
+}
+
 t read_only read_only 30
 t tmpfs tmpfs 30
 t ulimits ulimits 30
@@ -109,3 +131,4 @@ t shm_size shm_size 30
 t sysctls sysctls 30
 t system_paths system_paths 30
 t bad_values bad_values 60
+t inspect_fields inspect_fields 30

@@ -62,7 +62,11 @@ static void inspect_shape (void **state)
         "\"StartedAt\":\"2023-11-14T22:13:20.000000005Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"},"
         "\"Name\":\"/web\",\"RestartCount\":0,\"ExecIDs\":null,\"AttachedClients\":[],"
         "\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"no\",\"MaximumRetryCount\":0},\"CapAdd\":null,"
-        "\"CapDrop\":null,\"GroupAdd\":null,\"Privileged\":false},"
+        "\"CapDrop\":null,\"GroupAdd\":null,\"Privileged\":false,\"SecurityOpt\":null,\"ReadonlyRootfs\":false,"
+        "\"Ulimits\":[],\"ShmSize\":67108864,\"MaskedPaths\":[\"/proc/asound\",\"/proc/acpi\",\"/proc/kcore\","
+        "\"/proc/keys\",\"/proc/latency_stats\",\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\","
+        "\"/proc/scsi\",\"/sys/firmware\"],\"ReadonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\","
+        "\"/proc/sysrq-trigger\"]},"
         "\"Config\":{\"Hostname\":\"0123456789ab\",\"User\":\"\",\"Tty\":false,\"OpenStdin\":false,"
         "\"Env\":[\"A=1\"],\"Cmd\":[\"sh\",\"-c\",\"exit 3\"],\"Image\":\"\",\"Entrypoint\":null,\"Labels\":{},\"WorkingDir\":\"\","
         "\"StopSignal\":\"SIGTERM\",\"StopTimeout\":10}}";
