@@ -23,8 +23,9 @@ out = bytearray()
 resized = False
 end = time.monotonic() + float(tmo)
 status = None
+eof = False  # every slave fd closed (EIO): the master stays "readable" from then on
 while time.monotonic() < end:
-    r, _, _ = select.select([master], [], [], 0.1)
+    r, _, _ = select.select([] if eof else [master], [], [], 0.1)
     if r:
         try:
             data = os.read(master, 65536)
@@ -34,6 +35,8 @@ while time.monotonic() < end:
             out += data
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
+        else:
+            eof = True
     if not resized and mark and mark.encode() in out:
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", int(nrows), int(ncols), 0, 0))
         os.kill(pid, signal.SIGWINCH)
@@ -42,7 +45,7 @@ while time.monotonic() < end:
         p, st = os.waitpid(pid, os.WNOHANG)
         if p:
             status = st
-    if status is not None and not r:
+    if status is not None and (eof or not r):
         break
 if status is None:
     os.kill(pid, signal.SIGKILL)
