@@ -62,7 +62,7 @@ FUZZ_LIBS_seccomp := $(O)/fuzz/host/common/seccompjson.o $(O)/fuzz/tether/secpro
   $(O)/fuzz/tether/secprofile_default.o $(O)/fuzz/libproto.a $(O)/fuzz/libbase.a
 FUZZ_SYS_seccomp := -ljansson -lseccomp -lprotobuf-c -lcap
 # the stub process seam (tests/fuzz/tether_stub.h): nothing is forked, signalled or waited for
-FUZZ_WRAP_tether := $(foreach f,syscall pipe2 socketpair setns kill waitpid epoll_wait now_mono_ms   log_warn log_note log_info,-Wl,--wrap=$(f))
+FUZZ_WRAP_tether := $(foreach f,syscall pipe2 socketpair setns kill waitpid epoll_wait now_mono_ms now_real_ns log_warn log_note log_info,-Wl,--wrap=$(f))
 
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 .SECONDEXPANSION:

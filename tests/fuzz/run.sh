@@ -8,6 +8,7 @@
 #   FUZZ_RUNS     stop a target after this many executions (the long run's
 #                 10000000), instead of at its time
 #   FUZZ_JOBS     targets at once (default 1; one core each)
+#   FUZZ_ARGS     more libFuzzer flags for every target (-max_len=1024)
 set -u
 cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-300}
@@ -22,7 +23,7 @@ run_one() {
   mkdir -p "$work"
   [[ -d tests/fuzz/corpus/$t ]] && cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
   build/fuzz/"$t" -max_total_time="$secs" -runs="$((runs > 0 ? runs : -1))" -print_final_stats=1 -timeout=10 \
-    -rss_limit_mb=2048 -artifact_prefix=build/fuzz/artifacts/"$t"- "$work" >"$log" 2>&1
+    -rss_limit_mb=2048 -artifact_prefix=build/fuzz/artifacts/"$t"- ${FUZZ_ARGS:-} "$work" >"$log" 2>&1
   st=$?
   n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "msg.h"
+#include "ring.h"
 #include "tether.h"
 #include "tether_stub.h"
 
@@ -289,6 +290,8 @@ static void teardown (void)
     }
   CHECK (containers == NULL);
   CHECK (conns == NULL);
+  /* every ring freed is uncounted: a leak here would starve later streams */
+  CHECK (ring_global_bytes () == 0);
   stub_reset ();
 }
 

@@ -242,6 +242,26 @@ int64_t __wrap_now_mono_ms (void)
   return clock_ms;
 }
 
+/* The wall clock follows the virtual one, a microsecond more at each look
+ * within one of its milliseconds: what depends on real gaps (the output
+ * coalescing of session.c) depends on the input, not on the machine's load. */
+int64_t __wrap_now_real_ns (void)
+{
+  static int64_t last_ms = -1, us, step = -1;
+  if (step < 0)
+    {
+      const char *s = getenv ("FUZZ_WALL_STEP_US"); /* each look that much later: a loaded machine's gaps */
+      step = s ? atoll (s) : 0;
+    }
+  if (step > 0)
+    return 1700000000000000000LL + clock_ms * 1000000 + (us += step) * 1000;
+  if (clock_ms != last_ms)
+    last_ms = clock_ms, us = 0;
+  else if (us < 999)
+    us++;
+  return 1700000000000000000LL + clock_ms * 1000000 + us * 1000;
+}
+
 #define QUIET(name) \
   void __real_##name (const char *fmt, ...); \
   void __wrap_##name (const char *fmt, ...) \
