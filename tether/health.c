@@ -35,7 +35,9 @@ static void probe_start (struct timer *t);
 
 static void arm_next (struct health *h)
 {
-  int64_t elapsed = now_real_ns () - h->c->primary.started_ns;
+  /* on the monotonic clock: the wall clock steps when the tether sets it from
+   * the host's (a clone resumed late), which must not end a start period */
+  int64_t elapsed = (now_mono_ms () - h->c->run_mono_ms) * 1000000;
   int64_t ns = health_next_ns (h->cfg, h->status, elapsed);
   timer_arm (&h->tick, (ns + 999999) / 1000000, probe_start); /* timers are in ms: never early */
 }

@@ -105,7 +105,7 @@ LIST
 # inspect's HostConfig in host mode, as dockerd 20.10 showed it for the same
 # options (tests/docker/hardening.sh has the docker CLI's side)
 inspect_fields () {
-  ctl run -d --name ht-insp --read-only --tmpfs "$HT_TMP/insp:size=1m" --ulimit nofile=100:200 \
+  ctl run -d --name ht-insp --read-only --tmpfs "$HT_TMP/tmpfs-insp:size=1m" --ulimit nofile=100:200 \
     --sysctl kernel.shmmax=1000 --shm-size 8m --security-opt no-new-privileges:true \
     --security-opt systempaths=unconfined -- sleep 30 >/dev/null 2>err || fail "run -d: $(cat err)"
   ctl inspect ht-insp >out 2>err || fail "inspect: $(cat err)"
@@ -115,7 +115,7 @@ for k in ["SecurityOpt", "ReadonlyRootfs", "Tmpfs", "Ulimits", "Sysctls", "ShmSi
     print(k, json.dumps(h.get(k, "absent")))' out >fields 2>&1
   expect_eq "inspect: the hardening fields" "$(cat fields)" "SecurityOpt [\"no-new-privileges:true\"]
 ReadonlyRootfs true
-Tmpfs {\"$HT_TMP/insp\": \"size=1m\"}
+Tmpfs {\"$HT_TMP/tmpfs-insp\": \"size=1m\"}
 Ulimits [{\"Name\": \"nofile\", \"Hard\": 200, \"Soft\": 100}]
 Sysctls {\"kernel.shmmax\": \"1000\"}
 ShmSize 8388608
