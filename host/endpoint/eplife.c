@@ -16,6 +16,7 @@
 #include "autoremove.h"
 #include "clock.h"
 #include "clone.h"
+#include "loglimit.h"
 #include "loop.h"
 #include "netspec.h"
 #include "portspec.h"
@@ -216,7 +217,11 @@ void ep_on_exit (struct ep *e, const Exit *x)
    * before that (an adopted VM, a new connection) the guest is believed. */
   if (e->run_known && (x->run < i->run || x->run > i->run + 1))
     {
-      ep_log ("guest: an exit for run %u, but run %u is the one going on: ignored", x->run, i->run);
+      static struct log_limit false_exits; /* a guest sending them by the thousand is said once a while */
+      uint64_t more;
+      if (log_limit_hit (&false_exits, now_mono_ms (), &more))
+        ep_log ("guest: an exit for run %u, but run %u is the one going on: ignored (%llu more unlogged)", x->run,
+                i->run, (unsigned long long) more);
       return;
     }
   i->restart_count = x->restart_count;
