@@ -17,6 +17,7 @@
 #define HARD_PATH_MAX 256
 #define HARD_TMPFS_DATA 256     /* "size=...,mode=...,uid=...,gid=...,nr_inodes=..." */
 #define HARD_SYSCTL_MAX 256
+#define HARD_SHM_DEFAULT (64ull << 20) /* docker's /dev/shm size when --shm-size is not given */
 
 /* docker 20.10's default masked and read-only paths (oci/defaults.go). */
 #define HARD_N_DEFAULT_MASKED 10

@@ -12,7 +12,6 @@
 #include "hardspec.h"
 #include "mkdirp.h"
 
-#define SHM_DEFAULT (64ull << 20)
 
 /* docker gives a privileged container no masked and no read-only paths. */
 static bool cfg_privileged (const ContainerConfig *cfg)
@@ -87,7 +86,7 @@ static int shm_mount (const ContainerConfig *cfg, bool host_mode, struct terr *e
   char data[64];
   /* a remount changes the size only (tmpfs keeps its mode) */
   snprintf (data, sizeof data, "%ssize=%llu", host_mode ? "mode=1777," : "",
-            (unsigned long long) (cfg->shm_size ? cfg->shm_size : SHM_DEFAULT));
+            (unsigned long long) (cfg->shm_size ? cfg->shm_size : HARD_SHM_DEFAULT));
   unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (host_mode ? 0 : MS_REMOUNT);
   if (mount ("shm", "/dev/shm", "tmpfs", flags, data) < 0)
     return terr_set (err, errno, "mount /dev/shm (%s)", data);

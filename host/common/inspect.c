@@ -132,7 +132,7 @@ static void hardening_write (struct json *j, const ContainerConfig *c)
         }
       json_obj_end (j);
     }
-  json_kint (j, "ShmSize", c->shm_size ? (int64_t) c->shm_size : 64 * 1024 * 1024);
+  json_kint (j, "ShmSize", (int64_t) (c->shm_size ? c->shm_size : HARD_SHM_DEFAULT));
   paths_write (j, "MaskedPaths", c, c->masked_paths, c->n_masked_paths, hard_default_masked, HARD_N_DEFAULT_MASKED);
   paths_write (j, "ReadonlyPaths", c, c->readonly_paths, c->n_readonly_paths, hard_default_readonly,
                HARD_N_DEFAULT_READONLY);
