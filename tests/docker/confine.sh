@@ -11,36 +11,17 @@
 #   bash tests/docker/confine.sh TETHERD
 # Env: TETHER_ASSETS (build/), DOCKER20, DOCKER28 (its names go out as CAP_X),
 # DK_KEEP=1 (keep the temp dir).
-set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$(realpath "${1:-$ROOT/build/tetherd}")
-export TETHER_ASSETS=${TETHER_ASSETS:-$ROOT/build}
-DOCKER20=${DOCKER20:-/usr/bin/docker}
-DOCKER28=${DOCKER28:-/usr/local/bin/docker}
-T=$(mktemp -d /tmp/tdc.XXXXXX)
-export TETHER_STATE_DIR=$T/state TETHER_RUN_DIR=$T/run
-mkdir -p "$TETHER_STATE_DIR" "$TETHER_RUN_DIR"
-SOCK=$T/d.sock REFSOCK=$T/ref.sock
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-pass=0 fail=0 DPID= REFD=
-ok () { pass=$((pass + 1)); echo "ok   $1 (${SECONDS}s)"; }
-bad () { fail=$((fail + 1)); echo "FAIL $1: $2"; }
-check () { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want [$3] got [$2]"; fi; }
+DK_TAG=tdc
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+REFSOCK=$T/ref.sock REFD=
 tdk () { timeout 120 "$DOCKER20" -H "unix://$SOCK" "$@"; }
 ref () { timeout 120 "$DOCKER20" -H "unix://$REFSOCK" "$@"; }
 finish () {
-  [ -n "$DPID" ] && { kill -TERM "$DPID"; wait "$DPID"; check "tetherd: SIGTERM, a clean exit" "$?" 0; }
   [ -n "$REFD" ] && { kill "$REFD" 2>/dev/null; wait "$REFD" 2>/dev/null; }
-  sleep 1
-  check "no QEMU left" "$(pgrep -f "qemu-system-x86_64.*$TETHER_STATE_DIR" | wc -l)" 0
-  pkill -KILL -f "qemu-system-x86_64.*$TETHER_STATE_DIR" 2>/dev/null
-  [ "$fail" = 0 ] && [ -z "${DK_KEEP:-}" ] && rm -rf "$T"
-  echo "confine: $pass passed, $fail failed"
-  [ "$fail" = 0 ]
+  dk_finish
 }
 
-"$BIN" -H "unix://$SOCK" --state-dir "$TETHER_STATE_DIR" 2>>"$T/tetherd.log" &
-DPID=$!
+dk_start || { echo "tetherd did not start"; exit 1; }
 dockerd --host "unix://$REFSOCK" --data-root "$T/droot" --exec-root "$T/dexec" --pidfile "$T/d.pid" \
   --storage-driver vfs --iptables=false --ip6tables=false --bridge=none >"$T/dockerd.log" 2>&1 &
 REFD=$!

@@ -7,26 +7,10 @@
 # tetherd refuses them at create, 400).
 #   bash tests/docker/hardening.sh TETHERD
 # Env: TETHER_ASSETS (build/), DOCKER28, DK_KEEP=1 (keep the temp dir).
-set -u
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$(realpath "${1:-$ROOT/build/tetherd}")
-export TETHER_ASSETS=${TETHER_ASSETS:-$ROOT/build}
-DOCKER28=${DOCKER28:-/usr/local/bin/docker}
-T=$(mktemp -d /tmp/tdh.XXXXXX)
-export TETHER_STATE_DIR=$T/state TETHER_RUN_DIR=$T/run
-mkdir -p "$TETHER_STATE_DIR" "$TETHER_RUN_DIR"
-SOCK=$T/d.sock
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-pass=0 fail=0 DPID=
-ok () { pass=$((pass + 1)); echo "ok   $1 (${SECONDS}s)"; }
-bad () { fail=$((fail + 1)); echo "FAIL $1: $2"; }
-check () { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "want [$3] got [$2]"; fi; }
-qemus () { pgrep -f "qemu-system-x86_64.*$TETHER_STATE_DIR" | wc -l; }
-d28 () { timeout 120 "$DOCKER28" -H "unix://$SOCK" "$@"; }
+DK_TAG=tdh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 create () { curl -s --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$1" http://d/v1.41/containers/create; }
-"$BIN" -H "unix://$SOCK" --state-dir "$TETHER_STATE_DIR" 2>>"$T/tetherd.log" &
-DPID=$!
-for _ in $(seq 100); do curl -s --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break; sleep 0.05; done
+dk_start || { echo "tetherd did not start"; exit 1; }
 
 # shellcheck disable=SC2016
 S='touch /x; echo "touch $?"; grep " / " /proc/mounts | cut -d" " -f4 | cut -d, -f1
@@ -111,12 +95,4 @@ MaskedPaths []
 ReadonlyPaths []"
 d28 rm hc-plain hc-all hc-priv hc-priv2 hc-paths >/dev/null
 
-kill -TERM "$DPID"; wait "$DPID"; rc=$?
-check "SIGTERM: a clean exit" "$rc" 0
-check "tetherd: no sanitizer report" "$(grep -c -e 'ERROR: LeakSanitizer' -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T/tetherd.log")" 0
-sleep 1
-check "no QEMU left" "$(qemus)" 0
-pkill -KILL -f "qemu-system-x86_64.*$TETHER_STATE_DIR" 2>/dev/null
-[ "$fail" = 0 ] && [ -z "${DK_KEEP:-}" ] && rm -rf "$T"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+dk_finish

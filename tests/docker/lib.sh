@@ -1,4 +1,4 @@
-# Sourced by the short tetherd suites (net.sh, seccomp.sh): a private state dir,
+# Sourced by the tetherd suites but run.sh, life.sh, images.sh and badhttp.sh: a private state dir,
 # tetherd on its own socket, the docker CLIs against it, and the closing checks.
 # The caller sets DK_TAG (the temp dir's name) and passes TETHERD as $1.
 set -u
