@@ -105,6 +105,7 @@ void timer_arm (struct timer *t, int64_t after_ms, timer_fn fn)
 {
   timer_cancel (t);
   t->deadline_ms = now_mono_ms () + after_ms;
+  t->armed = true;
   t->fn = fn;
   t->next = timers;
   timers = t;
@@ -112,7 +113,7 @@ void timer_arm (struct timer *t, int64_t after_ms, timer_fn fn)
 
 void timer_cancel (struct timer *t)
 {
-  if (t->deadline_ms == 0)
+  if (!t->armed)
     return;
   for (struct timer **p = &timers; *p; p = &(*p)->next)
     if (*p == t)
@@ -120,7 +121,7 @@ void timer_cancel (struct timer *t)
         *p = t->next;
         break;
       }
-  t->deadline_ms = 0;
+  t->armed = false;
   t->next = NULL;
 }
 

@@ -22,7 +22,8 @@ struct watch {
 struct timer;
 typedef void (*timer_fn) (struct timer *t);
 struct timer {
-  int64_t deadline_ms; /* CLOCK_MONOTONIC; 0 = not armed */
+  int64_t deadline_ms; /* CLOCK_MONOTONIC; meaningful while armed */
+  bool armed;
   timer_fn fn;
   struct timer *next;
 };
@@ -41,6 +42,7 @@ int loop_mod (struct watch *w, uint32_t events);
 void loop_del (struct watch *w);
 void timer_arm (struct timer *t, int64_t after_ms, timer_fn fn);
 void timer_cancel (struct timer *t);
+static inline bool timer_armed (const struct timer *t) { return t->armed; }
 /* Runs one round: waits for events or the next timer, dispatches. */
 void loop_run_once (void);
 

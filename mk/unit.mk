@@ -3,7 +3,7 @@
 # all (each runs even after another failed; the exit status says if any did).
 
 # tests/unit/test_X.c -> room by what it tests
-UNIT_PROTO := crc32c frame msg loglimit duration sysfs hardspec capnames
+UNIT_PROTO := crc32c frame msg loglimit loop duration sysfs hardspec capnames
 UNIT_TETHER := ring user health netif netguard pktguard secprofile dhcpmsg dhcp bdoor guestinfo
 UNIT_HOST := ctl_portspec ctl_sig ctl_timefmt ctl_timeparse ctl_logstore ctl_json ctl_inspect ctl_image ctl_template ctl_seccompjson ctl_netrec
 UNIT_DOCKER := docker_router docker_psfilter docker_create store_layer docker_imgmerge

@@ -332,7 +332,7 @@ void session_check_finished (struct session *s)
     {
       if (!drained_at_reap (s))
         return; /* however slowly the client acks: nothing the process wrote is dropped */
-      if (!s->grace.deadline_ms)
+      if (!timer_armed (&s->grace))
         timer_arm (&s->grace, EXEC_EOF_GRACE_MS, grace_over);
       return;
     }

@@ -285,7 +285,7 @@ void vm_on_hello (void)
 {
   have_hello = true;
   timer_cancel (&hello_timer);
-  if (beat_timer.deadline_ms == 0)
+  if (!timer_armed (&beat_timer))
     timer_arm (&beat_timer, beat_ms (), beat);
   vmnet_report (NULL); /* a new endpoint hears each NIC's state again */
   try_start ();
