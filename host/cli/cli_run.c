@@ -63,14 +63,24 @@ static int relay_to_end (struct session *s, int fail_code)
   return res.exit_code;
 }
 
-/* A request while a session is bound: output and exits that arrive first go to it. */
-static Msg *session_request (struct conn *c, struct session *s, Msg *req, Msg__BodyCase want,
-                             struct terr *err)
+/* The reply to a queued request while a session is bound: output and exits
+ * that arrive first go to it. */
+static Msg *session_await (struct conn *c, struct session *s, const Msg *req, Msg__BodyCase want,
+                           struct terr *err)
 {
-  Msg *r = conn_request (c, req, session_dispatch, s, CONN_REPLY_TIMEOUT_MS, err);
+  Msg *r = conn_await (c, req, session_dispatch, s, CONN_REPLY_TIMEOUT_MS, err);
   if (r == NULL || conn_reply_error (r, want, err) < 0)
     return NULL;
   return r;
+}
+
+static Msg *session_request (struct conn *c, struct session *s, Msg *req, Msg__BodyCase want,
+                             struct terr *err)
+{
+  req->request_id = conn_new_request_id (c);
+  if (conn_queue_msg (c, req, err) < 0)
+    return NULL;
+  return session_await (c, s, req, want, err);
 }
 
 static int do_run (const struct cli *cli, int argc, char **argv, struct run_opts *po)
@@ -97,18 +107,36 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct run_opts
   Msg m = MSG__INIT;
   m.body_case = MSG__BODY_CREATE;
   m.create = &cr;
-  Msg *r = conn_request (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
-  if (r == NULL || conn_reply_error (r, MSG__BODY_OK, &err) < 0)
-    return conn_close (c), run_fail (&err);
-
   Start st = START__INIT;
   st.id = id;
   Msg sm = MSG__INIT;
   sm.body_case = MSG__BODY_START;
   sm.start = &st;
+  Attach at = ATTACH__INIT;
+  at.id = id;
+  at.handle = SESSION_HANDLE;
+  at.want_stdin = o.interactive;
+  Msg am = MSG__INIT;
+  am.body_case = MSG__BODY_ATTACH;
+  am.attach = &at;
+  /* Create, attach and start go out at once: the tether takes a connection's
+   * requests in order, so each one finds what the one before made (or, after
+   * a refused create, refuses too: only the create's reason is told), and a
+   * short run waits for one round trip instead of three. */
+  Msg *queued[3] = { &m, o.detach ? &sm : &am, o.detach ? NULL : &sm };
+  for (int i = 0; i < 3 && queued[i]; i++)
+    {
+      queued[i]->request_id = conn_new_request_id (c);
+      if (conn_queue_msg (c, queued[i], &err) < 0)
+        return conn_close (c), run_fail (&err);
+    }
+  Msg *r = conn_await (c, &m, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
+  if (r == NULL || conn_reply_error (r, MSG__BODY_OK, &err) < 0)
+    return conn_close (c), run_fail (&err);
+
   if (o.detach)
     {
-      r = conn_request (c, &sm, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
+      r = conn_await (c, &sm, NULL, NULL, CONN_REPLY_TIMEOUT_MS, &err);
       if (r == NULL || conn_reply_error (r, MSG__BODY_STARTED, &err) < 0)
         {
           /* docker's run -d of a command that cannot start: the id, then the error */
@@ -126,18 +154,11 @@ static int do_run (const struct cli *cli, int argc, char **argv, struct run_opts
   struct session *s = session_new (c, &so, &err);
   if (s == NULL)
     return conn_close (c), run_fail (&err);
-  Attach at = ATTACH__INIT;
-  at.id = id;
-  at.handle = SESSION_HANDLE;
-  at.want_stdin = o.interactive;
-  Msg am = MSG__INIT;
-  am.body_case = MSG__BODY_ATTACH;
-  am.attach = &at;
-  if ((r = session_request (c, s, &am, MSG__BODY_ATTACHED, &err)) == NULL)
+  if ((r = session_await (c, s, &am, MSG__BODY_ATTACHED, &err)) == NULL)
     return session_free (s), conn_close (c), run_fail (&err);
   session_set_offsets (s, r->attached->stdout_offset, r->attached->stderr_offset,
                        r->attached->stdin_offset);
-  if (session_request (c, s, &sm, MSG__BODY_STARTED, &err) == NULL)
+  if (session_await (c, s, &sm, MSG__BODY_STARTED, &err) == NULL)
     return session_free (s), conn_close (c), run_fail (&err);
   int code = relay_to_end (s, CLI_FAIL_RUN);
   conn_close (c);

@@ -91,3 +91,18 @@ run_d_start_error () {
   expect_eq "run -d of one that starts" "$(ctl run -d --init true | wc -c)" 65
 }
 t run_d_start_error run_d_start_error 20
+
+# run sends create, attach and start at once (one round trip): a create the
+# tether refuses is told alone, with 125, and nothing of the run happens (the
+# attach and start after it are refused too, with no container of that id).
+run_refused_create () {
+  ctl run -d --name rc-taken sleep 30 >/dev/null || fail "run -d"
+  local ids; ids=$(ctl ps -a | awk 'NR > 1 {print $1}' | sort)
+  local id; id=$(ctl ps -a | awk '$NF == "rc-taken" {print $1}')
+  run_code 125 --name rc-taken sh -c 'echo ran; exit 9'
+  expect_eq "one line on stderr, the create's reason" "$(cat err)" "tetherctl: the name rc-taken is in use by $id"
+  [[ ! -s out ]] || fail "stdout: $(cat out)"
+  expect_eq "no container more" "$(ctl ps -a | awk 'NR > 1 {print $1}' | sort)" "$ids"
+  ctl rm -f rc-taken >/dev/null || fail "rm -f"
+}
+t run_refused_create run_refused_create 20
