@@ -60,10 +60,17 @@ row "relay 1 GiB: tetherctl run vs socat -b 65536" "$(mibps "$relay_ms")" "$(mib
 row "relay 1 GiB: tetherctl run vs plain pipe" "$(mibps "$relay_ms")" "$(mibps "$pipe_ms")" "$(ratio "$pipe_ms" "$relay_ms")" "goal 0.5x pipe"
 
 # --- launch: 100 x run /bin/true against 100 x tini -s /bin/true ---
+# Three rounds of the two blocks, the faster block of each kept: this machine's
+# noise (its neighbours) only ever adds time, and has doubled a single block.
 N=${LAUNCH_N:-100}
-t0=$(now_ns); for _ in $(seq "$N"); do $T run -- /bin/true; done; launch_ms=$(ms_since "$t0")
-t0=$(now_ns); for _ in $(seq "$N"); do "$TINI" -s -- /bin/true; done; tini_ms=$(ms_since "$t0")
-row "launch x$N (ms): tetherctl run vs tini -s" "$launch_ms" "$tini_ms" "$(ratio "$launch_ms" "$tini_ms")" "target <= 1.5x"
+launch_ms= tini_ms=
+for _ in 1 2 3; do
+  t0=$(now_ns); for _ in $(seq "$N"); do $T run -- /bin/true; done; a=$(ms_since "$t0")
+  t0=$(now_ns); for _ in $(seq "$N"); do "$TINI" -s -- /bin/true; done; b=$(ms_since "$t0")
+  ((a < ${launch_ms:-a + 1})) && launch_ms=$a
+  ((b < ${tini_ms:-b + 1})) && tini_ms=$b
+done
+row "launch x$N, best of 3 (ms): run vs tini -s" "$launch_ms" "$tini_ms" "$(ratio "$launch_ms" "$tini_ms")" "target <= 1.5x"
 
 # --- 1000 concurrent sessions ---
 M=${SESSIONS:-1000}
