@@ -30,6 +30,28 @@ static pid_t clone_ns (unsigned long flags)
   return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+/* The last process of a mount namespace to exit tears it down and, with
+ * mounts to drop, waits for an expedited RCU grace period before its parent
+ * hears of the exit: ~0.15 ms of every short run here. Holding the namespace
+ * moves that wait to run_release_mntns, after the exit has gone out. Host mode
+ * only: in a VM the tether unmounts the container's disks before power-off,
+ * and nothing may keep their mounts alive. */
+static void hold_mntns (struct session *s, pid_t pid)
+{
+  if (run_rootfs)
+    return;
+  char path[40];
+  snprintf (path, sizeof path, "/proc/%d/ns/mnt", (int) pid); /* our unreaped child: the pid is its own */
+  s->mntns_fd = open (path, O_RDONLY | O_CLOEXEC);
+}
+
+void run_release_mntns (struct session *s)
+{
+  if (s->mntns_fd >= 0)
+    close (s->mntns_fd);
+  s->mntns_fd = -1;
+}
+
 int run_start (struct container *c, struct terr *err)
 {
   const ContainerConfig *cfg = c->cfg;
@@ -74,6 +96,7 @@ int run_start (struct container *c, struct terr *err)
     }
   if (spawn_hand_over (s, pid, &f, cfg->tty, err) < 0)
     return -1;
+  hold_mntns (s, pid);
   s->run++;
   session_set_life (s, LIFE_RUNNING);
   s->status_known = s->grace_over = s->launched = s->start_settled = false;

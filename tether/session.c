@@ -27,6 +27,7 @@ void session_init (struct session *s, enum session_kind kind, struct container *
   s->c = c;
   s->tty_fd = -1;
   s->pidfd = -1;
+  s->mntns_fd = -1;
   s->in_w.fd = -1;
   s->report_w.fd = -1;
   for (int i = 0; i < 2; i++)
@@ -135,6 +136,7 @@ void session_close_fds (struct session *s)
   if (s->tty_fd >= 0)
     close (s->tty_fd);
   s->tty_fd = -1;
+  run_release_mntns (s);
 }
 
 void ostream_mark_read (struct ostream *o, int64_t ns)
@@ -360,6 +362,7 @@ void session_check_finished (struct session *s)
     container_run_ending (s->c);
   session_pump (s);
   session_answer_waiters (s);
+  run_release_mntns (s); /* the exit is out: the namespace's teardown may wait now */
   if (s->kind == SESSION_PRIMARY)
     container_run_finished (s->c);
   else if (s->detached)

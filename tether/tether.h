@@ -102,6 +102,7 @@ struct session {
   /* the process (for a primary: the container init) */
   pid_t pid;                  /* for display and the reaper's table only */
   int pidfd;                  /* the process itself; -1 once reaped (reap.c) */
+  int mntns_fd;               /* host mode: the run's mount namespace, held until its exit is out (run.c) */
   struct watch report_w;      /* SEQPACKET from the container init / launch child */
   enum session_life life;     /* change it with session_set_life */
   bool status_known;
@@ -315,6 +316,8 @@ extern struct container *containers;
 
 /* run.c: starting a container's run (clone + container init) */
 int run_start (struct container *c, struct terr *err);
+/* Lets go of the run's mount namespace (held in host mode until the exit is out). */
+void run_release_mntns (struct session *s);
 int run_request_signal (struct session *s, int signo);
 void run_report_event (struct watch *w, uint32_t events);
 
