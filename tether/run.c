@@ -38,10 +38,12 @@ static pid_t clone_ns (unsigned long flags)
  * and nothing may keep their mounts alive. */
 static void hold_mntns (struct session *s, pid_t pid)
 {
+  run_release_mntns (s); /* a run that never finished keeps no fd behind */
   if (run_rootfs)
     return;
   char path[40];
   snprintf (path, sizeof path, "/proc/%d/ns/mnt", (int) pid); /* our unreaped child: the pid is its own */
+  /* a failed open (-1) costs only the speed-up: the child then tears down its own */
   s->mntns_fd = open (path, O_RDONLY | O_CLOEXEC);
 }
 
